@@ -1,0 +1,155 @@
+"""Fixtures shared by every test: run an example in-process or as a reader runs it, and fetch."""
+
+import asyncio
+import contextlib
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+EXAMPLES = ROOT / "examples"
+IN_CI = bool(os.environ.get("CI"))
+
+
+def require_binary(name):
+    """Path of a program the reader would install, or skip (fail under CI) when it is absent."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (Debian: apt-get install {name})"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Response:
+    status: int
+    reason: str
+    headers: http.client.HTTPMessage
+    body: bytes = field(repr=False)
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+
+@dataclass
+class Server:
+    """A running example: where it listens, and a small blocking HTTP client for it."""
+
+    port: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self):
+        return f"http://localhost:{self.port}"
+
+    def fetch(self, path, method="GET", body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return Response(resp.status, resp.reason, resp.headers, resp.read())
+        finally:
+            conn.close()
+
+
+def wait_for_port(port, process=None, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"example exited with {process.returncode}:\n{output}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
+
+
+@contextlib.contextmanager
+def serve_in_thread(app, **listen_kwargs):
+    """Serve a Tornado application on a free loopback port from an event loop in a thread."""
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    stop = None
+
+    async def run():
+        nonlocal stop
+        stop = asyncio.Event()
+        server = app.listen(port, address="127.0.0.1", **listen_kwargs)
+        started.set()
+        await stop.wait()
+        server.stop()
+        await server.close_all_connections()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    if not started.wait(10):
+        raise TimeoutError("the in-process server did not start")
+    try:
+        yield Server(port)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
+
+
+@contextlib.contextmanager
+def run_example(relpath, *args, port=None):
+    """Start `python examples/<relpath> --port=N` from the project root, as the book says."""
+    port = port or free_port()
+    command = [sys.executable, str(Path("examples") / relpath), f"--port={port}", *args]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for_port(port, process)
+        yield Server(port, process)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def example_relpath(module):
+    return Path(module.__file__).resolve().relative_to(EXAMPLES).as_posix()
+
+
+@pytest.fixture(params=["in-process", "subprocess"])
+def server(request):
+    """The test module's EXAMPLE, served both ways: imported, and run from a terminal."""
+    module = request.module.EXAMPLE
+    if request.param == "in-process":
+        limits = {"max_body_size": module.MAX_BODY_SIZE} if hasattr(module, "MAX_BODY_SIZE") else {}
+        with serve_in_thread(module.make_app(), **limits) as srv:
+            yield srv
+    else:
+        with run_example(example_relpath(module)) as srv:
+            yield srv

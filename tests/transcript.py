@@ -1,0 +1,84 @@
+"""Terminal transcripts: `examples/**/*.console` files that the book shows and the tests replay.
+
+A transcript is a list of `$ command` lines, each followed by the output it prints. `curl`
+commands talk to `localhost:8000`; while replaying, the example the file is named after
+(`hello.console` and `hello.errors.console` belong to `hello.py`) runs on a free port instead.
+`python` means the interpreter running the tests. A `Date:` header matches any date.
+
+To (re)write the outputs after changing an example: python -m tests.transcript FILE...
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import EXAMPLES, ROOT, run_example
+
+PROMPT = "$ "
+BOOK_PORT = 8000
+VOLATILE = re.compile(r"^(Date): .*$", re.MULTILINE)
+
+
+def parse(path):
+    """[(command, expected output)] of one transcript file."""
+    steps = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith(PROMPT):
+            steps.append([line[len(PROMPT) :].strip(), ""])
+        elif steps:
+            steps[-1][1] += line
+        elif line.strip():
+            raise ValueError(f"{path}: output before the first '{PROMPT}' line: {line!r}")
+    return [tuple(step) for step in steps]
+
+
+def program_for(path):
+    path = Path(path)
+    return path.with_name(path.name.split(".")[0] + ".py").relative_to(EXAMPLES).as_posix()
+
+
+def needs_server(steps):
+    return any(command.startswith("curl ") for command, _ in steps)
+
+
+def run(command, port):
+    command = command.replace(f"localhost:{BOOK_PORT}", f"localhost:{port}")
+    if command.startswith("python "):
+        command = f'"{sys.executable}" {command[len("python ") :]}'
+    done = subprocess.run(
+        command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
+    )
+    return normalize(done.stdout + done.stderr, port)
+
+
+def normalize(output, port=BOOK_PORT):
+    output = output.replace("\r\n", "\n").replace(f"localhost:{port}", f"localhost:{BOOK_PORT}")
+    return "\n".join(line.rstrip() for line in output.rstrip().splitlines())
+
+
+def comparable(output):
+    return VOLATILE.sub(r"\1: *", normalize(output))
+
+
+def replay(path):
+    """Yield (command, expected, actual) for every step, running the example if curl needs it."""
+    steps = parse(path)
+    if needs_server(steps):
+        with run_example(program_for(path)) as server:
+            for command, expected in steps:
+                yield command, expected, run(command, server.port)
+    else:
+        for command, expected in steps:
+            yield command, expected, run(command, BOOK_PORT)
+
+
+def update(path):
+    text = "".join(f"{PROMPT}{command}\n{actual}\n" for command, _, actual in replay(path))
+    Path(path).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:]:
+        update(Path(name).resolve())
+        print(f"updated {name}")
