@@ -1,0 +1,34 @@
+"""Every example started from a terminal with a bad --port gets a one-line error, not a traceback."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+
+PROGRAMS = sorted(p for p in EXAMPLES.rglob("*.py") if p.name != "__init__.py")
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("--port=abc", "error: invalid literal for int() with base 10: 'abc'"),
+        ("--port=0", "error: port must be between 1 and 65535, not 0"),
+        ("--port=70000", "error: port must be between 1 and 65535, not 70000"),
+        ("--port", "error: Option 'port' requires a value"),
+        ("--prot=8001", "error: Unrecognized command line option: 'prot'"),
+    ],
+)
+def test_bad_port_is_a_clear_error(program, argument, message):
+    done = subprocess.run(
+        [sys.executable, str(program.relative_to(ROOT)), argument],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == message
+    assert "Traceback" not in done.stderr
