@@ -4,6 +4,10 @@ Every session installs from requirements/constraints.txt, so a fresh clone build
 book. `nox -l` lists the sessions; a bare `nox` only runs the quick lint.
 """
 
+import argparse
+import tomllib
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -13,7 +17,17 @@ nox.options.reuse_existing_virtualenvs = True
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 CONSTRAINTS = "requirements/constraints.txt"
 SOURCE, BUILD = "docs", "docs/_build"
+LOCALES = Path("docs/locales")
 SPHINX_STRICT = ["-W", "-n", "--keep-going"]
+EDITIONS = tomllib.loads(Path("docs/editions.toml").read_text("utf-8"))["editions"]
+REDIRECT = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>Tornado 入门：现代注释版</title>
+<meta http-equiv="refresh" content="0; url=zh_CN/index.html">
+<link rel="canonical" href="zh_CN/index.html">
+</head><body><p><a href="zh_CN/index.html">简体中文</a> · <a href="en/index.html">English</a></p>
+</body></html>
+"""
 
 
 def install(session, *groups):
@@ -22,7 +36,10 @@ def install(session, *groups):
 
 
 def build(session, autobuild=False):
-    """Build the HTML book once, or rebuild it on every change while serving it."""
+    """Build every edition once, or serve one edition (`-- --lang en`) rebuilt on every change."""
+    parser = argparse.ArgumentParser(prog=f"nox -s {session.name} --")
+    parser.add_argument("--lang", choices=list(EDITIONS), default="zh_CN")
+    args, extra = parser.parse_known_args(session.posargs)
     install(session, "serve" if autobuild else "docs")
     if autobuild:
         session.run(
@@ -31,25 +48,56 @@ def build(session, autobuild=False):
             "--port=8008",
             "--watch=examples",
             "--re-ignore=__pycache__",
+            f"--define=language={args.lang}",
             SOURCE,
-            f"{BUILD}/html",
-            *session.posargs,
+            f"{BUILD}/serve/{args.lang}",
+            *extra,
         )
-    else:
-        session.run("sphinx-build", *SPHINX_STRICT, "-b", "html", SOURCE, f"{BUILD}/html")
-        session.log(f"open {BUILD}/html/index.html")
+        return
+    for lang in EDITIONS:
+        out = f"{BUILD}/html/{lang}"
+        session.run("sphinx-build", *SPHINX_STRICT, "-j", "auto", "-b", "html",
+                    f"--define=language={lang}", SOURCE, out, *extra)  # fmt: skip
+    Path(f"{BUILD}/html/index.html").write_text(REDIRECT, encoding="utf-8")
+    session.log(f"open {BUILD}/html/index.html")
 
 
 @nox.session
 def docs(session):
-    """Build the book as HTML into docs/_build/html, failing on any warning."""
+    """Build every edition as HTML into docs/_build/html/<lang>/, failing on any warning."""
     build(session)
 
 
 @nox.session
 def serve(session):
-    """Preview the book at http://127.0.0.1:8008, rebuilt when docs/ or examples/ change."""
+    """Preview at http://127.0.0.1:8008, rebuilt when docs/ or examples/ change (`-- --lang en`)."""
     build(session, autobuild=True)
+
+
+@nox.session
+def translations(session):
+    """Update catalogs from the Chinese source: `-- --lang en`, `-- --new ja`, `-- --check`."""
+    parser = argparse.ArgumentParser(prog="nox -s translations --")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--lang", action="append", help="update only this language")
+    group.add_argument("--new", metavar="CODE", help="start a new language, e.g. ja or pt_BR")
+    group.add_argument("--check", action="store_true", help="fail if a finished edition is not")
+    group.add_argument("--stats", action="store_true", help="only print the report")
+    args = parser.parse_args(session.posargs)
+    install(session, "i18n")
+    if args.stats:
+        session.run("python", "tools/translations.py", "stats")
+        return
+    session.run("sphinx-build", "-q", "-b", "gettext", SOURCE, f"{BUILD}/gettext")
+    if args.check:
+        session.run("python", "tools/translations.py", "check")
+        return
+    if args.new:
+        session.run("python", "tools/translations.py", "new", args.new)
+    langs = [args.new] if args.new else args.lang or sorted(p.name for p in LOCALES.iterdir())
+    session.run("sphinx-intl", "update", "--pot-dir", f"{BUILD}/gettext", "--locale-dir", str(LOCALES),
+                *(f"--language={lang}" for lang in langs))  # fmt: skip
+    session.run("python", "tools/translations.py", "stats", *(f"--lang={lang}" for lang in langs))
 
 
 @nox.session
@@ -76,6 +124,6 @@ def lock(session):
     session.run(
         "uv", "pip", "compile", "--universal", "--python-version=3.11", "--upgrade",
         "pyproject.toml", "--group=pyproject.toml:tests", "--group=pyproject.toml:serve",
-        "--group=pyproject.toml:lint", f"--output-file={CONSTRAINTS}",
+        "--group=pyproject.toml:lint", "--group=pyproject.toml:i18n", f"--output-file={CONSTRAINTS}",
         external=True,
     )  # fmt: skip

@@ -11,6 +11,8 @@ listing can be excerpted with :start-after:/:end-before: and shown whole without
 """
 
 import re
+import tomllib
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.directives.code import LiteralInclude
@@ -18,6 +20,8 @@ from sphinx.util.docutils import SphinxDirective
 
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 LABELS = {"zh_CN": "现代注释", "en": "Modern note"}
+SWITCHER_LABELS = {"zh_CN": "语言", "en": "Language"}
+EDITIONS = tomllib.loads((Path(__file__).parents[1] / "editions.toml").read_text("utf-8"))["editions"]
 ANCHOR_LINE = re.compile(r"^[ \t]*(#|//|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE)
 
 
@@ -29,10 +33,8 @@ class ModernNote(SphinxDirective):
         version = self.arguments[0]
         if not VERSION.match(version):
             raise self.error(f"modern: expected a Tornado version such as 6.0, got {version!r}")
-        language = self.config.language or "en"
-        label = LABELS.get(language, LABELS.get(language.split("_")[0], LABELS["en"]))
         node = nodes.admonition(classes=["modern"])
-        node += nodes.title(text=f"{label} · Tornado {version}")
+        node += nodes.title(text=f"{label(LABELS, self.config.language)} · Tornado {version}")
         self.set_source_info(node)
         self.state.nested_parse(self.content, self.content_offset, node)
         return [node]
@@ -49,7 +51,42 @@ class BookLiteralInclude(LiteralInclude):
         return result
 
 
+def label(table, language):
+    language = language or "en"
+    return table.get(language, table.get(language.split("_")[0], table["en"]))
+
+
+def html_lang(code):
+    return code.replace("_", "-")
+
+
+def add_editions(app, pagename, templatename, context, doctree):
+    """Links to the same page in every edition: each is built into docs/_build/html/<code>/."""
+    up = "../" * (pagename.count("/") + 1)
+    context["book_switcher_label"] = label(SWITCHER_LABELS, app.config.language)
+    context["book_editions"] = [
+        {
+            "name": name,
+            "html_lang": html_lang(code),
+            "href": f"{up}{code}/{pagename}.html",
+            "current": code == app.config.language,
+        }
+        for code, name in EDITIONS.items()
+    ]
+
+
+def apply_language(app, config):
+    """Title, copyright and search language of the edition being built."""
+    settings = config.book_per_language.get(config.language, config.book_per_language["en"])
+    for key, value in settings.items():
+        config[key] = value
+    config.html_title = config.project
+
+
 def setup(app):
+    app.add_config_value("book_per_language", {}, "html")
+    app.connect("config-inited", apply_language)
+    app.connect("html-page-context", add_editions)
     app.add_directive("modern", ModernNote)
     app.add_directive("literalinclude", BookLiteralInclude, override=True)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

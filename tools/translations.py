@@ -1,0 +1,139 @@
+"""Translation status of the book's editions: per language and page, translated/fuzzy/untranslated.
+
+    python tools/translations.py stats [--lang en]   # a report for translators
+    python tools/translations.py check               # CI: exit 1 if a finished edition is
+                                                     # incomplete or stale against the sources
+
+`check` compares each catalog with freshly extracted templates in docs/_build/gettext
+(run `sphinx-build -b gettext docs docs/_build/gettext` first; `nox -s translations` does).
+Finished editions are the ones listed in docs/editions.toml.
+"""
+
+import argparse
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALES = ROOT / "docs" / "locales"
+TEMPLATES = ROOT / "docs" / "_build" / "gettext"
+SOURCE_LANGUAGE = "zh_CN"
+
+
+def finished_editions():
+    editions = tomllib.loads((ROOT / "docs" / "editions.toml").read_text("utf-8"))["editions"]
+    return [code for code in editions if code != SOURCE_LANGUAGE]
+
+
+def languages():
+    return sorted(p.name for p in LOCALES.iterdir() if p.is_dir()) if LOCALES.is_dir() else []
+
+
+def load(path):
+    with path.open("rb") as f:
+        return read_po(f)
+
+
+def page_stats(po_path):
+    counts = {"translated": 0, "fuzzy": 0, "untranslated": 0}
+    for message in load(po_path):
+        if not message.id:
+            continue
+        if message.fuzzy:
+            counts["fuzzy"] += 1
+        elif message.string:
+            counts["translated"] += 1
+        else:
+            counts["untranslated"] += 1
+    return counts
+
+
+def catalogs(lang):
+    folder = LOCALES / lang / "LC_MESSAGES"
+    return sorted(folder.rglob("*.po")) if folder.is_dir() else []
+
+
+def stats(langs):
+    for lang in langs:
+        total = {"translated": 0, "fuzzy": 0, "untranslated": 0}
+        print(f"{lang}:")
+        print(f"  {'page':<24} {'translated':>10} {'fuzzy':>6} {'untranslated':>12}")
+        for po in catalogs(lang):
+            counts = page_stats(po)
+            page = po.relative_to(LOCALES / lang / "LC_MESSAGES").with_suffix("").as_posix()
+            print(
+                f"  {page:<24} {counts['translated']:>10} {counts['fuzzy']:>6}"
+                f" {counts['untranslated']:>12}"
+            )
+            for key in total:
+                total[key] += counts[key]
+        all_messages = sum(total.values()) or 1
+        print(f"  {'total':<24} {total['translated']:>10} {total['fuzzy']:>6} {total['untranslated']:>12}")
+        print(f"  {100 * total['translated'] / all_messages:.1f}% translated\n")
+
+
+def problems(lang):
+    """Why a finished edition is not complete and current, one line per reason."""
+    found = []
+    templates = {p.relative_to(TEMPLATES).with_suffix("") for p in TEMPLATES.rglob("*.pot")}
+    pos = {p.relative_to(LOCALES / lang / "LC_MESSAGES").with_suffix(""): p for p in catalogs(lang)}
+    for page in sorted(templates - pos.keys()):
+        found.append(f"{lang}: no catalog for page {page}")
+    for page, po in sorted(pos.items()):
+        counts = page_stats(po)
+        if counts["fuzzy"] or counts["untranslated"]:
+            found.append(f"{lang}/{page}: {counts['fuzzy']} fuzzy, {counts['untranslated']} untranslated")
+        pot = TEMPLATES / page.with_suffix(".pot")
+        if not pot.is_file():
+            found.append(f"{lang}/{page}: the page no longer exists")
+            continue
+        wanted = {m.id for m in load(pot) if m.id}
+        have = {m.id for m in load(po) if m.id}
+        if wanted != have:
+            found.append(
+                f"{lang}/{page}: stale ({len(wanted - have)} new, {len(have - wanted)} gone);"
+                " run `nox -s translations`"
+            )
+    return found
+
+
+def new_language(code):
+    """Refuse codes that are not languages, the source language, and languages already started."""
+    if not code or not re.fullmatch(r"[a-z]{2,3}(_[A-Z][a-z]{3})?(_[A-Z]{2})?", code):
+        sys.exit(f"error: {code!r} is not a language code like ja, de or pt_BR")
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        sys.exit(f"error: {code!r} is not a language Babel knows")
+    if code == SOURCE_LANGUAGE or (LOCALES / code).exists():
+        sys.exit(f"error: {code} already exists; update it with `nox -s translations -- --lang {code}`")
+    print(f"starting {Locale.parse(code).english_name} ({code}); add it to docs/editions.toml when done")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["stats", "check", "new"])
+    parser.add_argument("code", nargs="?", help="with `new`: the language code, e.g. ja or pt_BR")
+    parser.add_argument("--lang", action="append", help="only this language (repeatable)")
+    args = parser.parse_args()
+    if args.command == "new":
+        return new_language(args.code)
+    if args.command == "stats":
+        stats(args.lang or languages())
+        return 0
+    if not TEMPLATES.is_dir():
+        sys.exit(f"no message templates in {TEMPLATES}: run `nox -s translations` first")
+    found = [line for lang in (args.lang or finished_editions()) for line in problems(lang)]
+    for line in found:
+        print(line)
+    print("translations: OK" if not found else f"translations: {len(found)} problem(s)")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
