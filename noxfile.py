@@ -95,8 +95,10 @@ def translations(session):
     if args.new:
         session.run("python", "tools/translations.py", "new", args.new)
     langs = [args.new] if args.new else args.lang or sorted(p.name for p in LOCALES.iterdir())
-    session.run("sphinx-intl", "update", "--pot-dir", f"{BUILD}/gettext", "--locale-dir", str(LOCALES),
-                *(f"--language={lang}" for lang in langs))  # fmt: skip
+    languages = [f"--language={lang}" for lang in langs]
+    session.run(
+        "sphinx-intl", "update", f"--pot-dir={BUILD}/gettext", f"--locale-dir={LOCALES}", *languages
+    )
     session.run("python", "tools/translations.py", "stats", *(f"--lang={lang}" for lang in langs))
 
 
@@ -124,6 +126,7 @@ def lock(session):
     session.run(
         "uv", "pip", "compile", "--universal", "--python-version=3.11", "--upgrade",
         "pyproject.toml", "--group=pyproject.toml:tests", "--group=pyproject.toml:serve",
-        "--group=pyproject.toml:lint", "--group=pyproject.toml:i18n", f"--output-file={CONSTRAINTS}",
+        "--group=pyproject.toml:lint", "--group=pyproject.toml:i18n",
+        f"--output-file={CONSTRAINTS}",
         external=True,
     )  # fmt: skip

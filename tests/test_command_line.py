@@ -1,4 +1,4 @@
-"""Every example started from a terminal with a bad --port gets a one-line error, not a traceback."""
+"""An example started with a bad --port prints a one-line error, not a traceback."""
 
 import subprocess
 import sys

@@ -57,6 +57,12 @@ def catalogs(lang):
     return sorted(folder.rglob("*.po")) if folder.is_dir() else []
 
 
+def row(name, counts):
+    return (
+        f"  {name:<24} {counts['translated']:>10} {counts['fuzzy']:>6} {counts['untranslated']:>12}"
+    )
+
+
 def stats(langs):
     for lang in langs:
         total = {"translated": 0, "fuzzy": 0, "untranslated": 0}
@@ -64,16 +70,16 @@ def stats(langs):
         print(f"  {'page':<24} {'translated':>10} {'fuzzy':>6} {'untranslated':>12}")
         for po in catalogs(lang):
             counts = page_stats(po)
-            page = po.relative_to(LOCALES / lang / "LC_MESSAGES").with_suffix("").as_posix()
             print(
-                f"  {page:<24} {counts['translated']:>10} {counts['fuzzy']:>6}"
-                f" {counts['untranslated']:>12}"
+                row(
+                    po.relative_to(LOCALES / lang / "LC_MESSAGES").with_suffix("").as_posix(),
+                    counts,
+                )
             )
             for key in total:
                 total[key] += counts[key]
-        all_messages = sum(total.values()) or 1
-        print(f"  {'total':<24} {total['translated']:>10} {total['fuzzy']:>6} {total['untranslated']:>12}")
-        print(f"  {100 * total['translated'] / all_messages:.1f}% translated\n")
+        print(row("total", total))
+        print(f"  {100 * total['translated'] / (sum(total.values()) or 1):.1f}% translated\n")
 
 
 def problems(lang):
@@ -86,7 +92,9 @@ def problems(lang):
     for page, po in sorted(pos.items()):
         counts = page_stats(po)
         if counts["fuzzy"] or counts["untranslated"]:
-            found.append(f"{lang}/{page}: {counts['fuzzy']} fuzzy, {counts['untranslated']} untranslated")
+            found.append(
+                f"{lang}/{page}: {counts['fuzzy']} fuzzy, {counts['untranslated']} untranslated"
+            )
         pot = TEMPLATES / page.with_suffix(".pot")
         if not pot.is_file():
             found.append(f"{lang}/{page}: the page no longer exists")
@@ -110,8 +118,13 @@ def new_language(code):
     except (UnknownLocaleError, ValueError):
         sys.exit(f"error: {code!r} is not a language Babel knows")
     if code == SOURCE_LANGUAGE or (LOCALES / code).exists():
-        sys.exit(f"error: {code} already exists; update it with `nox -s translations -- --lang {code}`")
-    print(f"starting {Locale.parse(code).english_name} ({code}); add it to docs/editions.toml when done")
+        sys.exit(
+            f"error: {code} already exists; update it with `nox -s translations -- --lang {code}`"
+        )
+    print(
+        f"starting {Locale.parse(code).english_name} ({code});"
+        " add it to docs/editions.toml when it is complete"
+    )
     return 0
 
 

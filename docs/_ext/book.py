@@ -21,7 +21,9 @@ from sphinx.util.docutils import SphinxDirective
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 LABELS = {"zh_CN": "现代注释", "en": "Modern note"}
 SWITCHER_LABELS = {"zh_CN": "语言", "en": "Language"}
-EDITIONS = tomllib.loads((Path(__file__).parents[1] / "editions.toml").read_text("utf-8"))["editions"]
+EDITIONS = tomllib.loads((Path(__file__).parents[1] / "editions.toml").read_text("utf-8"))[
+    "editions"
+]
 ANCHOR_LINE = re.compile(r"^[ \t]*(#|//|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE)
 
 
