@@ -5,6 +5,7 @@ book. `nox -l` lists the sessions; a bare `nox` only runs the quick lint.
 """
 
 import argparse
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -18,6 +19,7 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 CONSTRAINTS = "requirements/constraints.txt"
 SOURCE, BUILD = "docs", "docs/_build"
 LOCALES = Path("docs/locales")
+EPUBCHECK = "/usr/share/java/epubcheck.jar"  # Debian's epubcheck package
 SPHINX_STRICT = ["-W", "-n", "--keep-going"]
 EDITIONS = tomllib.loads(Path("docs/editions.toml").read_text("utf-8"))["editions"]
 REDIRECT = """<!DOCTYPE html>
@@ -59,6 +61,7 @@ def build(session, autobuild=False):
         session.run("sphinx-build", *SPHINX_STRICT, "-j", "auto", "-b", "html",
                     f"--define=language={lang}", SOURCE, out, *extra)  # fmt: skip
     Path(f"{BUILD}/html/index.html").write_text(REDIRECT, encoding="utf-8")
+    shutil.copy(f"{BUILD}/html/zh_CN/404.html", f"{BUILD}/html/404.html")
     session.log(f"open {BUILD}/html/index.html")
 
 
@@ -66,6 +69,23 @@ def build(session, autobuild=False):
 def docs(session):
     """Build every edition as HTML into docs/_build/html/<lang>/, failing on any warning."""
     build(session)
+
+
+@nox.session
+def epub(session):
+    """Build an EPUB of every edition into docs/_build/epub/, checked by epubcheck if installed."""
+    install(session, "docs")
+    for lang in EDITIONS:
+        out = f"{BUILD}/epub/{lang}"
+        shutil.rmtree(out, ignore_errors=True)  # stale files would end up inside the book
+        session.run("sphinx-build", *SPHINX_STRICT, "-b", "epub", f"--define=language={lang}",
+                    "-d", f"{BUILD}/doctrees/epub-{lang}", SOURCE, out)  # fmt: skip
+        book = f"{out}/tornado-book-{lang}.epub"
+        if Path(EPUBCHECK).is_file() and shutil.which("java"):
+            session.run("java", "-jar", EPUBCHECK, "--quiet", book, external=True)
+        else:
+            session.warn("epubcheck is not installed (Debian: apt-get install epubcheck)")
+        session.log(f"wrote {book}")
 
 
 @nox.session
@@ -122,11 +142,10 @@ def lint(session):
 
 @nox.session
 def lock(session):
-    """Re-pin every dependency into requirements/constraints.txt (needs uv)."""
+    """Re-pin every dependency group into requirements/constraints.txt (needs uv)."""
+    groups = [f"--group=pyproject.toml:{name}" for name in PYPROJECT["dependency-groups"]]
     session.run(
         "uv", "pip", "compile", "--universal", "--python-version=3.11", "--upgrade",
-        "pyproject.toml", "--group=pyproject.toml:tests", "--group=pyproject.toml:serve",
-        "--group=pyproject.toml:lint", "--group=pyproject.toml:i18n",
-        f"--output-file={CONSTRAINTS}",
+        "pyproject.toml", *groups, f"--output-file={CONSTRAINTS}",
         external=True,
     )  # fmt: skip

@@ -13,20 +13,30 @@ book_per_language = {
         "author": "《Tornado 入门：现代注释版》的作者们",
         "copyright": "2026，本书作者们。正文以 CC BY-SA 4.0 许可，代码以 MIT 许可",
         "html_search_language": "zh",
+        "notfound_context": {
+            "title": "找不到这一页",
+            "body": "<h1>找不到这一页</h1><p>这个地址没有内容。请从左侧目录或搜索框找到你要的章节。</p>",
+        },
     },
     "en": {
         "project": "Getting Started with Tornado: A Modern Annotated Edition",
         "author": "the authors of Getting Started with Tornado",
         "copyright": "2026, the book's authors. Text under CC BY-SA 4.0, code under MIT",
         "html_search_language": "en",
+        "notfound_context": {
+            "title": "Page not found",
+            "body": "<h1>Page not found</h1><p>Nothing lives at this address. Use the table of"
+            " contents or the search box to find the chapter you want.</p>",
+        },
     },
 }
 project = book_per_language[language]["project"]
 author = book_per_language[language]["author"]
 copyright = book_per_language[language]["copyright"]  # noqa: A001
-release = "Tornado 6.6"
+version = "6.6"  # the Tornado release the book is written for
+release = "6.6.1"
 
-extensions = ["myst_parser", "sphinx_copybutton", "book"]
+extensions = ["myst_parser", "sphinx_copybutton", "notfound.extension", "book"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 exclude_patterns = ["_build", "locales", "README.md"]
@@ -55,3 +65,6 @@ copybutton_prompt_text = r"\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_remove_prompts = True
+
+epub_show_urls = "no"
+epub_exclude_files = ["search.html"]

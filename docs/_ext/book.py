@@ -83,6 +83,14 @@ def apply_language(app, config):
     for key, value in settings.items():
         config[key] = value
     config.html_title = config.project
+    config.notfound_urls_prefix = f"/{config.language}/"
+    config.epub_title = config.project
+    config.epub_author = config.author
+    config.epub_publisher = config.author
+    config.epub_copyright = config.copyright
+    config.epub_language = html_lang(config.language)
+    config.epub_basename = f"tornado-book-{config.language}"
+    config.epub_uid = config.epub_identifier = f"tornado-book-{html_lang(config.language)}"
 
 
 def setup(app):
