@@ -83,3 +83,16 @@ def test_crash_is_500_page_without_traceback():
     assert resp.status == 500
     assert ErrorPage(resp.text).text["p"] == "Something went wrong on our side."
     assert "secret" not in resp.text
+
+
+def test_non_standard_status_still_gets_a_page():
+    class Odd(roman.BaseHandler):
+        def get(self):
+            raise tornado.web.HTTPError(499, "client went away", reason="Client Closed Request")
+
+    with serve_in_thread(tornado.web.Application([(r"/", Odd)])) as srv:
+        resp = srv.fetch("/")
+    assert resp.status == 499
+    page = ErrorPage(resp.text)
+    assert page.text["h1"] == "499 Unknown Error"
+    assert page.text["p"] == "client went away"

@@ -1,12 +1,12 @@
 """Custom error pages: every error, ours or Tornado's, rendered by one write_error."""
 
 import asyncio
-import http
 import sys
 
 import tornado.options
 import tornado.web
 from tornado.escape import xhtml_escape
+from tornado.httputil import responses
 from tornado.options import define, options
 
 NUMERALS = [
@@ -35,7 +35,7 @@ def to_roman(number):
 
 class BaseHandler(tornado.web.RequestHandler):
     def write_error(self, status_code, **kwargs):
-        phrase = http.HTTPStatus(status_code).phrase
+        phrase = responses.get(status_code, "Unknown Error")
         message = "Something went wrong on our side."
         error = kwargs["exc_info"][1] if "exc_info" in kwargs else None
         if isinstance(error, tornado.web.HTTPError) and status_code < 500:
