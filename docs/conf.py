@@ -15,7 +15,8 @@ book_per_language = {
         "html_search_language": "zh",
         "notfound_context": {
             "title": "找不到这一页",
-            "body": "<h1>找不到这一页</h1><p>这个地址没有内容。请从左侧目录或搜索框找到你要的章节。</p>",
+            "body": "<h1>找不到这一页</h1>"
+            "<p>这个地址没有内容。请从左侧目录或搜索框找到你要的章节。</p>",
         },
     },
     "en": {
@@ -36,7 +37,7 @@ copyright = book_per_language[language]["copyright"]  # noqa: A001
 version = "6.6"  # the Tornado release the book is written for
 release = "6.6.1"
 
-extensions = ["myst_parser", "sphinx_copybutton", "notfound.extension", "book"]
+extensions = ["myst_parser", "sphinx_copybutton", "notfound.extension", "book", "zh_search"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 exclude_patterns = ["_build", "locales", "README.md"]
@@ -60,6 +61,7 @@ html_sidebars = {
     ]
 }
 html_css_files = ["book.css"]
+html_search_options = {"dict": str(Path(__file__).parent / "jieba-dict.txt")}  # zh only
 
 copybutton_prompt_text = r"\$ "
 copybutton_prompt_is_regexp = True
