@@ -40,9 +40,9 @@ release = "6.6.1"
 extensions = ["myst_parser", "sphinx_copybutton", "notfound.extension", "book", "zh_search"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
-exclude_patterns = ["_build", "locales", "README.md"]
+exclude_patterns = ["_build", "locales", "_theme_locales", "README.md"]
 
-locale_dirs = ["locales/"]
+locale_dirs = ["locales/", "_theme_locales/"]
 gettext_compact = False
 gettext_uuid = False
 gettext_location = False
