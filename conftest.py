@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES = ROOT / "examples"
@@ -48,6 +49,11 @@ class Response:
     @property
     def text(self):
         return self.body.decode("utf-8")
+
+    @property
+    def html(self):
+        """The body parsed as HTML, for checking structure and escaped text."""
+        return BeautifulSoup(self.body, "html.parser")
 
 
 @dataclass

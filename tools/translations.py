@@ -24,13 +24,22 @@ TEMPLATES = ROOT / "docs" / "_build" / "gettext"
 SOURCE_LANGUAGE = "zh_CN"
 
 
+def settings():
+    return tomllib.loads((ROOT / "docs" / "editions.toml").read_text("utf-8"))
+
+
 def finished_editions():
-    editions = tomllib.loads((ROOT / "docs" / "editions.toml").read_text("utf-8"))["editions"]
-    return [code for code in editions if code != SOURCE_LANGUAGE]
+    return [code for code in settings()["editions"] if code != SOURCE_LANGUAGE]
+
+
+def drafts():
+    return {Path(page) for page in settings().get("drafts", {}).get("pages", [])}
 
 
 def languages():
-    return sorted(p.name for p in LOCALES.iterdir() if p.is_dir()) if LOCALES.is_dir() else []
+    if not LOCALES.is_dir():
+        return []
+    return sorted(p.name for p in LOCALES.iterdir() if p.is_dir() and p.name != SOURCE_LANGUAGE)
 
 
 def load(path):
@@ -87,6 +96,8 @@ def problems(lang):
     found = []
     templates = {p.relative_to(TEMPLATES).with_suffix("") for p in TEMPLATES.rglob("*.pot")}
     pos = {p.relative_to(LOCALES / lang / "LC_MESSAGES").with_suffix(""): p for p in catalogs(lang)}
+    templates -= drafts()
+    pos = {page: po for page, po in pos.items() if page not in drafts()}
     for page in sorted(templates - pos.keys()):
         found.append(f"{lang}: no catalog for page {page}")
     for page, po in sorted(pos.items()):

@@ -21,9 +21,13 @@ from sphinx.util.docutils import SphinxDirective
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 LABELS = {"zh_CN": "现代注释", "en": "Modern note"}
 SWITCHER_LABELS = {"zh_CN": "语言", "en": "Language"}
-EDITIONS = tomllib.loads((Path(__file__).parents[1] / "editions.toml").read_text("utf-8"))[
-    "editions"
-]
+DRAFT_LABELS = {
+    "zh_CN": "本章仍在撰写中，内容可能变化。",
+    "en": "This chapter is still being written; parts of it may not be translated yet.",
+}
+SETTINGS = tomllib.loads((Path(__file__).parents[1] / "editions.toml").read_text("utf-8"))
+EDITIONS = SETTINGS["editions"]
+DRAFTS = set(SETTINGS.get("drafts", {}).get("pages", []))
 ANCHOR_LINE = re.compile(r"^[ \t]*(#|//|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE)
 
 
@@ -93,7 +97,20 @@ def apply_language(app, config):
     config.epub_uid = config.epub_identifier = f"tornado-book-{html_lang(config.language)}"
 
 
+def mark_drafts(app, doctree, docname):
+    """Open every draft chapter with a notice that it is unfinished."""
+    if docname not in DRAFTS:
+        return
+    notice = nodes.admonition(classes=["draft", "warning"])
+    notice += nodes.title(text="⚠")
+    notice += nodes.paragraph(text=label(DRAFT_LABELS, app.config.language))
+    for section in doctree.findall(nodes.section):
+        section.insert(1, notice)
+        break
+
+
 def setup(app):
+    app.connect("doctree-resolved", mark_drafts)
     app.add_config_value("book_per_language", {}, "html")
     app.connect("config-inited", apply_language)
     app.connect("html-page-context", add_editions)
