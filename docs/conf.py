@@ -1,5 +1,6 @@
 """Sphinx configuration for 《Tornado 入门：现代注释版》."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -48,6 +49,11 @@ gettext_uuid = False
 gettext_location = False
 
 html_theme = "furo"
+# Where the book is published and where its sources live. Both are optional: with a base URL
+# the build writes sitemap.xml and og:url; with a repository every page links to its source.
+html_baseurl = os.environ.get("BOOK_BASE_URL", "")
+book_repository = os.environ.get("BOOK_REPOSITORY", "")
+
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 html_sidebars = {

@@ -10,6 +10,7 @@ literalinclude drops `ANCHOR: name` / `ANCHOR_END: name` marker lines (any comme
 listing can be excerpted with :start-after:/:end-before: and shown whole without the markers.
 """
 
+import html
 import re
 import tomllib
 from pathlib import Path
@@ -18,9 +19,11 @@ from docutils import nodes
 from sphinx.directives.code import LiteralInclude
 from sphinx.util.docutils import SphinxDirective
 
+SOURCE_LANGUAGE = "zh_CN"
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 LABELS = {"zh_CN": "现代注释", "en": "Modern note"}
 SWITCHER_LABELS = {"zh_CN": "语言", "en": "Language"}
+EDIT_LABELS = {"zh_CN": "编辑此页", "en": "Improve this translation"}
 DRAFT_LABELS = {
     "zh_CN": "本章仍在撰写中，内容可能变化。",
     "en": "This chapter is still being written; parts of it may not be translated yet.",
@@ -66,10 +69,83 @@ def html_lang(code):
     return code.replace("_", "-")
 
 
+def first_paragraph(doctree, limit=150):
+    for paragraph in doctree.findall(nodes.paragraph):
+        if not any(isinstance(a, nodes.Admonition) for a in _ancestors(paragraph)):
+            text = " ".join(paragraph.astext().split())
+            return text if len(text) <= limit else text[: limit - 1] + "…"
+    return ""
+
+
+def _ancestors(node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
+def add_meta(app, pagename, templatename, context, doctree):
+    """A description and Open Graph tags, so a shared link shows the page's title and summary."""
+    if doctree is None:
+        return
+    title = next((t.astext() for t in doctree.findall(nodes.title)), app.config.project)
+    description = first_paragraph(doctree)
+    tags = {
+        "description": description,
+        "og:title": title,
+        "og:description": description,
+        "og:type": "book" if pagename == app.config.root_doc else "article",
+        "og:site_name": app.config.project,
+        "og:locale": app.config.language,
+    }
+    if app.config.html_baseurl:
+        tags["og:url"] = (
+            f"{app.config.html_baseurl.rstrip('/')}/{app.config.language}/{pagename}.html"
+        )
+    lines = []
+    for key, value in tags.items():
+        attribute = "property" if key.startswith("og:") else "name"
+        lines.append(f'<meta {attribute}="{key}" content="{html.escape(value)}">')
+    context["metatags"] = context.get("metatags", "") + "\n".join(lines) + "\n"
+
+
+def edit_url(app, pagename):
+    """Where to change this page: the Chinese source, or this edition's catalog."""
+    config = app.config
+    if not config.book_repository or pagename not in app.env.found_docs:
+        return ""
+    base = f"{config.book_repository.rstrip('/')}/edit/main/docs"
+    if config.language == SOURCE_LANGUAGE:
+        return f"{base}/{pagename}.md"
+    return f"{base}/locales/{config.language}/LC_MESSAGES/{pagename}.po"
+
+
+def write_sitemap(app, exception):
+    """sitemap.xml of this edition, with every page's other editions as alternates."""
+    base = app.config.html_baseurl.rstrip("/")
+    if exception or not base or app.builder.format != "html":
+        return
+    entries = []
+    for page in sorted(app.env.found_docs):
+        links = "".join(
+            f'<xhtml:link rel="alternate" hreflang="{html_lang(code)}"'
+            f' href="{base}/{code}/{page}.html"/>'
+            for code in EDITIONS
+        )
+        entries.append(f"<url><loc>{base}/{app.config.language}/{page}.html</loc>{links}</url>")
+    Path(app.outdir, "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        ' xmlns:xhtml="http://www.w3.org/1999/xhtml">\n' + "\n".join(entries) + "\n</urlset>\n",
+        encoding="utf-8",
+    )
+
+
 def add_editions(app, pagename, templatename, context, doctree):
     """Links to the same page in every edition: each is built into docs/_build/html/<code>/."""
     up = "../" * (pagename.count("/") + 1)
     context["book_switcher_label"] = label(SWITCHER_LABELS, app.config.language)
+    context["book_edit_label"] = label(EDIT_LABELS, app.config.language)
+    context["book_edit_url"] = edit_url(app, pagename)
     context["book_editions"] = [
         {
             "name": name,
@@ -112,8 +188,11 @@ def mark_drafts(app, doctree, docname):
 def setup(app):
     app.connect("doctree-resolved", mark_drafts)
     app.add_config_value("book_per_language", {}, "html")
+    app.add_config_value("book_repository", "", "html")
+    app.connect("build-finished", write_sitemap)
     app.connect("config-inited", apply_language)
     app.connect("html-page-context", add_editions)
+    app.connect("html-page-context", add_meta)
     app.add_directive("modern", ModernNote)
     app.add_directive("literalinclude", BookLiteralInclude, override=True)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
