@@ -38,11 +38,11 @@ def install(session, *groups):
     session.install("-c", CONSTRAINTS, *packages)
 
 
-def build(session, autobuild=False):
+def build(session, autobuild=False, posargs=None):
     """Build every edition once, or serve one edition (`-- --lang en`) rebuilt on every change."""
     parser = argparse.ArgumentParser(prog=f"nox -s {session.name} --")
     parser.add_argument("--lang", choices=list(EDITIONS), default="zh_CN")
-    args, extra = parser.parse_known_args(session.posargs)
+    args, extra = parser.parse_known_args(session.posargs if posargs is None else posargs)
     install(session, "serve" if autobuild else "docs")
     if autobuild:
         session.run(
@@ -133,6 +133,14 @@ def tests(session):
     session.run("coverage", "run", "-m", "pytest", *session.posargs)
     session.run("coverage", "combine", "--quiet")
     session.run("coverage", "report")
+
+
+@nox.session
+def browser(session):
+    """Build the site, then test it in headless Chromium: pages, switcher, search, copy, theme."""
+    build(session, posargs=[])
+    install(session, "browser")
+    session.run("pytest", "tests/browser", "-o", "addopts=-ra", *session.posargs)
 
 
 @nox.session

@@ -1,0 +1,110 @@
+"""Fixtures for browser tests: the built book served over HTTP, and Debian's Chromium.
+
+Run by `nox -s browser` after `nox -s docs`; plain `pytest` does not collect this folder.
+Missing Chromium, Playwright or a built site skips these tests, or fails them when CI is set.
+"""
+
+import functools
+import http.server
+import threading
+import tomllib
+
+import pytest
+
+from conftest import IN_CI, ROOT, require_binary
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:
+    sync_playwright = None
+
+SITE = ROOT / "docs" / "_build" / "html"
+EDITIONS = list(tomllib.loads((ROOT / "docs" / "editions.toml").read_text("utf-8"))["editions"])
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def require(condition, message):
+    """Skip with `message` unless `condition`; under CI, fail instead."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def built_pages():
+    """Every HTML page of every edition, as paths under the site; an index each if not built."""
+    pages = sorted(
+        path.relative_to(SITE).as_posix()
+        for edition in EDITIONS
+        for path in (SITE / edition).rglob("*.html")
+        if not any(part.startswith("_") for part in path.relative_to(SITE).parts)
+    )
+    return pages or [f"{edition}/index.html" for edition in EDITIONS]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    """The built book served from 127.0.0.1 on a free port, as http://127.0.0.1:PORT."""
+    missing = [e for e in EDITIONS if not (SITE / e / "index.html").is_file()]
+    require(not missing, f"the book is not built ({', '.join(missing)}): run `nox -s docs` first")
+    handler = functools.partial(QuietHandler, directory=str(SITE))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        httpd.shutdown()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium (apt-get install chromium fonts-noto-cjk), driven by Playwright."""
+    executable = require_binary("chromium")
+    require(sync_playwright is not None, "playwright is not installed (nox -s browser has it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser, site_url):
+    context = browser.new_context(viewport=VIEWPORT, base_url=site_url)
+    context.set_default_timeout(10_000)  # a local static site; waiting longer means it hangs
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def errors():
+    """Console errors and uncaught exceptions of `page`, as strings."""
+    return []
+
+
+@pytest.fixture
+def page(context, errors):
+    """A fresh page at 1280x900 that records its console errors and page errors in `errors`."""
+    page = context.new_page()
+
+    def on_console(message):
+        if message.type == "error":
+            errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    return page

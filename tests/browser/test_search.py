@@ -1,0 +1,36 @@
+"""The search page finds pages in both editions; Chinese queries are typed without spaces."""
+
+import urllib.parse
+
+import pytest
+
+
+def search(page, errors, edition, query):
+    """Result page names (e.g. "ch01") for `query` on the search page of `edition`."""
+    page.goto(f"{edition}/search.html?q={urllib.parse.quote(query)}")
+    assert errors == [], "the search page failed to load its scripts"
+    page.locator("#search-results p.search-summary:not(:empty)").wait_for()
+    links = page.locator("#search-results ul.search li > a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    return {urllib.parse.urlsplit(href).path.removesuffix(".html") for href in hrefs}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("协程", "ch01"),
+        ("事件循环", "ch01"),
+        ("异步编程", "preface"),
+        ("Tornado协程", "ch01"),
+        ("非阻塞套接字", "ch01"),
+    ],
+)
+def test_chinese_search(page, errors, query, expected):
+    assert expected in search(page, errors, "zh_CN", query)
+    assert errors == []
+
+
+@pytest.mark.parametrize(("query", "expected"), [("epoll", "ch01"), ("nox", "preface")])
+def test_english_search(page, errors, query, expected):
+    assert expected in search(page, errors, "en", query)
+    assert errors == []
