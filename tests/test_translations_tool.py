@@ -1,0 +1,91 @@
+"""tools/translations.py: the report translators read and the check CI runs."""
+
+import pytest
+
+from tools import translations
+
+POT = """msgid ""
+msgstr ""
+
+msgid "甲"
+msgstr ""
+
+msgid "乙"
+msgstr ""
+"""
+
+
+def catalog(*entries):
+    body = "".join(
+        f'{"#, fuzzy" + chr(10) if fuzzy else ""}msgid "{source}"\nmsgstr "{target}"\n\n'
+        for source, target, fuzzy in entries
+    )
+    return 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n' + body
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    """A docs/ tree with one page template and an empty English catalog folder."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "editions.toml").write_text(
+        '[editions]\nzh_CN = "简体中文"\nen = "English"\n[drafts]\npages = ["draft"]\n', "utf-8"
+    )
+    templates = tmp_path / "gettext"
+    templates.mkdir()
+    (templates / "page.pot").write_text(POT, "utf-8")
+    (templates / "draft.pot").write_text(POT, "utf-8")
+    locales = tmp_path / "locales"
+    (locales / "en" / "LC_MESSAGES").mkdir(parents=True)
+    monkeypatch.setattr(translations, "ROOT", tmp_path)
+    monkeypatch.setattr(translations, "TEMPLATES", templates)
+    monkeypatch.setattr(translations, "LOCALES", locales)
+    return locales / "en" / "LC_MESSAGES"
+
+
+def test_complete_catalog_passes(tree):
+    (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
+    assert translations.problems("en") == []
+
+
+def test_missing_catalog_is_reported(tree):
+    assert translations.problems("en") == ["en: no catalog for page page"]
+
+
+def test_fuzzy_untranslated_and_stale_are_reported(tree):
+    (tree / "page.po").write_text(catalog(("甲", "A", True), ("丙", "", False)), "utf-8")
+    assert translations.problems("en") == [
+        "en/page: 1 fuzzy, 1 untranslated",
+        "en/page: stale (1 new, 1 gone); run `nox -s translations`",
+    ]
+
+
+def test_drafts_are_not_checked(tree):
+    (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
+    (tree / "draft.po").write_text(catalog(("甲", "", False)), "utf-8")
+    assert translations.problems("en") == []
+
+
+def test_stats_counts_each_page(tree, capsys):
+    (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "", True)), "utf-8")
+    translations.stats(["en"])
+    out = capsys.readouterr().out
+    assert "page                              1      1            0" in out
+    assert "50.0% translated" in out
+
+
+@pytest.mark.parametrize("code", ["", "xx", "english", "../ja", "ja-JP"])
+def test_new_language_rejects_bad_codes(tree, code):
+    with pytest.raises(SystemExit, match="error: .* (is not a language|language code)"):
+        translations.new_language(code)
+
+
+@pytest.mark.parametrize("code", ["en", "zh_CN"])
+def test_new_language_refuses_existing(tree, code):
+    (tree.parent.parent / "zh_CN").mkdir()
+    with pytest.raises(SystemExit, match="already exists"):
+        translations.new_language(code)
+
+
+def test_new_language_accepts_a_real_code(tree, capsys):
+    assert translations.new_language("pt_BR") == 0
+    assert "Portuguese (Brazil)" in capsys.readouterr().out
