@@ -85,7 +85,7 @@ def _ancestors(node):
 
 def add_meta(app, pagename, templatename, context, doctree):
     """A description and Open Graph tags, so a shared link shows the page's title and summary."""
-    if doctree is None:
+    if doctree is None or app.builder.name != "html":
         return
     title = next((t.astext() for t in doctree.findall(nodes.title)), app.config.project)
     description = first_paragraph(doctree)
@@ -104,7 +104,7 @@ def add_meta(app, pagename, templatename, context, doctree):
     lines = []
     for key, value in tags.items():
         attribute = "property" if key.startswith("og:") else "name"
-        lines.append(f'<meta {attribute}="{key}" content="{html.escape(value)}">')
+        lines.append(f'<meta {attribute}="{key}" content="{html.escape(value)}" />')
     context["metatags"] = context.get("metatags", "") + "\n".join(lines) + "\n"
 
 
