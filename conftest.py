@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,15 @@ def require_binary(name):
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def postgres_bindir():
+    """Debian keeps initdb and pg_ctl in /usr/lib/postgresql/<version>/bin, off the PATH."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
 
 
 def free_port():
@@ -159,3 +169,41 @@ def server(request):
     else:
         with run_example(example_relpath(module)) as srv:
             yield srv
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    """A throwaway PostgreSQL server on loopback; its URL. One per test session.
+
+    Debian's binaries run it from a temporary directory (as the `postgres` user when the tests
+    run as root, since PostgreSQL refuses to run as root). Tests create their own databases.
+    """
+    bindir = postgres_bindir()
+    if bindir is None:
+        message = "PostgreSQL is not installed (Debian: apt-get install postgresql)"
+        pytest.fail(message) if IN_CI else pytest.skip(message)
+    # Not under pytest's tmp_path: that is private to root, and the server runs as postgres.
+    data = Path(tempfile.mkdtemp(prefix="book-pg-"))
+    port = free_port()
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(data, "postgres")
+    run = [*as_postgres]
+    subprocess.run(
+        [*run, bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+         "--locale=C.UTF-8"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={data}"
+    subprocess.run(
+        [*run, bindir / "pg_ctl", "-D", data, "-o", options, "-l", data / "server.log", "-w",
+         "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*run, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(data, ignore_errors=True)

@@ -155,8 +155,10 @@ def lint(session):
 def lock(session):
     """Re-pin every dependency group into requirements/constraints.txt (needs uv)."""
     groups = [f"--group=pyproject.toml:{name}" for name in PYPROJECT["dependency-groups"]]
-    session.run(
-        "uv", "pip", "compile", "--universal", "--python-version=3.11", "--upgrade",
-        "pyproject.toml", *groups, f"--output-file={CONSTRAINTS}",
-        external=True,
-    )  # fmt: skip
+    compile_ = ["uv", "pip", "compile", "--universal", "--python-version=3.11", "--quiet"]
+    session.run(*compile_, "--upgrade", *groups, f"--output-file={CONSTRAINTS}",
+                external=True)  # fmt: skip
+    # What a reader installs to run every example: pip install -r requirements/examples.txt
+    session.run(*compile_, "--group=pyproject.toml:examples", f"--constraints={CONSTRAINTS}",
+                "--no-header", "--output-file=requirements/examples.txt",
+                external=True)  # fmt: skip
