@@ -72,6 +72,11 @@ class Server:
 
     port: int
     process: subprocess.Popen | None = None
+    log: Path | None = None
+
+    def output(self):
+        """What a subprocess example has printed so far (its log lines included)."""
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log else ""
 
     @property
     def url(self):
@@ -87,11 +92,11 @@ class Server:
             conn.close()
 
 
-def wait_for_port(port, process=None, timeout=15.0):
+def wait_for_port(port, process=None, log=None, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
+            output = log.read_text(encoding="utf-8", errors="replace") if log else ""
             raise RuntimeError(f"example exited with {process.returncode}:\n{output}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
@@ -133,25 +138,21 @@ def run_example(relpath, *args, port=None):
     """Start `python examples/<relpath> --port=N` from the project root, as the book says."""
     port = port or free_port()
     command = [sys.executable, str(Path("examples") / relpath), f"--port={port}", *args]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_for_port(port, process)
-        yield Server(port, process)
-    finally:
-        process.send_signal(signal.SIGTERM)
+    # The server's output goes to a file: a pipe nobody reads fills up and blocks the server.
+    with tempfile.TemporaryDirectory() as scratch:
+        log = Path(scratch) / "server.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+            wait_for_port(port, process, log)
+            yield Server(port, process, log)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def example_relpath(module):

@@ -144,6 +144,13 @@ def browser(session):
 
 
 @nox.session
+def c10k(session):
+    """Park 1k/5k/10k idle long polls on Tornado and on threads; print memory and release time."""
+    install(session, "examples")
+    session.run("python", "bench/c10k.py", *session.posargs)
+
+
+@nox.session
 def lint(session):
     """Check style and formatting of all Python outside docs/_build."""
     install(session, "lint")

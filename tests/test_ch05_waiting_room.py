@@ -1,0 +1,108 @@
+import asyncio
+import json
+import socket
+import threading
+
+from examples.ch05 import waiting_room
+
+EXAMPLE = waiting_room
+WAIT = b"GET /wait HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def stats(server):
+    return json.loads(server.fetch("/stats").body)
+
+
+def park(server, count):
+    """Open `count` connections that each wait at /wait; return their sockets."""
+    socks = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        sock.sendall(WAIT)
+        socks.append(sock)
+    return socks
+
+
+def wait_until(predicate, timeout=10):
+    event = threading.Event()
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return True
+        event.wait(0.02)
+    return False
+
+
+def read_response(sock):
+    data = b""
+    while not data.endswith(b"released\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_everyone_waiting_is_released_exactly_once(server):
+    socks = park(server, 50)
+    try:
+        assert wait_until(lambda: stats(server)["waiting"] == 50)
+        resp = server.fetch("/release", method="POST", body=b"")
+        assert json.loads(resp.body) == {"released": 50}
+        replies = [read_response(sock) for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+    assert all(
+        r.startswith(b"HTTP/1.1 200 OK") and r.endswith(b"\r\n\r\nreleased\n") for r in replies
+    )
+    assert stats(server) == {"waiting": 0, "released": 50}
+
+
+def test_release_with_nobody_waiting(server):
+    resp = server.fetch("/release", method="POST", body=b"")
+    assert json.loads(resp.body) == {"released": 0}
+
+
+def test_clients_that_leave_are_forgotten(server):
+    socks = park(server, 20)
+    assert wait_until(lambda: stats(server)["waiting"] == 20)
+    for sock in socks[:15]:
+        sock.close()
+    assert wait_until(lambda: stats(server)["waiting"] == 5)
+    resp = server.fetch("/release", method="POST", body=b"")
+    assert json.loads(resp.body) == {"released": 5}
+    assert all(read_response(sock).endswith(b"released\n") for sock in socks[15:])
+    for sock in socks[15:]:
+        sock.close()
+    assert stats(server) == {"waiting": 0, "released": 5}
+
+
+def test_a_later_waiter_waits_for_the_next_release(server):
+    first = park(server, 1)
+    assert wait_until(lambda: stats(server)["waiting"] == 1)
+    server.fetch("/release", method="POST", body=b"")
+    assert read_response(first[0]).endswith(b"released\n")
+    second = park(server, 1)
+    assert wait_until(lambda: stats(server)["waiting"] == 1)
+    for sock in first + second:
+        sock.close()
+    assert wait_until(lambda: stats(server)["waiting"] == 0)
+
+
+def test_room_releases_futures_in_one_loop():
+    async def scenario():
+        room = waiting_room.Room()
+        futures = [room.wait() for _ in range(3)]
+        room.leave(futures[0])
+        assert room.release() == 2
+        assert futures[0].cancelled()
+        assert all(f.done() and not f.cancelled() for f in futures[1:])
+        assert room.release() == 0
+        return room.released
+
+    assert asyncio.run(scenario()) == 2
+
+
+def test_wrong_method_is_405(server):
+    assert server.fetch("/release").status == 405
+    assert server.fetch("/wait", method="POST", body=b"").status == 405

@@ -1,0 +1,63 @@
+import contextlib
+import json
+import threading
+
+import pytest
+
+from conftest import Server, free_port, run_example
+from examples.ch05 import waiting_room_threads
+from tests.test_ch05_waiting_room import park, read_response, stats, wait_until
+
+
+@contextlib.contextmanager
+def serve_threads():
+    port = free_port()
+    with waiting_room_threads.WaitingRoomServer(port) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield Server(port)
+        finally:
+            httpd.shutdown()
+            thread.join(10)
+
+
+@pytest.fixture(params=["in-process", "subprocess"])
+def server(request):
+    if request.param == "in-process":
+        with serve_threads() as srv:
+            yield srv
+    else:
+        with run_example("ch05/waiting_room_threads.py") as srv:
+            yield srv
+
+
+def test_everyone_waiting_is_released(server):
+    socks = park(server, 30)
+    try:
+        assert wait_until(lambda: stats(server)["waiting"] == 30)
+        resp = server.fetch("/release", method="POST", body=b"")
+        assert json.loads(resp.body) == {"released": 30}
+        replies = [read_response(sock) for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+    assert all(r.startswith(b"HTTP/1.1 200 OK") and r.endswith(b"released\n") for r in replies)
+    assert wait_until(lambda: stats(server) == {"waiting": 0, "released": 30})
+
+
+def test_a_thread_stays_blocked_after_its_client_leaves(server):
+    """The comparison's weak point: nobody tells a sleeping thread that its client hung up."""
+    socks = park(server, 3)
+    assert wait_until(lambda: stats(server)["waiting"] == 3)
+    for sock in socks:
+        sock.close()
+    assert not wait_until(lambda: stats(server)["waiting"] < 3, timeout=0.5)
+    server.fetch("/release", method="POST", body=b"")
+    assert wait_until(lambda: stats(server)["waiting"] == 0)
+
+
+def test_unknown_paths_are_404(server):
+    assert server.fetch("/nowhere").status == 404
+    assert server.fetch("/nowhere", method="POST", body=b"").status == 404
+    assert server.fetch("/nowhere").text == "not found\n"
