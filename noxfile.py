@@ -144,6 +144,13 @@ def browser(session):
 
 
 @nox.session
+def bench(session):
+    """Print the budgets: build times per edition, one-page rebuild, test time, page weight."""
+    install(session, "docs")
+    session.run("python", "bench/budgets.py", *session.posargs)
+
+
+@nox.session
 def c10k(session):
     """Park 1k/5k/10k idle long polls on Tornado and on threads; print memory and release time."""
     install(session, "examples")
