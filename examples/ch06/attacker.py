@@ -1,0 +1,58 @@
+"""XSRF demonstration, for learning only: a page that makes its visitor's browser post a note
+to the notice board (xsrf_board.py) running on this computer. It can target nothing else.
+"""
+
+import asyncio
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import tornado.options
+import tornado.web
+from tornado.options import define, options
+
+BASE = Path(__file__).parent
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+
+
+def check_target(url):
+    """`url` if it is an http:// address on this computer; ValueError otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or parts.hostname not in LOCAL_HOSTS or parts.path not in ("", "/"):
+        raise ValueError(f"the target must look like http://localhost:8000, not {url!r}")
+    return url.rstrip("/")
+
+
+class PrizeHandler(tornado.web.RequestHandler):
+    def initialize(self, target):
+        self.target = target
+
+    def get(self):
+        self.render("attack.html", action=f"{self.target}/notes")
+
+
+def make_app(target="http://localhost:8000"):
+    return tornado.web.Application(
+        [(r"/", PrizeHandler, {"target": check_target(target)})],
+        template_path=BASE / "templates",
+    )
+
+
+async def main(port, target):
+    app = make_app(target)
+    app.listen(port, address="127.0.0.1")
+    print(f"Listening on http://127.0.0.1:{port}/ (attacking {target})", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    define("target", default="http://localhost:8000", help="the notice board to attack")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+        check_target(options.target)
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port, options.target))

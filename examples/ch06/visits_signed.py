@@ -1,0 +1,82 @@
+"""A visit counter in a signed cookie: forged or expired values are ignored; keys can rotate."""
+
+import asyncio
+import secrets
+import sys
+from pathlib import Path
+
+import tornado.options
+import tornado.web
+from tornado.options import define, options
+
+MAX_AGE_DAYS = 30
+MIN_KEY_LENGTH = 32
+
+
+def read_keys(path):
+    """{version: key} from a file of "VERSION KEY" lines; the highest version signs."""
+    keys = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        version, _, key = line.strip().partition(" ")
+        if not version.isdigit() or len(key.strip()) < MIN_KEY_LENGTH:
+            raise ValueError(f"{path}: write each key as 'VERSION KEY', keys of 32+ characters")
+        keys[int(version)] = key.strip()
+    if not keys:
+        raise ValueError(f"{path}: no keys found")
+    return keys
+
+
+class VisitsHandler(tornado.web.RequestHandler):
+    def get(self):
+        # ANCHOR: read
+        value = self.get_signed_cookie("visits", max_age_days=MAX_AGE_DAYS, min_version=2)
+        visits = int(value) + 1 if value is not None and value.isdigit() else 1
+        # ANCHOR_END: read
+        # ANCHOR: write
+        self.set_signed_cookie(
+            "visits",
+            str(visits),
+            expires_days=MAX_AGE_DAYS,
+            httponly=True,
+            secure=self.request.protocol == "https",
+            samesite="Lax",
+        )
+        # ANCHOR_END: write
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.write(f"Visit number {visits}.\n")
+        if value is not None:
+            old = self.get_signed_cookie_key_version("visits")
+            self.write(f"Cookie received: signed with key {old}.\n")
+        self.write(f"Cookie sent: signed with key {self.settings['key_version']}.\n")
+
+
+def make_app(keys=None):
+    if keys is None:
+        keys = {1: secrets.token_urlsafe(32)}
+    return tornado.web.Application(
+        [(r"/", VisitsHandler)], cookie_secret=keys, key_version=max(keys)
+    )
+
+
+async def main(port, keys=None):
+    if keys is None:
+        print("No --cookie-keys file: using a random key; cookies die with the server.")
+    app = make_app(keys)
+    app.listen(port, address="127.0.0.1")
+    print(f"Listening on http://localhost:{port}/", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    define("cookie_keys", type=str, help="file of signing keys, one 'VERSION KEY' per line")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+        keys = read_keys(options.cookie_keys) if options.cookie_keys else None
+    except (tornado.options.Error, ValueError, OSError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port, keys))

@@ -1,0 +1,117 @@
+"""A notice board that only accepts posts from its own pages: XSRF tokens and origin checks."""
+
+import asyncio
+import itertools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import tornado.options
+import tornado.web
+from tornado.httputil import responses
+from tornado.options import define, options
+
+BASE = Path(__file__).parent
+MAX_BODY_SIZE = 16 * 1024
+MAX_NOTE = 200
+KEEP = 20  # newest notes kept in memory
+
+
+@dataclass
+class Note:
+    text: str
+    likes: int = 0
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    def initialize(self, board):
+        self.board = board
+
+    def write_error(self, status_code, **kwargs):
+        # Say why a request was refused: for a 403 this is the XSRF or origin check.
+        _, error, _ = kwargs.get("exc_info", (None, None, None))
+        message = f"{status_code} {responses.get(status_code, 'Unknown Error')}"
+        if isinstance(error, tornado.web.HTTPError) and status_code < 500 and error.get_message():
+            message += f": {error.get_message()}"
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish(message + "\n")
+
+
+class BoardHandler(BaseHandler):
+    def get(self):
+        self.render("board.html", notes=self.board, text="", error=None, limit=MAX_NOTE)
+
+
+class NotesHandler(BaseHandler):
+    def post(self):
+        text = self.get_body_argument("text", "").strip()
+        if not text:
+            error = "Please write something."
+        elif len(text) > MAX_NOTE:
+            error = f"Please keep notes to {MAX_NOTE} characters (this one has {len(text)})."
+        else:
+            self.board.add(text)
+            self.redirect("/", status=303)
+            return
+        self.set_status(400)
+        self.render("board.html", notes=self.board, text=text, error=error, limit=MAX_NOTE)
+
+
+class LikeHandler(BaseHandler):
+    def post(self, number):
+        note = self.board.notes.get(int(number))
+        if note is None:
+            raise tornado.web.HTTPError(404, "no note number %s", number)
+        note.likes += 1
+        self.write({"likes": note.likes})
+
+
+class Board:
+    """The newest notes by number; iterating gives (number, note), newest first."""
+
+    def __init__(self):
+        self.notes = {}
+        self.numbers = itertools.count(1)
+
+    def add(self, text):
+        self.notes[next(self.numbers)] = Note(text)
+        if len(self.notes) > KEEP:
+            del self.notes[min(self.notes)]
+
+    def __iter__(self):
+        return iter(reversed(self.notes.items()))
+
+
+def make_app(trusted_origins=()):
+    board = Board()
+    return tornado.web.Application(
+        [
+            (r"/", BoardHandler, {"board": board}),
+            (r"/notes", NotesHandler, {"board": board}),
+            (r"/notes/([0-9]{1,9})/like", LikeHandler, {"board": board}),
+        ],
+        template_path=BASE / "templates",
+        static_path=BASE / "static",
+        xsrf_cookies=True,
+        xsrf_cookie_kwargs={"samesite": "Lax"},
+        cross_origin_protection=True,
+        trusted_origins=list(trusted_origins),
+    )
+
+
+async def main(port):
+    app = make_app()
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
+    print(f"Listening on http://localhost:{port}/", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port))

@@ -1,0 +1,280 @@
+import subprocess
+import sys
+import time
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+import pytest
+from tornado.web import create_signed_value, decode_signed_value
+
+from conftest import ROOT, run_example, serve_in_thread
+from examples.ch06 import login
+
+EXAMPLE = login
+SECRET = "test-secret-" + "s" * 40
+PASSWORD = login.DEMO_PASSWORDS["mei"]
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture(scope="module", params=["in-process", "subprocess"])
+def site(request, tmp_path_factory):
+    """The example with a known cookie secret; it keeps no state, so tests can share it."""
+    if request.param == "in-process":
+        with serve_in_thread(login.make_app(SECRET), max_body_size=login.MAX_BODY_SIZE) as srv:
+            yield srv
+    else:
+        secret_file = tmp_path_factory.mktemp("secret") / "cookie-secret"
+        secret_file.write_text(SECRET + "\n", encoding="utf-8")
+        with run_example("ch06/login.py", f"--cookie-secret-file={secret_file}") as srv:
+            yield srv
+
+
+def cookies_of(resp):
+    jar = SimpleCookie()
+    for header in resp.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    return jar
+
+
+def login_page(server, query=""):
+    resp = server.fetch(f"/login{query}")
+    assert resp.status == 200
+    xsrf = cookies_of(resp)["_xsrf"].value
+    return resp.html, xsrf
+
+
+def sign_in(server, username="mei", password=PASSWORD, headers=None, **extra):
+    page, xsrf = login_page(server)
+    token = page.find("input", attrs={"name": "_xsrf"})["value"]
+    fields = {"_xsrf": token, "username": username, "password": password, **extra}
+    headers = {**FORM, "Cookie": f"_xsrf={xsrf}", **(headers or {})}
+    return server.fetch("/login", method="POST", body=urlencode(fields), headers=headers)
+
+
+def user_cookie(value):
+    return {"Cookie": f'user="{value}"'}
+
+
+def signed_user(name, secret=SECRET, age_days=0):
+    then = time.time() - age_days * 86400
+    return create_signed_value(secret, "user", name, clock=lambda: then).decode()
+
+
+def test_protected_page_redirects_to_login(server):
+    resp = server.fetch("/diary")
+    assert (resp.status, resp.headers["Location"]) == (302, "/login?next=%2Fdiary")
+    page, _ = login_page(server, "?next=%2Fdiary")
+    form = page.find("form")
+    assert (form["method"], form["action"]) == ("post", "/login")
+    assert form.find("input", attrs={"name": "next"})["value"] == "/diary"
+    assert form.find("input", attrs={"name": "_xsrf", "type": "hidden"})
+    assert page.find(id="password")["type"] == "password"
+    assert page.find(role="alert") is None
+
+
+def test_home_page_for_visitors(server):
+    page = server.fetch("/").html
+    assert page.find("a", string="sign in")["href"] == "/login"
+    assert page.find(id="user") is None
+
+
+def test_random_secret_is_announced(server):
+    if server.process is not None:
+        assert "using a random secret" in server.output()
+
+
+def test_login_sets_a_signed_cookie_and_follows_next(site):
+    resp = sign_in(site, next="/diary")
+    assert (resp.status, resp.headers["Location"]) == (303, "/diary")
+    cookie = cookies_of(resp)["user"]
+    assert decode_signed_value(SECRET, "user", cookie.value) == b"mei"
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["secure"] == ""
+    assert cookie["expires"]
+    diary = site.fetch("/diary", headers=user_cookie(cookie.value))
+    assert diary.status == 200
+    assert diary.html.h1.get_text() == "mei's diary"
+    home = site.fetch("/", headers=user_cookie(cookie.value)).html
+    assert home.find(id="user").get_text() == "mei"
+
+
+def test_secure_cookie_behind_https_proxy():
+    with serve_in_thread(login.make_app(SECRET, passwords={"mei": PASSWORD}), xheaders=True) as srv:
+        resp = sign_in(srv, headers={"X-Forwarded-Proto": "https"})
+    assert resp.status == 303
+    assert cookies_of(resp)["user"]["secure"] is True
+
+
+def test_next_defaults_to_home(site):
+    resp = sign_in(site)
+    assert resp.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "evil.example",
+        "",
+    ],
+)
+def test_next_cannot_leave_the_site(site, next_url):
+    resp = sign_in(site, next=next_url)
+    assert (resp.status, resp.headers["Location"]) == (303, "/")
+    page, _ = login_page(site, "?" + urlencode({"next": next_url}))
+    assert page.find("input", attrs={"name": "next"})["value"] == "/"
+
+
+@pytest.mark.parametrize("next_url", ["/diary", "/diary?week=3#tuesday", "/%2F%2Fevil.example"])
+def test_next_on_this_site_is_kept(site, next_url):
+    assert sign_in(site, next=next_url).headers["Location"] == next_url
+
+
+@pytest.mark.parametrize(("username", "password"), [("mei", "guess"), ("nobody", "guess")])
+def test_wrong_password_and_unknown_user_look_the_same(site, username, password):
+    resp = sign_in(site, username=username, password=password)
+    assert resp.status == 400
+    assert "user" not in cookies_of(resp)
+    page = resp.html
+    assert page.find(role="alert").get_text() == "Wrong username or password."
+    assert page.find(id="username")["value"] == username
+    assert not page.find(id="password").get("value")  # a password is never sent back
+    assert page.select(".error") == []
+
+
+def test_another_users_password_does_not_work(site):
+    assert sign_in(site, username="ravi", password=PASSWORD).status == 400
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({"username": "", "password": ""}, {"username": "Please fill this in.", "password": ""}),
+        ({"username": "mei", "password": ""}, {"password": "Please fill this in."}),
+        ({"username": "m" * 41}, {"username": "Please use at most 40 characters."}),
+        ({"password": "p" * 201}, {"password": "Please use at most 200 characters."}),
+    ],
+)
+def test_bad_fields_are_shown_next_to_them(site, fields, errors):
+    resp = sign_in(site, **fields)
+    assert resp.status == 400
+    page = resp.html
+    assert page.find(role="alert") is None
+    for name, message in errors.items():
+        error = page.find(id=name).find_next_sibling("strong", class_="error")
+        assert error.get_text() == (message or "Please fill this in.")
+
+
+@pytest.mark.parametrize("hostile", [SCRIPT, IMG])
+def test_hostile_username_is_kept_as_text(site, hostile):
+    resp = sign_in(site, username=hostile, password="x", next=hostile)
+    assert resp.status == 400
+    page = resp.html
+    assert page.find("script") is None and page.find("img") is None
+    assert page.find(id="username")["value"] == hostile
+    assert page.find("input", attrs={"name": "next"})["value"] == "/"
+
+
+def test_login_needs_the_xsrf_token(site):
+    body = urlencode({"username": "mei", "password": PASSWORD})
+    resp = site.fetch("/login", method="POST", body=body, headers=FORM)
+    assert resp.status == 403
+    assert "user" not in cookies_of(resp)
+
+
+def test_cross_origin_login_is_refused(site):
+    browser = {"Origin": "http://127.0.0.1:8001", "Sec-Fetch-Site": "cross-site"}
+    assert sign_in(site, headers=browser).status == 403
+
+
+def test_logout(site):
+    cookie = cookies_of(sign_in(site))["user"].value
+    resp = site.fetch("/diary", headers=user_cookie(cookie))
+    xsrf = cookies_of(resp)["_xsrf"].value
+    form = resp.html.find("form", action="/logout")
+    token = form.find("input", attrs={"name": "_xsrf"})["value"]
+    headers = {**FORM, "Cookie": f'user="{cookie}"; _xsrf={xsrf}'}
+    # A forged logout (no token) is refused, and GET does nothing at all.
+    assert site.fetch("/logout", method="POST", body="", headers=headers).status == 403
+    assert site.fetch("/logout", headers=user_cookie(cookie)).status == 405
+    resp = site.fetch("/logout", method="POST", body=urlencode({"_xsrf": token}), headers=headers)
+    assert (resp.status, resp.headers["Location"]) == (303, "/")
+    cleared = cookies_of(resp)["user"]
+    assert cleared.value == ""
+    assert time.strptime(cleared["expires"], "%a, %d %b %Y %H:%M:%S GMT") < time.gmtime()
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "mei",  # not signed at all
+        signed_user("mei", secret="another-secret-" + "x" * 40),
+        signed_user("mei", age_days=login.SESSION_DAYS + 1),
+        signed_user("root"),  # correctly signed, but no such account
+        create_signed_value(SECRET, "user", "mei", version=1).decode(),
+        "2|1:0|10:1764000000|4:user|4:bWVp|forged",
+    ],
+)
+def test_forged_or_stale_cookies_do_not_log_in(site, cookie):
+    resp = site.fetch("/diary", headers=user_cookie(cookie))
+    assert resp.status == 302
+    assert site.fetch("/", headers=user_cookie(cookie)).html.find(id="user") is None
+
+
+def test_fresh_cookie_still_works_before_it_expires(site):
+    cookie = signed_user("mei", age_days=login.SESSION_DAYS - 1)
+    assert site.fetch("/diary", headers=user_cookie(cookie)).status == 200
+
+
+def test_hashes_describe_themselves():
+    stored = login.hash_password("plum rain")
+    scheme, params, salt, digest = stored.split("$")
+    assert (scheme, params) == ("scrypt", "n=131072,r=8,p=1")
+    assert (len(salt), len(digest)) == (24, 44)  # base64 of 16 and 32 bytes
+    assert "plum" not in stored
+    assert login.hash_password("plum rain") != stored  # a new salt every time
+    assert login.verify_password("plum rain", stored)
+    assert not login.verify_password("plum rain ", stored)
+    assert not login.verify_password("", stored)
+
+
+def test_verify_reads_the_parameters_from_the_hash():
+    cheap = "scrypt$n=1024,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA==$" + login.b64(
+        login.scrypt("tea", b"\0" * 16, n=1024, r=8, p=1)
+    )
+    assert login.verify_password("tea", cheap)
+    assert not login.verify_password("coffee", cheap)
+
+
+def test_accounts():
+    accounts = login.Accounts({"mei": "plum rain"})
+    assert "mei" in accounts and "nobody" not in accounts
+    assert accounts.check("mei", "plum rain")
+    assert not accounts.check("mei", "plum")
+    assert not accounts.check("nobody", "plum rain")
+    assert all(h.startswith("scrypt$") for h in [*accounts.hashes.values(), accounts.decoy])
+
+
+@pytest.mark.parametrize(("content", "problem"), [(None, "No such file"), ("short\n", "32+")])
+def test_bad_secret_file_is_a_one_line_error(tmp_path, content, problem):
+    secret_file = tmp_path / "cookie-secret"
+    if content is not None:
+        secret_file.write_text(content, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "examples/ch06/login.py", f"--cookie-secret-file={secret_file}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and problem in done.stderr
+    assert len(done.stderr.splitlines()) == 1

@@ -1,0 +1,254 @@
+import json
+import socket
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+import pytest
+
+from conftest import serve_in_thread
+from examples.ch06 import xsrf_board
+
+EXAMPLE = xsrf_board
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+ATTACKER = "http://127.0.0.1:8001"
+
+
+def open_board(server, cookie=None):
+    """The board page, the _xsrf cookie it set (or the one we sent) and the form's token."""
+    resp = server.fetch("/", headers={"Cookie": f"_xsrf={cookie}"} if cookie else {})
+    assert resp.status == 200
+    page = resp.html
+    if cookie is None:
+        cookie = SimpleCookie(resp.headers["Set-Cookie"])["_xsrf"].value
+    token = page.find("input", attrs={"name": "_xsrf"})["value"]
+    return page, cookie, token
+
+
+def post_note(server, text, cookie=None, token=None, headers=None):
+    fields = {"text": text} if token is None else {"text": text, "_xsrf": token}
+    headers = {**FORM, **(headers or {})}
+    if cookie:
+        headers["Cookie"] = f"_xsrf={cookie}"
+    return server.fetch("/notes", method="POST", body=urlencode(fields), headers=headers)
+
+
+def notes(server):
+    page = server.fetch("/").html
+    return [li.find(class_="text").get_text() for li in page.select("#notes li")]
+
+
+def test_empty_board_sets_the_xsrf_cookie(server):
+    resp = server.fetch("/")
+    cookie = SimpleCookie(resp.headers["Set-Cookie"])["_xsrf"]
+    assert cookie["samesite"] == "Lax"
+    assert cookie["httponly"] == ""  # board.js must be able to read it
+    assert cookie.value.startswith("2|")  # masked token, version 2
+    form = resp.html.find("form")
+    assert (form["method"], form["action"]) == ("post", "/notes")
+    assert form.find("input", attrs={"name": "_xsrf", "type": "hidden"})
+    assert notes(server) == []
+
+
+def test_the_token_is_masked_differently_on_every_page(server):
+    _, cookie, first = open_board(server)
+    _, same_cookie, second = open_board(server, cookie)
+    assert same_cookie == cookie and first != second
+    # Both masked tokens stand for the same secret, so both are accepted.
+    assert post_note(server, "one", cookie, first).status == 303
+    assert post_note(server, "two", cookie, second).status == 303
+    assert notes(server) == ["two", "one"]
+
+
+def test_post_with_matching_cookie_and_token(server):
+    _, cookie, token = open_board(server)
+    resp = post_note(server, "  Lunch at noon  ", cookie, token)
+    assert (resp.status, resp.headers["Location"]) == (303, "/")
+    assert notes(server) == ["Lunch at noon"]
+
+
+def test_post_without_token_is_refused(server):
+    resp = post_note(server, "Lunch at noon")
+    assert resp.status == 403
+    assert resp.text == "403 Forbidden: '_xsrf' argument missing from POST\n"
+    assert notes(server) == []
+
+
+def test_token_without_cookie_is_refused(server):
+    _, _, token = open_board(server)
+    resp = post_note(server, "Lunch at noon", token=token)
+    assert resp.status == 403
+    assert resp.text == "403 Forbidden: XSRF cookie does not match POST argument\n"
+
+
+def test_wrong_token_is_refused(server):
+    _, cookie, _ = open_board(server)
+    _, _, other_token = open_board(server)  # a token for somebody else's cookie
+    assert post_note(server, "x", cookie, other_token).status == 403
+    assert post_note(server, "x", cookie, "2|00000000|" + "0" * 32 + "|1").status == 403
+    resp = post_note(server, "x", cookie, "2|not|hex|at-all")
+    assert resp.text == "403 Forbidden: '_xsrf' argument has invalid format\n"
+    assert notes(server) == []
+
+
+def test_the_attack_page_form_is_refused(server):
+    """The attacker's form, as a browser on 127.0.0.1:8001 sends it to the board."""
+    browser = {"Origin": ATTACKER, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}
+    resp = post_note(server, "Free teapots for everyone!", headers=browser)
+    assert resp.status == 403
+    assert notes(server) == []
+
+
+@pytest.mark.parametrize(
+    "browser",
+    [
+        {"Origin": ATTACKER, "Sec-Fetch-Site": "cross-site"},
+        {"Origin": ATTACKER, "Sec-Fetch-Site": "same-site"},  # another port, same host
+        {"Origin": ATTACKER},  # an older browser: no Sec-Fetch-Site
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},  # a sandboxed page
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+)
+def test_cross_origin_post_is_refused_even_with_a_token(server, browser):
+    # Suppose the attacker did get a cookie and token pair into the victim's browser,
+    # for instance by setting the cookie from another port of the same host.
+    _, cookie, token = open_board(server)
+    resp = post_note(server, "Free teapots!", cookie, token, headers=browser)
+    assert resp.status == 403
+    assert "not allowed" in resp.text
+    assert notes(server) == []
+
+
+@pytest.mark.parametrize(
+    "browser",
+    [
+        {"Sec-Fetch-Site": "same-origin", "Origin": "http://127.0.0.1:{port}"},
+        {"Origin": "http://127.0.0.1:{port}"},  # no Sec-Fetch-Site: Origin is compared to Host
+        {"Sec-Fetch-Site": "none"},  # typed into the address bar
+        {},  # not a browser
+    ],
+)
+def test_same_origin_post_passes(server, browser):
+    headers = {name: value.format(port=server.port) for name, value in browser.items()}
+    _, cookie, token = open_board(server)
+    assert post_note(server, "Lunch at noon", cookie, token, headers=headers).status == 303
+    assert notes(server) == ["Lunch at noon"]
+
+
+def test_trusted_origins():
+    with serve_in_thread(xsrf_board.make_app(trusted_origins=[ATTACKER])) as srv:
+        browser = {"Origin": ATTACKER, "Sec-Fetch-Site": "cross-site"}
+        _, cookie, token = open_board(srv)
+        assert post_note(srv, "from a trusted site", cookie, token, headers=browser).status == 303
+        # Trust in an origin does not switch off the token check.
+        assert post_note(srv, "no token", headers=browser).status == 403
+        assert notes(srv) == ["from a trusted site"]
+
+
+def like(server, number, cookie=None, token=None):
+    headers = {}
+    if cookie:
+        headers["Cookie"] = f"_xsrf={cookie}"
+    if token:
+        headers["X-XSRFToken"] = token
+    return server.fetch(f"/notes/{number}/like", method="POST", body=b"", headers=headers)
+
+
+def test_likes_with_the_cookie_echoed_in_a_header(server):
+    _, cookie, token = open_board(server)
+    post_note(server, "Lunch at noon", cookie, token)
+    page = server.fetch("/").html
+    number = page.select_one("button.like")["data-note"]
+    # board.js sends the cookie's own value back as the header, as a browser script would.
+    resp = like(server, number, cookie, cookie)
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == "application/json; charset=UTF-8"
+    assert json.loads(resp.body) == {"likes": 1}
+    assert json.loads(like(server, number, cookie, token).body) == {"likes": 2}
+    assert server.fetch("/").html.select_one("button.like .count").get_text() == "2"
+
+
+def test_likes_without_the_header_are_refused(server):
+    _, cookie, token = open_board(server)
+    post_note(server, "Lunch at noon", cookie, token)
+    assert like(server, 1, cookie).status == 403
+    assert like(server, 1, cookie, "2|00000000|" + "0" * 32 + "|1").status == 403
+    assert server.fetch("/").html.select_one("button.like .count").get_text() == "0"
+
+
+def test_like_for_a_missing_note(server):
+    _, cookie, _ = open_board(server)
+    resp = like(server, 99, cookie, cookie)
+    assert resp.status == 404
+    assert resp.text == "404 Not Found: no note number 99\n"
+
+
+def test_the_script_is_served_from_the_page(server):
+    page = server.fetch("/").html
+    src = page.find("script")["src"]
+    assert src.startswith("/static/board.js?v=")
+    resp = server.fetch(src)
+    assert resp.status == 200
+    assert '"X-XSRFToken": xsrfToken()' in resp.text
+    assert "document.cookie" in resp.text
+
+
+@pytest.mark.parametrize("hostile", [SCRIPT, IMG])
+def test_hostile_notes_are_text(server, hostile):
+    _, cookie, token = open_board(server)
+    assert post_note(server, hostile, cookie, token).status == 303
+    resp = server.fetch("/")
+    page = resp.html
+    assert page.find("img") is None
+    assert [s["src"] for s in page.find_all("script")] == [page.find("script")["src"]]
+    assert notes(server) == [hostile]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Please write something."),
+        ("   ", "Please write something."),
+        ("é" * 201, "Please keep notes to 200 characters (this one has 201)."),
+    ],
+)
+def test_bad_notes_are_shown_in_the_form(server, text, message):
+    _, cookie, token = open_board(server)
+    resp = post_note(server, text, cookie, token)
+    assert resp.status == 400
+    field = resp.html.find("input", id="text")
+    assert field["value"] == text.strip()
+    assert field.find_next_sibling("strong", class_="error").get_text() == message
+    assert notes(server) == []
+
+
+def test_hostile_text_stays_in_the_form(server):
+    _, cookie, token = open_board(server)
+    resp = post_note(server, IMG + "x" * 200, cookie, token)
+    assert resp.status == 400
+    assert resp.html.find("img") is None
+    assert resp.html.find("input", id="text")["value"] == IMG + "x" * 200
+
+
+def test_only_the_newest_notes_are_kept(server):
+    _, cookie, token = open_board(server)
+    for number in range(xsrf_board.KEEP + 2):
+        assert post_note(server, f"note {number}", cookie, token).status == 303
+    shown = notes(server)
+    assert len(shown) == xsrf_board.KEEP
+    assert shown[0] == f"note {xsrf_board.KEEP + 1}" and shown[-1] == "note 2"
+
+
+def test_errors_without_a_message(server):
+    resp = server.fetch("/notes")
+    assert (resp.status, resp.text) == (405, "405 Method Not Allowed\n")
+    assert server.fetch("/nowhere").status == 404
+
+
+def test_huge_body_is_refused_before_it_is_read(server):
+    size = xsrf_board.MAX_BODY_SIZE + 1
+    head = f"POST /notes HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(head.encode())
+        assert sock.recv(100).startswith(b"HTTP/1.1 400 Bad Request\r\n")
