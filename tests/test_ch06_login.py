@@ -222,6 +222,7 @@ def test_logout(site):
         create_signed_value(SECRET, "user", "mei", version=1).decode(),
         "2|1:0|10:1764000000|4:user|4:bWVp|forged",
     ],
+    ids=["unsigned", "other-secret", "expired", "unknown-user", "version-1", "forged"],
 )
 def test_forged_or_stale_cookies_do_not_log_in(site, cookie):
     resp = site.fetch("/diary", headers=user_cookie(cookie))
