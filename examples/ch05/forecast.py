@@ -1,0 +1,71 @@
+"""The right way: await an asynchronous HTTP client; every upstream failure becomes 502 or 504."""
+
+import asyncio
+import json
+import re
+import sys
+
+import tornado.httpclient
+import tornado.options
+import tornado.web
+from tornado.options import define, options
+
+CITY = re.compile(r"[a-z]{1,30}")
+
+
+class WeatherHandler(tornado.web.RequestHandler):
+    def initialize(self, upstream, timeout):
+        self.upstream = upstream
+        self.timeout = timeout
+
+    async def get(self, city):
+        if not CITY.fullmatch(city):
+            return self.reply(400, "a city is 1 to 30 letters a-z")
+        client = tornado.httpclient.AsyncHTTPClient()
+        try:
+            response = await client.fetch(
+                f"{self.upstream}/weather/{city}", request_timeout=self.timeout
+            )
+        except tornado.httpclient.HTTPClientError as exc:
+            if exc.code == 599:
+                return self.reply(504, f"the weather service did not answer in {self.timeout} s")
+            if exc.code == 404:
+                return self.reply(404, f"no weather for {city}")
+            return self.reply(502, f"the weather service answered {exc.code}")
+        except OSError:
+            return self.reply(502, "the weather service is unreachable")
+        self.write(json.loads(response.body))
+
+    def reply(self, status, error):
+        self.set_status(status)
+        self.write({"error": error})
+
+
+def make_app(upstream="http://127.0.0.1:8001", timeout=3.0):
+    return tornado.web.Application(
+        [(r"/weather/([^/]+)", WeatherHandler, dict(upstream=upstream, timeout=timeout))]
+    )
+
+
+async def main(port, upstream, timeout):
+    app = make_app(upstream, timeout)
+    app.listen(port, address="127.0.0.1")
+    print(f"Listening on http://localhost:{port}/", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    define("upstream", default="http://127.0.0.1:8001", help="base URL of the weather service")
+    define("timeout", default=3.0, type=float, help="seconds to wait for the weather service")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+        if not options.upstream.startswith(("http://", "https://")):
+            raise ValueError(f"upstream must be an http:// or https:// URL, not {options.upstream}")
+        if not 0 < options.timeout <= 60:
+            raise ValueError(f"timeout must be more than 0 and at most 60 s, not {options.timeout}")
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port, options.upstream, options.timeout))

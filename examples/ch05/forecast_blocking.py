@@ -1,0 +1,81 @@
+"""The wrong way, and a stopgap: a handler that asks a slow service with a blocking client."""
+
+import asyncio
+import json
+import re
+import sys
+import urllib.error
+import urllib.request
+
+import tornado.ioloop
+import tornado.options
+import tornado.web
+from tornado.options import define, options
+
+CITY = re.compile(r"[a-z]{1,30}")
+TIMEOUT = 5.0
+
+
+def fetch_weather(upstream, city):
+    """Blocking: the status and JSON body to answer with, whatever the weather service did."""
+    if not CITY.fullmatch(city):
+        return 400, {"error": "a city is 1 to 30 letters a-z"}
+    try:
+        url = f"{upstream}/weather/{city}"  # the upstream was checked to be http(s) at startup
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:  # noqa: S310
+            return 200, json.load(resp)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code == 404:
+            return 404, {"error": f"no weather for {city}"}
+        return 502, {"error": f"the weather service answered {exc.code}"}
+    except OSError:
+        return 502, {"error": "the weather service is unreachable"}
+
+
+class BlockingHandler(tornado.web.RequestHandler):
+    def initialize(self, upstream):
+        self.upstream = upstream
+
+    def get(self, city):
+        self.reply(*fetch_weather(self.upstream, city))
+
+    def reply(self, status, body):
+        self.set_status(status)
+        self.write(body)
+
+
+class ThreadedHandler(BlockingHandler):
+    async def get(self, city):
+        loop = tornado.ioloop.IOLoop.current()
+        self.reply(*await loop.run_in_executor(None, fetch_weather, self.upstream, city))
+
+
+def make_app(upstream="http://127.0.0.1:8001"):
+    return tornado.web.Application(
+        [
+            (r"/blocking/([^/]+)", BlockingHandler, dict(upstream=upstream)),
+            (r"/threaded/([^/]+)", ThreadedHandler, dict(upstream=upstream)),
+        ]
+    )
+
+
+async def main(port, upstream):
+    app = make_app(upstream)
+    app.listen(port, address="127.0.0.1")
+    print(f"Listening on http://localhost:{port}/", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    define("upstream", default="http://127.0.0.1:8001", help="base URL of the weather service")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+        if not options.upstream.startswith(("http://", "https://")):
+            raise ValueError(f"upstream must be an http:// or https:// URL, not {options.upstream}")
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port, options.upstream))

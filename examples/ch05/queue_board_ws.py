@@ -1,0 +1,163 @@
+"""WebSocket: the same queue-calling board, pushed to every screen over one open connection."""
+
+import asyncio
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import tornado.options
+import tornado.web
+import tornado.websocket
+from tornado.options import define, options
+
+BASE = Path(__file__).parent
+TICKET = re.compile(r"[A-Z]?[0-9]{1,3}")  # A17, 204
+COUNTERS = 4
+MAX_NOTE = 40
+RECENT = 8  # calls shown on a freshly loaded page
+VERSION = re.compile(r"[0-9]{1,9}")
+MAX_MESSAGE = 1024  # bytes; a longer WebSocket message closes the connection
+PING_INTERVAL = 20  # seconds between pings to every screen
+PING_TIMEOUT = 10  # seconds to wait for the pong before giving up on a screen
+
+
+@dataclass(frozen=True)
+class Call:
+    version: int
+    ticket: str
+    counter: int
+    note: str
+
+
+# ANCHOR: board
+class Board:
+    """Every call in order, and every screen connected now."""
+
+    def __init__(self):
+        self.calls = []
+        self.screens = set()
+
+    @property
+    def version(self):
+        return len(self.calls)
+
+    def add(self, ticket, counter, note):
+        call = Call(self.version + 1, ticket, counter, note)
+        self.calls.append(call)
+        for screen in self.screens:
+            screen.show(call)
+
+    def since(self, version):
+        return self.calls[version:]
+
+    # ANCHOR_END: board
+
+
+# ANCHOR: check
+def check(message):
+    """A message for every field of a call that is wrong; the message is parsed JSON."""
+    if not isinstance(message, dict):
+        return {"message": 'send a JSON object, like {"ticket": "A17", "counter": 2}'}
+    errors = {}
+    ticket, counter, note = (message.get(key) for key in ("ticket", "counter", "note"))
+    if not isinstance(ticket, str) or not TICKET.fullmatch(ticket):
+        errors["ticket"] = "A ticket is an optional capital letter and 1 to 3 digits, like A17."
+    if type(counter) is not int or not 1 <= counter <= COUNTERS:
+        errors["counter"] = f"Choose a counter from 1 to {COUNTERS}."
+    if not isinstance(note, str | None) or len(note or "") > MAX_NOTE:
+        errors["note"] = f"A note is text of at most {MAX_NOTE} characters."
+    return errors
+    # ANCHOR_END: check
+
+
+class PageHandler(tornado.web.RequestHandler):
+    def initialize(self, board):
+        self.board = board
+
+    def get(self):
+        recent = self.board.calls[::-1][:RECENT]
+        counters = range(1, COUNTERS + 1)
+        self.render("board_ws.html", version=self.board.version, recent=recent, counters=counters)
+
+
+# ANCHOR: live
+class LiveHandler(tornado.websocket.WebSocketHandler):
+    def initialize(self, board):
+        self.board = board
+
+    def prepare(self):
+        since = self.get_query_argument("since", "")
+        if not VERSION.fullmatch(since) or int(since) > self.board.version:
+            raise tornado.web.HTTPError(400, reason="since must be a version the board has had")
+        self.since = int(since)
+
+    def check_origin(self, origin):
+        return False  # asked only about other sites' pages (6.6); no other site may connect
+
+    def open(self):
+        for call in self.board.since(self.since):
+            self.show(call)
+        self.board.screens.add(self)
+
+    def on_message(self, message):
+        try:
+            parsed = json.loads(message)
+        except ValueError:
+            parsed = None  # check() says what to send instead
+        errors = check(parsed)
+        if errors:
+            self.write_message({"type": "error", "errors": errors})
+        else:
+            self.board.add(parsed["ticket"], parsed["counter"], parsed.get("note") or "")
+
+    def on_close(self):
+        self.board.screens.discard(self)
+
+    def show(self, call):
+        self.write_message({"type": "call", **asdict(call)})
+
+    # ANCHOR_END: live
+
+
+class StatsHandler(tornado.web.RequestHandler):
+    def initialize(self, board):
+        self.board = board
+
+    def get(self):
+        self.write({"version": self.board.version, "screens": len(self.board.screens)})
+
+
+def make_app():
+    board = Board()
+    return tornado.web.Application(
+        [
+            (r"/", PageHandler, dict(board=board)),
+            (r"/live", LiveHandler, dict(board=board)),
+            (r"/stats", StatsHandler, dict(board=board)),
+        ],
+        template_path=BASE / "templates",
+        static_path=BASE / "static",
+        websocket_ping_interval=PING_INTERVAL,
+        websocket_ping_timeout=PING_TIMEOUT,
+        websocket_max_message_size=MAX_MESSAGE,
+    )
+
+
+async def main(port):
+    app = make_app()
+    app.listen(port, address="127.0.0.1")
+    print(f"Listening on http://localhost:{port}/", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port))

@@ -1,0 +1,92 @@
+import contextlib
+import json
+
+import pytest
+
+from conftest import example_relpath, run_example, serve_in_thread
+from examples.ch05 import forecast
+from tests.test_ch05_upstream import base_url, fetch_together, serve_upstream, start_error, stats
+
+EXAMPLE = forecast
+NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
+
+
+@pytest.fixture(params=["in-process", "subprocess"])
+def mode(request):
+    return request.param
+
+
+@contextlib.contextmanager
+def serve_client(mode, upstream_url, timeout=3.0):
+    if mode == "in-process":
+        with serve_in_thread(forecast.make_app(upstream_url, timeout)) as srv:
+            yield srv
+    else:
+        args = [f"--upstream={upstream_url}", f"--timeout={timeout}"]
+        with run_example(example_relpath(forecast), *args) as srv:
+            yield srv
+
+
+def test_weather_passes_through(mode):
+    with serve_upstream() as up, serve_client(mode, base_url(up)) as srv:
+        resp = srv.fetch("/weather/guangzhou")
+    assert resp.status == 200
+    assert json.loads(resp.body) == {"city": "Guangzhou", "sky": "thunderstorms", "temp_c": 29}
+
+
+def test_requests_wait_for_the_upstream_together(mode):
+    with serve_upstream(delay=1.0) as up, serve_client(mode, base_url(up)) as srv:
+        replies = fetch_together(srv, ["/weather/beijing", "/weather/harbin"])
+        assert [json.loads(r.body)["city"] for r in replies] == ["Beijing", "Harbin"]
+        assert stats(up) == {"in_flight": 0, "peak": 2, "served": 2}
+
+
+def test_unknown_and_malformed_cities(mode):
+    with serve_upstream() as up, serve_client(mode, base_url(up)) as srv:
+        resp = srv.fetch("/weather/atlantis")
+        assert (resp.status, json.loads(resp.body)) == (404, {"error": "no weather for atlantis"})
+        resp = srv.fetch("/weather/%3Cb%3E")
+        assert resp.status == 400
+        assert json.loads(resp.body) == {"error": "a city is 1 to 30 letters a-z"}
+        assert stats(up)["served"] == 1
+
+
+def test_a_slow_upstream_is_504(mode):
+    with serve_upstream(delay=2.0) as up, serve_client(mode, base_url(up), timeout=0.2) as srv:
+        resp = srv.fetch("/weather/lhasa")
+    assert resp.status == 504
+    assert json.loads(resp.body) == {"error": "the weather service did not answer in 0.2 s"}
+
+
+def test_a_failing_upstream_is_502(mode):
+    with serve_upstream(fail=True) as up, serve_client(mode, base_url(up)) as srv:
+        resp = srv.fetch("/weather/lhasa")
+    assert resp.status == 502
+    assert json.loads(resp.body) == {"error": "the weather service answered 503"}
+
+
+def test_a_missing_upstream_is_502(mode):
+    with serve_client(mode, NOBODY) as srv:
+        resp = srv.fetch("/weather/lhasa")
+    assert resp.status == 502
+    assert json.loads(resp.body) == {"error": "the weather service is unreachable"}
+
+
+def test_both_as_the_reader_runs_them():
+    with (
+        serve_upstream(delay=0.1, mode="subprocess") as up,
+        serve_client("subprocess", base_url(up)) as srv,
+    ):
+        assert json.loads(srv.fetch("/weather/chengdu").body)["sky"] == "overcast"
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("--upstream=ftp://x", "error: upstream must be an http:// or https:// URL, not ftp://x"),
+        ("--timeout=0", "error: timeout must be more than 0 and at most 60 s, not 0.0"),
+        ("--timeout=61", "error: timeout must be more than 0 and at most 60 s, not 61.0"),
+    ],
+)
+def test_bad_options_are_clear_errors(argument, message):
+    assert start_error("ch05/forecast.py", argument) == message

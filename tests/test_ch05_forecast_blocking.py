@@ -1,0 +1,66 @@
+import contextlib
+import json
+
+import pytest
+
+from conftest import example_relpath, run_example, serve_in_thread
+from examples.ch05 import forecast_blocking
+from tests.test_ch05_upstream import base_url, fetch_together, serve_upstream, start_error, stats
+
+EXAMPLE = forecast_blocking
+NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
+
+
+@pytest.fixture(params=["in-process", "subprocess"])
+def mode(request):
+    return request.param
+
+
+@contextlib.contextmanager
+def serve_client(mode, upstream_url):
+    if mode == "in-process":
+        with serve_in_thread(forecast_blocking.make_app(upstream_url)) as srv:
+            yield srv
+    else:
+        with run_example(example_relpath(forecast_blocking), f"--upstream={upstream_url}") as srv:
+            yield srv
+
+
+def test_blocking_handler_answers_one_request_at_a_time(mode):
+    with serve_upstream(delay=0.5) as up, serve_client(mode, base_url(up)) as srv:
+        replies = fetch_together(srv, ["/blocking/hangzhou", "/blocking/chengdu"])
+        assert [r.status for r in replies] == [200, 200]
+        assert json.loads(replies[0].body)["sky"] == "light rain"
+        # Both requests reached the weather service, but never at the same time.
+        assert stats(up) == {"in_flight": 0, "peak": 1, "served": 2}
+
+
+def test_threaded_handler_waits_in_parallel(mode):
+    with serve_upstream(delay=1.0) as up, serve_client(mode, base_url(up)) as srv:
+        replies = fetch_together(srv, ["/threaded/hangzhou", "/threaded/chengdu"])
+        assert [json.loads(r.body)["city"] for r in replies] == ["Hangzhou", "Chengdu"]
+        assert stats(up) == {"in_flight": 0, "peak": 2, "served": 2}
+
+
+@pytest.mark.parametrize("kind", ["blocking", "threaded"])
+def test_upstream_errors_become_4xx_or_502(mode, kind):
+    with serve_upstream() as up, serve_client(mode, base_url(up)) as srv:
+        resp = srv.fetch(f"/{kind}/atlantis")
+        assert (resp.status, json.loads(resp.body)) == (404, {"error": "no weather for atlantis"})
+        resp = srv.fetch(f"/{kind}/Atlantis!")
+        assert resp.status == 400
+        assert json.loads(resp.body) == {"error": "a city is 1 to 30 letters a-z"}
+        assert stats(up)["served"] == 1
+    with serve_upstream(fail=True) as up, serve_client(mode, base_url(up)) as srv:
+        resp = srv.fetch(f"/{kind}/beijing")
+        assert resp.status == 502
+        assert json.loads(resp.body) == {"error": "the weather service answered 503"}
+    with serve_client(mode, NOBODY) as srv:
+        resp = srv.fetch(f"/{kind}/beijing")
+        assert resp.status == 502
+        assert json.loads(resp.body) == {"error": "the weather service is unreachable"}
+
+
+def test_upstream_must_be_http():
+    message = start_error("ch05/forecast_blocking.py", "--upstream=file:///etc/passwd")
+    assert message == "error: upstream must be an http:// or https:// URL, not file:///etc/passwd"

@@ -1,0 +1,172 @@
+import asyncio
+import json
+import re
+
+import pytest
+import tornado.httpclient
+import tornado.websocket
+
+from examples.ch05 import queue_board_ws
+from tests.test_ch05_waiting_room import wait_until
+
+EXAMPLE = queue_board_ws
+
+
+def stats(server):
+    return json.loads(server.fetch("/stats").body)
+
+
+def ws_url(server, since=0):
+    return f"ws://127.0.0.1:{server.port}/live?since={since}"
+
+
+async def connect(server, since=0, origin=None):
+    request = tornado.httpclient.HTTPRequest(ws_url(server, since))
+    if origin:
+        request.headers["Origin"] = origin
+    return await tornado.websocket.websocket_connect(request)
+
+
+async def hang_up(*conns):
+    """Close and wait until the server has answered the close, so no socket is left open."""
+    for conn in conns:
+        already_closed = conn.close_code is not None
+        conn.close()
+        while not already_closed and await receive(conn) is not None:
+            pass
+
+
+async def receive(conn):
+    message = await asyncio.wait_for(conn.read_message(), 10)
+    return None if message is None else json.loads(message)
+
+
+def test_page_and_static_files(server):
+    page = server.fetch("/").html
+    assert page.find("ol", id="calls")["data-version"] == "0"
+    assert page.find("form", id="call-form").find("input", id="ticket") is not None
+    css = page.find("link", rel="stylesheet")["href"]
+    js = page.find("script", src=True)["src"]
+    assert re.fullmatch(r"/static/board\.css\?v=[0-9a-f]+", css)
+    assert re.fullmatch(r"/static/board_ws\.js\?v=[0-9a-f]+", js)
+    assert ".error { color: #a40000; }" in server.fetch(css).text
+    assert "new WebSocket(" in server.fetch(js).text
+
+
+def test_every_screen_gets_every_call_in_order(server):
+    async def scenario():
+        screens = [await connect(server) for _ in range(5)]
+        assert wait_until(lambda: stats(server)["screens"] == 5)
+        for n, ticket in enumerate(["A1", "A2", "B3", "4"]):
+            screens[n].write_message(json.dumps({"ticket": ticket, "counter": n + 1}))
+        seen = [[await receive(s) for _ in range(4)] for s in screens]
+        await hang_up(*screens)
+        return seen
+
+    seen = asyncio.run(scenario())
+    expected = [
+        {"type": "call", "version": n + 1, "ticket": t, "counter": n + 1, "note": ""}
+        for n, t in enumerate(["A1", "A2", "B3", "4"])
+    ]
+    assert seen == [expected] * 5
+    assert wait_until(lambda: stats(server) == {"version": 4, "screens": 0})
+
+
+def test_a_screen_that_reconnects_gets_what_it_missed(server):
+    async def scenario():
+        staff = await connect(server)
+        for ticket in ["1", "2", "3"]:
+            staff.write_message(json.dumps({"ticket": ticket, "counter": 1, "note": "hi"}))
+        assert [(await receive(staff))["version"] for _ in range(3)] == [1, 2, 3]
+        late = await connect(server, since=1)
+        missed = [await receive(late) for _ in range(2)]
+        staff.write_message(json.dumps({"ticket": "4", "counter": 2}))
+        live = await receive(late)
+        await hang_up(staff, late)
+        return missed, live
+
+    missed, live = asyncio.run(scenario())
+    assert [m["ticket"] for m in missed] == ["2", "3"]
+    assert missed[0] == {"type": "call", "version": 2, "ticket": "2", "counter": 1, "note": "hi"}
+    assert (live["version"], live["ticket"]) == (4, "4")
+
+
+@pytest.mark.parametrize(
+    ("message", "errors"),
+    [
+        ("not json", {"message": 'send a JSON object, like {"ticket": "A17", "counter": 2}'}),
+        ("[1, 2]", {"message": 'send a JSON object, like {"ticket": "A17", "counter": 2}'}),
+        (
+            '{"ticket": "<script>", "counter": "2", "note": 5}',
+            {
+                "ticket": "A ticket is an optional capital letter and 1 to 3 digits, like A17.",
+                "counter": "Choose a counter from 1 to 4.",
+                "note": "A note is text of at most 40 characters.",
+            },
+        ),
+        (
+            '{"ticket": "A1", "counter": true, "note": "' + "x" * 41 + '"}',
+            {
+                "counter": "Choose a counter from 1 to 4.",
+                "note": "A note is text of at most 40 characters.",
+            },
+        ),
+        (b"\xff\xfe", {"message": 'send a JSON object, like {"ticket": "A17", "counter": 2}'}),
+    ],
+)
+def test_bad_messages_get_an_error_and_the_connection_stays(server, message, errors):
+    async def scenario():
+        conn = await connect(server)
+        conn.write_message(message, binary=isinstance(message, bytes))
+        reply = await receive(conn)
+        conn.write_message(json.dumps({"ticket": "Z9", "counter": 4}))
+        after = await receive(conn)
+        await hang_up(conn)
+        return reply, after
+
+    reply, after = asyncio.run(scenario())
+    assert reply == {"type": "error", "errors": errors}
+    assert after["ticket"] == "Z9"
+
+
+def test_oversized_messages_close_the_connection(server):
+    async def scenario():
+        conn = await connect(server)
+        conn.write_message(json.dumps({"ticket": "A1", "counter": 1, "note": "x" * 2000}))
+        closed = await receive(conn)
+        await hang_up(conn)
+        return closed, conn.close_code
+
+    assert asyncio.run(scenario()) == (None, 1009)
+    assert wait_until(lambda: stats(server) == {"version": 0, "screens": 0})
+
+
+def test_pages_of_other_sites_are_refused(server):
+    async def scenario(origin):
+        try:
+            conn = await connect(server, origin=origin)
+        except tornado.httpclient.HTTPClientError as exc:
+            return exc.code
+        await hang_up(conn)
+        return 101
+
+    assert asyncio.run(scenario("http://evil.example")) == 403
+    assert asyncio.run(scenario(f"http://127.0.0.1:{server.port}")) == 101  # same origin
+    assert asyncio.run(scenario(None)) == 101  # not a browser
+
+
+@pytest.mark.parametrize("since", ["", "x", "-1", "1"])
+def test_bad_cursor_is_400_before_the_handshake(server, since):
+    async def scenario():
+        with pytest.raises(tornado.httpclient.HTTPClientError) as caught:
+            await connect(server, since=since)
+        return caught.value.code
+
+    assert asyncio.run(scenario()) == 400
+
+
+def test_settings_keep_connections_honest():
+    settings = queue_board_ws.make_app().settings
+    assert settings["websocket_ping_interval"] == 20
+    assert settings["websocket_ping_timeout"] == 10
+    assert settings["websocket_max_message_size"] == 1024

@@ -1,0 +1,111 @@
+import contextlib
+import json
+
+import pytest
+
+from conftest import example_relpath, run_example, serve_in_thread
+from examples.ch05 import trip_board
+from tests.test_ch05_upstream import base_url, serve_upstream, start_error, stats
+
+EXAMPLE = trip_board
+NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
+CITIES = ["beijing", "chengdu", "guangzhou", "hangzhou", "harbin", "lhasa"]
+SIX = "/board?" + "&".join(f"city={city}" for city in CITIES)
+
+
+@pytest.fixture(params=["in-process", "subprocess"])
+def mode(request):
+    return request.param
+
+
+@contextlib.contextmanager
+def serve_client(mode, upstream_url, timeout=3.0):
+    if mode == "in-process":
+        with serve_in_thread(trip_board.make_app(upstream_url, timeout)) as srv:
+            yield srv
+    else:
+        args = [f"--upstream={upstream_url}", f"--timeout={timeout}"]
+        with run_example(example_relpath(trip_board), *args) as srv:
+            yield srv
+
+
+def board(srv, path):
+    resp = srv.fetch(path)
+    return resp.status, json.loads(resp.body)
+
+
+def test_cities_come_back_in_the_order_asked(mode):
+    with serve_upstream(delay=0.2) as up, serve_client(mode, base_url(up)) as srv:
+        status, body = board(srv, "/board?city=lhasa&city=beijing&city=lhasa")
+        assert status == 200
+        assert body == {
+            "cities": [
+                {"city": "lhasa", "weather": {"city": "Lhasa", "sky": "clear", "temp_c": 15}},
+                {"city": "beijing", "weather": {"city": "Beijing", "sky": "sunny", "temp_c": 31}},
+            ]
+        }
+        assert stats(up) == {"in_flight": 0, "peak": 2, "served": 2}
+
+
+def test_the_semaphore_keeps_three_requests_in_flight(mode):
+    with serve_upstream(delay=0.5) as up, serve_client(mode, base_url(up)) as srv:
+        status, body = board(srv, SIX)
+        assert status == 200
+        assert [row["city"] for row in body["cities"]] == CITIES
+        assert all("weather" in row for row in body["cities"])
+        assert stats(up) == {"in_flight": 0, "peak": trip_board.CONCURRENCY, "served": 6}
+
+
+def test_one_bad_city_does_not_spoil_the_board(mode):
+    with serve_upstream() as up, serve_client(mode, base_url(up)) as srv:
+        status, body = board(srv, "/board?city=harbin&city=atlantis")
+    assert status == 200
+    assert body["cities"][1] == {"city": "atlantis", "error": "the weather service answered 404"}
+
+
+def test_when_every_city_fails_the_board_is_502(mode):
+    with serve_upstream(fail=True) as up, serve_client(mode, base_url(up)) as srv:
+        status, body = board(srv, "/board?city=harbin")
+    assert status == 502
+    assert body == {"cities": [{"city": "harbin", "error": "the weather service answered 503"}]}
+    with serve_client(mode, NOBODY) as srv:
+        status, body = board(srv, "/board?city=harbin")
+    assert status == 502
+    assert body == {"cities": [{"city": "harbin", "error": "the weather service is unreachable"}]}
+
+
+def test_the_deadline_counts_time_spent_queueing(mode):
+    """1 s per city, 3 at a time: the last three wait 1 s in line and cannot finish by 1.8 s."""
+    with serve_upstream(delay=1.0) as up, serve_client(mode, base_url(up), timeout=1.8) as srv:
+        status, body = board(srv, SIX)
+    assert status == 200
+    assert all("weather" in row for row in body["cities"][:3])
+    assert body["cities"][3:] == [
+        {"city": city, "error": "no answer within 1.8 s"} for city in CITIES[3:]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("", "ask for at least one city, as in ?city=beijing&city=lhasa"),
+        ("?city=" + "&city=".join("abcdefghi"), "ask for at most 8 cities at a time"),
+        ("?city=beijing&city=New%20York", "a city is 1 to 30 letters a-z"),
+        ("?city=", "a city is 1 to 30 letters a-z"),
+    ],
+)
+def test_bad_queries_are_400(query, error):
+    with serve_in_thread(trip_board.make_app(NOBODY)) as srv:
+        assert board(srv, "/board" + query) == (400, {"error": error})
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("--upstream=127.0.0.1:8001", "error: upstream must be an http:// or https:// URL, not "
+         "127.0.0.1:8001"),
+        ("--timeout=-2", "error: timeout must be more than 0 and at most 60 s, not -2.0"),
+    ],
+)  # fmt: skip
+def test_bad_options_are_clear_errors(argument, message):
+    assert start_error("ch05/trip_board.py", argument) == message

@@ -1,0 +1,93 @@
+import concurrent.futures
+import contextlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, run_example, serve_in_thread
+from examples.ch05 import upstream
+
+EXAMPLE = upstream
+
+
+@contextlib.contextmanager
+def serve_upstream(delay=0.0, fail=False, mode="in-process"):
+    """A weather service for a client example to call; its base URL."""
+    if mode == "in-process":
+        with serve_in_thread(upstream.make_app(delay=delay, fail=fail)) as srv:
+            yield srv
+    else:
+        args = [f"--delay={delay}"] + (["--fail"] if fail else [])
+        with run_example("ch05/upstream.py", *args) as srv:
+            yield srv
+
+
+def base_url(srv):
+    return f"http://127.0.0.1:{srv.port}"
+
+
+def stats(srv):
+    return json.loads(srv.fetch("/stats").body)
+
+
+def fetch_together(srv, paths):
+    """Send every request at the same moment from its own thread; the responses, in order."""
+    with concurrent.futures.ThreadPoolExecutor(len(paths)) as pool:
+        return list(pool.map(srv.fetch, paths))
+
+
+def test_weather_for_a_known_city(server):
+    resp = server.fetch("/weather/lhasa")
+    assert resp.status == 200
+    assert json.loads(resp.body) == {"city": "Lhasa", "sky": "clear", "temp_c": 15}
+    assert stats(server) == {"in_flight": 0, "peak": 1, "served": 1}
+
+
+def test_unknown_city_is_404_json(server):
+    resp = server.fetch("/weather/atlantis")
+    assert resp.status == 404
+    assert json.loads(resp.body) == {"error": "no weather for this city"}
+
+
+def test_only_lowercase_names_are_routed(server):
+    assert server.fetch("/weather/Lhasa").status == 404
+    assert stats(server)["served"] == 0
+
+
+@pytest.mark.parametrize("mode", ["in-process", "subprocess"])
+def test_a_failing_service_answers_503(mode):
+    with serve_upstream(fail=True, mode=mode) as srv:
+        resp = srv.fetch("/weather/beijing")
+    assert resp.status == 503
+    assert json.loads(resp.body) == {"error": "the weather service is down for maintenance"}
+
+
+def test_requests_overlap_while_they_wait():
+    with serve_upstream(delay=1.0) as srv:
+        replies = fetch_together(srv, ["/weather/harbin"] * 3)
+        assert [r.status for r in replies] == [200, 200, 200]
+        assert stats(srv) == {"in_flight": 0, "peak": 3, "served": 3}
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("--delay=-1", "error: delay must be between 0 and 60 seconds, not -1.0"),
+        ("--delay=soon", "error: could not convert string to float: 'soon'"),
+    ],
+)
+def test_bad_delay_is_a_clear_error(argument, message):
+    assert start_error("ch05/upstream.py", argument) == message
+
+
+def start_error(program, argument):
+    """The last line a program prints when it refuses to start; it must exit with status 1."""
+    done = subprocess.run(
+        [sys.executable, f"examples/{program}", argument],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    return done.stderr.splitlines()[-1]
