@@ -1,0 +1,247 @@
+import contextlib
+import json
+import re
+import subprocess
+import sys
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from conftest import ROOT, Server, free_port, run_example, serve_in_thread
+from examples.ch07 import mini_provider
+
+EXAMPLE = mini_provider
+SECRET = "test-client-secret"
+CLIENT = mini_provider.DEMO_CLIENT_ID
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class Browser:
+    """Follows redirects by hand and keeps each site's cookies, as a browser would."""
+
+    def __init__(self):
+        self.jars = {}
+
+    def fetch(self, url, method="GET", form=None):
+        parts = urlsplit(url)
+        jar = self.jars.setdefault(parts.port, {})
+        headers = {}
+        if jar:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items())
+        body = None
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urlencode(form)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        resp = Server(parts.port).fetch(path, method, body, headers)
+        for header in resp.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                if not morsel.value:  # how Tornado clears a cookie
+                    jar.pop(name, None)
+                else:
+                    jar[name] = morsel.coded_value
+        return resp
+
+    def submit(self, page_url, resp, **choices):
+        """Post the page's only form with its hidden fields, plus `choices`."""
+        form = resp.html.find("form")
+        fields = {i["name"]: i["value"] for i in form.find_all("input", attrs={"type": "hidden"})}
+        action = f"{urlsplit(page_url).scheme}://{urlsplit(page_url).netloc}{form['action']}"
+        return self.fetch(action, "POST", {**fields, **choices})
+
+
+def location(resp):
+    return resp.headers["Location"]
+
+
+def query(url):
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def authorize_url(srv, redirect_uri, **extra):
+    params = {
+        "response_type": "code",
+        "client_id": CLIENT,
+        "redirect_uri": redirect_uri,
+        "scope": "profile",
+        "state": "s1",
+        **extra,
+    }
+    return f"{srv.url}/authorize?{urlencode(params)}"
+
+
+@contextlib.contextmanager
+def serve_provider(mode, redirect_uri, code_seconds=mini_provider.CODE_SECONDS):
+    """The provider with the demo client registered for redirect_uri: (server, client secret)."""
+    if mode == "in-process":
+        app = mini_provider.make_app(SECRET, redirect_uri, code_seconds=code_seconds)
+        with serve_in_thread(app, max_body_size=mini_provider.MAX_BODY_SIZE) as srv:
+            yield srv, SECRET
+    else:
+        with run_example("ch07/mini_provider.py", f"--redirect-uri={redirect_uri}") as srv:
+            secret = re.search(r"OAUTH_CLIENT_SECRET\): (\S+)", srv.output())[1]
+            yield srv, secret
+
+
+@pytest.fixture(params=["in-process", "subprocess"])
+def provider(request):
+    redirect_uri = f"http://localhost:{free_port()}/auth/callback"
+    with serve_provider(request.param, redirect_uri) as (srv, secret):
+        yield srv, secret, redirect_uri
+
+
+def get_code(browser, srv, redirect_uri, user="mei"):
+    url = authorize_url(srv, redirect_uri)
+    resp = browser.submit(url, browser.fetch(url), user=user, decision="allow")
+    assert resp.status == 303
+    return query(location(resp))["code"]
+
+
+def exchange(srv, secret, code, redirect_uri, override=None):
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "client_id": CLIENT,
+        "client_secret": secret,
+        **(override or {}),
+    }
+    resp = srv.fetch("/token", "POST", urlencode(form), FORM)
+    return resp.status, json.loads(resp.body)
+
+
+def test_consent_page_shows_the_client_and_keeps_the_request(provider):
+    srv, _, redirect_uri = provider
+    resp = Browser().fetch(authorize_url(srv, redirect_uri, state=IMG, scope=SCRIPT))
+    assert resp.status == 200
+    page = resp.html
+    assert page.find(id="client").text == "Tea Notes"
+    assert page.find(id="scope").text == SCRIPT
+    hidden = {i["name"]: i["value"] for i in page.find_all("input", attrs={"type": "hidden"})}
+    assert hidden["state"] == IMG
+    assert hidden["redirect_uri"] == redirect_uri
+    assert page.find("script") is None and page.find("img") is None
+    labels = [label.text.strip() for label in page.find_all("label")]
+    assert labels == ["Mei Lin", "Ravi Rao", '<script>alert("hi")</script> Mallory']
+    buttons = {b["value"]: b.text for b in page.find_all("button")}
+    assert buttons == {"allow": "Allow", "deny": "Deny"}
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"client_id": "stranger"}, "Unknown client_id, or a redirect_uri not registered."),
+        ({"redirect_uri": "https://evil.example/cb"}, "Unknown client_id, or a redirect_uri"),
+        ({"response_type": "token"}, "Only response_type=code is supported."),
+    ],
+)
+def test_bad_authorization_requests_stay_at_the_provider(provider, override, message):
+    srv, _, redirect_uri = provider
+    params = {"redirect_uri": redirect_uri, **override}
+    resp = Browser().fetch(authorize_url(srv, **params))
+    assert resp.status == 400
+    assert "Location" not in resp.headers
+    assert resp.html.find(id="message").text.startswith(message)
+
+
+def test_allow_and_deny_redirect_to_the_client(provider):
+    srv, _, redirect_uri = provider
+    browser = Browser()
+    url = authorize_url(srv, redirect_uri)
+    page = browser.fetch(url)
+    allowed = browser.submit(url, page, user="ravi", decision="allow")
+    assert allowed.status == 303
+    assert location(allowed).startswith(redirect_uri + "?")
+    assert query(location(allowed)).keys() == {"code", "state"}
+    assert query(location(allowed))["state"] == "s1"
+    denied = browser.submit(url, page, decision="deny")
+    assert denied.status == 303
+    assert query(location(denied)) == {"error": "access_denied", "state": "s1"}
+
+
+def test_allow_needs_an_account_and_a_form_token(provider):
+    srv, _, redirect_uri = provider
+    browser = Browser()
+    url = authorize_url(srv, redirect_uri)
+    page = browser.fetch(url)
+    resp = browser.submit(url, page, user="nobody", decision="allow")
+    assert resp.status == 400
+    assert resp.html.find(id="message").text == "Please choose one of the accounts."
+    forged = Browser().submit(url, page, user="mei", decision="allow")  # no _xsrf cookie
+    assert forged.status == 403
+    assert forged.html.find(id="message").text == "XSRF cookie does not match POST argument"
+
+
+def test_code_for_token_for_user_info(provider):
+    srv, secret, redirect_uri = provider
+    code = get_code(Browser(), srv, redirect_uri)
+    status, token = exchange(srv, secret, code, redirect_uri)
+    assert status == 200
+    assert token["token_type"] == "Bearer" and token["scope"] == "profile"
+    bearer = {"Authorization": f"Bearer {token['access_token']}"}
+    resp = srv.fetch("/userinfo", headers=bearer)
+    assert json.loads(resp.body) == {"sub": "mei", "name": "Mei Lin", "email": "mei@example.com"}
+    as_query = srv.fetch(f"/userinfo?{urlencode({'access_token': token['access_token']})}")
+    assert json.loads(as_query.body)["sub"] == "mei"
+
+
+def test_a_code_works_once(provider):
+    srv, secret, redirect_uri = provider
+    code = get_code(Browser(), srv, redirect_uri)
+    assert exchange(srv, secret, code, redirect_uri)[0] == 200
+    assert exchange(srv, secret, code, redirect_uri) == (
+        400,
+        {"error": "invalid_grant", "error_description": "unknown or already used code"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "status", "error", "description"),
+    [
+        ({"client_secret": "guess"}, 401, "invalid_client", "unknown client or wrong secret"),
+        ({"client_id": "stranger"}, 401, "invalid_client", "unknown client or wrong secret"),
+        ({"grant_type": "password"}, 400, "unsupported_grant_type", "use authorization_code"),
+        ({"code": "made-up"}, 400, "invalid_grant", "unknown or already used code"),
+        ({"redirect_uri": "http://x/"}, 400, "invalid_grant", "redirect_uri does not match"),
+    ],
+)
+def test_token_errors(provider, override, status, error, description):
+    srv, secret, redirect_uri = provider
+    code = get_code(Browser(), srv, redirect_uri)
+    answer = exchange(srv, secret, code, redirect_uri, override)
+    assert answer == (status, {"error": error, "error_description": description})
+
+
+def test_an_expired_code_is_refused():
+    redirect_uri = "http://localhost:8000/auth/callback"
+    with serve_provider("in-process", redirect_uri, code_seconds=-1) as (srv, secret):
+        code = get_code(Browser(), srv, redirect_uri)
+        answer = exchange(srv, secret, code, redirect_uri)
+    assert answer == (400, {"error": "invalid_grant", "error_description": "the code has expired"})
+
+
+def test_user_info_needs_a_known_token(server):
+    for headers in ({}, {"Authorization": "Bearer made-up"}, {"Authorization": "Basic eDp5"}):
+        resp = server.fetch("/userinfo", headers=headers)
+        assert resp.status == 401
+        assert resp.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+        assert json.loads(resp.body)["error"] == "invalid_token"
+    assert server.fetch("/token", "POST", "client_id=tea-notes&client_secret=", FORM).status == 401
+
+
+def test_errors_without_a_message_show_the_status(server):
+    resp = server.fetch("/token")
+    assert resp.status == 405
+    assert resp.html.find(id="message").text == "Method Not Allowed"
+
+
+def test_the_redirect_uri_must_be_a_url():
+    done = subprocess.run(
+        [sys.executable, "examples/ch07/mini_provider.py", "--redirect-uri=localhost:8000/cb"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == "error: redirect_uri must be an http(s) URL, not localhost:8000/cb\n"

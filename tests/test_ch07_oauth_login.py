@@ -1,0 +1,298 @@
+import contextlib
+import os
+import subprocess
+import sys
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+import pytest
+import tornado.web
+
+from conftest import ROOT, free_port, run_example, serve_in_thread
+from examples.ch07 import oauth_login
+from tests.test_ch07_mini_provider import CLIENT, SECRET, Browser, location, query, serve_provider
+
+EXAMPLE = oauth_login
+NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
+
+
+class NotJSON(tornado.web.RequestHandler):
+    def post(self):
+        self.write("<html><body>Temporarily unavailable</body></html>")
+
+
+class Refuse(tornado.web.RequestHandler):
+    def get(self):
+        self.set_status(401)
+        self.write({"error": "invalid_token"})
+
+
+class Nameless(tornado.web.RequestHandler):
+    def get(self):
+        self.write({"sub": "42"})
+
+
+@pytest.fixture(scope="module")
+def broken():
+    """A provider that answers, but not the way OAuth 2 says it should."""
+    app = tornado.web.Application(
+        [(r"/token", NotJSON), (r"/refuse", Refuse), (r"/nameless", Nameless)]
+    )
+    with serve_in_thread(app) as srv:
+        yield f"http://127.0.0.1:{srv.port}"
+
+
+def endpoints(provider):
+    base = f"http://127.0.0.1:{provider.port}"
+    return {
+        "authorize_url": f"http://localhost:{provider.port}/authorize",
+        "token_url": f"{base}/token",
+        "userinfo_url": f"{base}/userinfo",
+    }
+
+
+@contextlib.contextmanager
+def sign_in_site(mode, tmp_path, monkeypatch, secret=None, code_seconds=60, **override):
+    """mini_provider and oauth_login, both in-process or both subprocesses: (app, provider)."""
+    settings = {"name": "Mini ID", "scope": "profile email", "client_id": CLIENT}
+    if mode == "in-process":
+        oauth = dict(settings, client_secret=secret or SECRET)
+        app = oauth_login.make_app(oauth)
+        with serve_in_thread(app, max_body_size=oauth_login.MAX_BODY_SIZE) as site:
+            redirect_uri = f"{site.url}/auth/callback"
+            with serve_provider(mode, redirect_uri, code_seconds) as (provider, _):
+                oauth.update(endpoints(provider), redirect_uri=redirect_uri, **override)
+                yield site, provider
+    else:
+        port = free_port()
+        redirect_uri = f"http://localhost:{port}/auth/callback"
+        with serve_provider(mode, redirect_uri) as (provider, real_secret):
+            config = {**settings, **endpoints(provider), "redirect_uri": redirect_uri, **override}
+            path = tmp_path / "provider.toml"
+            path.write_text("".join(f'{k} = "{v}"\n' for k, v in config.items()), "utf-8")
+            monkeypatch.setenv("OAUTH_CLIENT_SECRET", secret or real_secret)
+            with run_example("ch07/oauth_login.py", f"--config={path}", port=port) as site:
+                yield site, provider
+
+
+@pytest.fixture(params=["in-process", "subprocess"])
+def mode(request):
+    return request.param
+
+
+@pytest.fixture
+def site_with(mode, tmp_path, monkeypatch):
+    """Call with settings to override; the site stops at the end of the test."""
+    with contextlib.ExitStack() as stack:
+        yield lambda **kw: stack.enter_context(sign_in_site(mode, tmp_path, monkeypatch, **kw))
+
+
+def sign_in(browser, site, user="mei", decision="allow"):
+    """Start page → the provider's consent page → a choice → the callback: its response."""
+    start = browser.fetch(f"{site.url}/auth/login")
+    assert start.status == 302
+    consent = location(start)
+    choice = browser.submit(consent, browser.fetch(consent), user=user, decision=decision)
+    assert choice.status == 303
+    return browser.fetch(location(choice))
+
+
+def message(resp):
+    return resp.html.find(id="message").text
+
+
+def test_sign_in_and_out(site_with):
+    site, provider = site_with()
+    browser = Browser()
+    home = browser.fetch(site.url + "/")
+    link = home.html.find(id="sign-in")
+    assert (link["href"], link.text) == ("/auth/login", "Sign in with Mini ID")
+
+    start = browser.fetch(site.url + link["href"])
+    assert location(start).startswith(f"http://localhost:{provider.port}/authorize?")
+    params = query(location(start))
+    assert params.keys() == {"response_type", "client_id", "redirect_uri", "scope", "state"}
+    assert params["redirect_uri"] == f"{site.url}/auth/callback"
+    assert (params["client_id"], params["scope"]) == (CLIENT, "profile email")
+    state_cookie = SimpleCookie(start.headers["Set-Cookie"])["oauth_state"]
+    assert state_cookie["path"] == "/auth" and state_cookie["httponly"]
+    assert state_cookie["samesite"] == "Lax" and not state_cookie["expires"]
+
+    consent = browser.fetch(location(start))
+    chosen = browser.submit(location(start), consent, user="mei", decision="allow")
+    callback = browser.fetch(location(chosen))
+    assert (callback.status, location(callback)) == (302, "/")
+    jar = browser.jars[site.port]
+    assert "oauth_state" not in jar and "session" in jar
+
+    home = browser.fetch(site.url + "/")
+    assert home.html.find(id="user").text == "Mei Lin"
+    form = home.html.find("form")
+    token = form.find("input", attrs={"name": "_xsrf"})["value"]
+    out = browser.fetch(site.url + form["action"], "POST", {"_xsrf": token})
+    assert (out.status, location(out)) == (303, "/")
+    assert "session" not in jar
+    assert browser.fetch(site.url + "/").html.find(id="sign-in") is not None
+
+
+def test_a_hostile_display_name_is_shown_as_text(site_with):
+    site, _ = site_with()
+    browser = Browser()
+    sign_in(browser, site, user="mallory")
+    page = browser.fetch(site.url + "/").html
+    assert page.find(id="user").text == '<script>alert("hi")</script> Mallory'
+    assert page.find("script") is None
+
+
+def test_denied_consent_is_a_clear_page_without_a_session(site_with):
+    site, _ = site_with()
+    browser = Browser()
+    resp = sign_in(browser, site, decision="deny")
+    assert resp.status == 403
+    assert message(resp) == "You chose not to share your account: not signed in."
+    assert "session" not in browser.jars[site.port]
+
+
+def test_the_state_must_match_and_works_once(site_with):
+    site, _ = site_with()
+    stranger = Browser()
+    resp = stranger.fetch(f"{site.url}/auth/callback?code=abc&state=abc")
+    assert resp.status == 403
+    assert message(resp) == "This sign-in did not start here, or took too long."
+
+    browser = Browser()
+    start = browser.fetch(f"{site.url}/auth/login")
+    forged = browser.fetch(f"{site.url}/auth/callback?code=abc&state=forged")
+    assert forged.status == 403
+    again = f"{site.url}/auth/callback?code=abc&state={query(location(start))['state']}"
+    assert browser.fetch(again).status == 403  # the failed try used the state up
+
+
+def test_a_used_code_is_a_clear_error(site_with):
+    site, _ = site_with()
+    browser = Browser()
+    start = browser.fetch(f"{site.url}/auth/login")
+    consent = location(start)
+    choice = browser.submit(consent, browser.fetch(consent), user="ravi", decision="allow")
+    code = query(location(choice))["code"]
+    assert browser.fetch(location(choice)).status == 302
+    replay = browser.fetch(f"{site.url}/auth/login")
+    state = query(location(replay))["state"]
+    resp = browser.fetch(f"{site.url}/auth/callback?{urlencode({'code': code, 'state': state})}")
+    assert resp.status == 400
+    assert message(resp) == "This sign-in link has expired or was already used."
+
+
+def test_an_expired_code_is_a_clear_error(tmp_path, monkeypatch):
+    with sign_in_site("in-process", tmp_path, monkeypatch, code_seconds=-1) as (site, _):
+        resp = sign_in(Browser(), site)
+    assert resp.status == 400
+    assert message(resp) == "This sign-in link has expired or was already used."
+
+
+def test_a_wrong_client_secret_is_502(site_with):
+    site, _ = site_with(secret="not-the-secret")
+    resp = sign_in(Browser(), site)
+    assert resp.status == 502
+    assert message(resp) == "The provider refused to give a token (invalid_client)."
+
+
+def test_a_provider_that_is_down_is_503(site_with):
+    site, _ = site_with(token_url=f"{NOBODY}/token")
+    resp = sign_in(Browser(), site)
+    assert resp.status == 503
+    assert message(resp) == "The sign-in provider cannot be reached."
+
+
+def test_a_provider_that_answers_garbage_is_502(site_with, broken):
+    site, _ = site_with(token_url=f"{broken}/token")
+    resp = sign_in(Browser(), site)
+    assert resp.status == 502
+    assert message(resp) == "The sign-in provider sent an unreadable answer."
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/refuse", "The provider would not say who you are (401)."),
+        ("/nameless", "The provider did not say who you are."),
+    ],
+)
+def test_user_info_that_says_nothing_is_502(site_with, broken, path, expected):
+    site, _ = site_with(userinfo_url=broken + path)
+    browser = Browser()
+    resp = sign_in(browser, site)
+    assert (resp.status, message(resp)) == (502, expected)
+    assert "session" not in browser.jars[site.port]
+
+
+def test_provider_errors_and_missing_codes(site_with):
+    site, _ = site_with()
+    browser = Browser()
+    for extra, status, expected in [
+        ({"error": "server_error"}, 502, "The provider reported an error (server_error)."),
+        ({}, 400, "The provider sent no usable code."),
+        ({"code": "x" * 513}, 400, "The provider sent no usable code."),
+    ]:
+        state = query(location(browser.fetch(f"{site.url}/auth/login")))["state"]
+        resp = browser.fetch(f"{site.url}/auth/callback?{urlencode({'state': state, **extra})}")
+        assert (resp.status, message(resp)) == (status, expected)
+
+
+def test_errors_without_a_message_show_the_status(site_with):
+    site, _ = site_with()
+    resp = Browser().fetch(f"{site.url}/auth/logout")
+    assert (resp.status, message(resp)) == (405, "Method Not Allowed")
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ({"sub": "mei", "name": "Mei Lin"}, ("mei", "Mei Lin")),
+        ({"id": 583231, "login": "octocat", "name": None}, ("583231", "octocat")),
+        ({"id": "1170", "email": "kim@example.com"}, ("1170", "kim@example.com")),
+        ({"id": 7, "name": "x" * 300}, ("7", "x" * 100)),
+    ],
+)
+def test_who_reads_common_shapes_of_user_info(user, expected):
+    assert oauth_login.who(user) == expected
+
+
+def run_with_config(tmp_path, text, secret="s3cret"):
+    config = tmp_path / "provider.toml"
+    config.write_text(text, encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if key != "OAUTH_CLIENT_SECRET"}
+    if secret:
+        env["OAUTH_CLIENT_SECRET"] = secret
+    done = subprocess.run(
+        [sys.executable, "examples/ch07/oauth_login.py", f"--config={config}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    return done.stderr.strip().replace(str(config), "CONFIG")
+
+
+def test_bad_configuration_is_a_one_line_error(tmp_path):
+    local = (ROOT / "examples/ch07/local.toml").read_text(encoding="utf-8")
+    assert run_with_config(tmp_path, local, secret=None) == (
+        "error: set the client secret in the environment variable OAUTH_CLIENT_SECRET"
+    )
+    without_token_url = local.replace("token_url", "# token_url")
+    assert run_with_config(tmp_path, without_token_url) == (
+        "error: CONFIG: missing settings: token_url"
+    )
+    assert run_with_config(tmp_path, 'name = "Mini ID\n') == (
+        "error: CONFIG: Illegal character '\\n' (at line 1, column 16)"
+    )
+    done = subprocess.run(
+        [sys.executable, "examples/ch07/oauth_login.py"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.stderr == "error: --config is required, e.g. --config=examples/ch07/local.toml\n"
+
+
+def test_the_shipped_configurations_are_complete(monkeypatch):
+    monkeypatch.setenv("OAUTH_CLIENT_SECRET", "s3cret")
+    for name in ("local.toml", "github.toml"):
+        oauth = oauth_login.load_config(ROOT / "examples/ch07" / name)
+        assert oauth["redirect_uri"] == "http://localhost:8000/auth/callback"
+        assert oauth["client_secret"] == "s3cret"
