@@ -1,0 +1,156 @@
+"""A read-only dictionary of web terms: JSON answers from a SQL database."""
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+import sqlalchemy
+import tornado.options
+import tornado.web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from tornado.httputil import responses
+from tornado.options import define, options
+
+DEFAULT_DATABASE = f"sqlite:///{Path(tempfile.gettempdir()) / 'tornado-book-dictionary.db'}"
+DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS words (
+    word TEXT PRIMARY KEY,
+    definition TEXT NOT NULL
+)"""
+SAMPLES = {
+    "bandwidth": "How many bits a link can carry each second.",
+    "cookie": "A short text a server hands to the browser, which sends it back on later visits.",
+    "dns": "The directory that turns a host name such as example.com into an IP address.",
+    "latency": "The time one message needs to get from sender to receiver.",
+    "port": "A number from 1 to 65535 that picks one program among those listening on a host.",
+    "proxy": "A server that passes requests on for someone else and hands back the answers.",
+    "tls": "The layer that encrypts and authenticates a connection; HTTP over TLS is HTTPS.",
+    "websocket": "A connection that begins as an HTTP request and then stays open both ways.",
+}
+
+
+def create_engine(url):
+    """An engine for a sqlite:/// or postgresql:// URL, using that database's asyncio driver."""
+    try:
+        parsed = sqlalchemy.make_url(url)
+        driver = DRIVERS[parsed.drivername]
+    except (sqlalchemy.exc.ArgumentError, KeyError):
+        raise ValueError(
+            "database URL must look like sqlite:///FILE or postgresql://USER@HOST:PORT/NAME"
+        ) from None
+    parsed = parsed.set(drivername=driver)
+    if driver == "sqlite+aiosqlite":
+        folder = Path(parsed.database or "").parent
+        if not folder.is_dir():
+            raise ValueError(f"no such directory: {folder}")
+        # SQLite lets one connection write at a time: keep exactly one, and queue for it.
+        return create_async_engine(
+            parsed, poolclass=sqlalchemy.pool.AsyncAdaptedQueuePool, pool_size=1, max_overflow=0
+        )
+    return create_async_engine(parsed)
+
+
+async def create_schema(engine):
+    async with engine.begin() as conn:
+        await conn.execute(text(SCHEMA))
+
+
+async def seed(engine):
+    """Replace every word with the samples; close the engine in any case."""
+    try:
+        await create_schema(engine)
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM words"))
+            await conn.execute(
+                text("INSERT INTO words (word, definition) VALUES (:word, :definition)"),
+                [{"word": word, "definition": meaning} for word, meaning in SAMPLES.items()],
+            )
+    finally:
+        await engine.dispose()
+    print(f"loaded {len(SAMPLES)} sample words", flush=True)
+
+
+class JSONHandler(tornado.web.RequestHandler):
+    def write_error(self, status_code, **kwargs):
+        _, error, _ = kwargs.get("exc_info", (None, None, None))
+        message = "something went wrong on our side"
+        if isinstance(error, tornado.web.HTTPError) and status_code < 500:
+            message = error.get_message() or responses.get(status_code, "Unknown Error")
+        self.finish({"error": message})
+
+
+class WordListHandler(JSONHandler):
+    def initialize(self, engine):
+        self.engine = engine
+
+    async def get(self):
+        async with self.engine.connect() as conn:
+            result = await conn.execute(text("SELECT word FROM words ORDER BY word"))
+            words = result.scalars().all()
+        self.write({"words": words})
+
+
+class WordHandler(JSONHandler):
+    def initialize(self, engine):
+        self.engine = engine
+
+    async def get(self, word):
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                text("SELECT word, definition FROM words WHERE word = :word"), {"word": word}
+            )
+            row = result.one_or_none()
+        if row is None:
+            raise tornado.web.HTTPError(404, "no such word: %s", word)
+        self.write({"word": row.word, "definition": row.definition})
+
+
+class NotFoundHandler(JSONHandler):
+    def prepare(self):
+        raise tornado.web.HTTPError(404, "no such resource: %s", self.request.path)
+
+
+def make_app(engine):
+    return tornado.web.Application(
+        [
+            (r"/words", WordListHandler, {"engine": engine}),
+            (r"/words/([^/]+)", WordHandler, {"engine": engine}),
+        ],
+        default_handler_class=NotFoundHandler,
+    )
+
+
+async def main(port, engine):
+    try:
+        await create_schema(engine)
+        app = make_app(engine)
+        app.listen(port, address="127.0.0.1")
+        print(f"Listening on http://localhost:{port}/", flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    define("database_url", default=DEFAULT_DATABASE, help="sqlite:///FILE or postgresql://...")
+    define("seed", default=False, type=bool, help="replace all words with the samples and exit")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+        engine = create_engine(options.database_url)
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    try:
+        if options.seed:
+            asyncio.run(seed(engine))
+        else:
+            asyncio.run(main(options.port, engine))
+    except sqlalchemy.exc.DBAPIError as exc:
+        sys.exit(f"error: {exc.orig}")
+    except OSError as exc:
+        sys.exit(f"error: {exc}")

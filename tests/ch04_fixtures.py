@@ -1,0 +1,121 @@
+"""Chapter 4 fixtures: every database test runs on SQLite and on PostgreSQL, each twice.
+
+`database_url` gives each test a fresh, empty database: a file in tmp_path, or a new database
+on the session's PostgreSQL server (dropped afterwards). `server` loads the module's samples
+with its own `seed()`, then serves EXAMPLE against that database in-process (in a thread that
+creates, and at the end disposes of, its own engine) and as `python examples/ch04/<name>.py
+--database-url=...`, the way a reader runs it.
+"""
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import threading
+import uuid
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+from conftest import ROOT, Server, example_relpath, free_port, run_example
+
+
+async def _admin(server_url, statement):
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A plain sqlite:/// or postgresql:// URL of an empty database, as a reader would type it."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'book.db'}"
+        return
+    server_url = request.getfixturevalue("postgresql_url")
+    name = f"ch04_{uuid.uuid4().hex}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{server_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+def query(module, url, statement, **params):
+    """Run one SQL statement through the example's own engine; its rows, if it returns any."""
+
+    async def run():
+        engine = module.create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(statement), params)
+                return [tuple(row) for row in result] if result.returns_rows else None
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@contextlib.contextmanager
+def serve_in_process(module, url):
+    """make_app(engine) on a free port, from an event loop in a thread that owns the engine."""
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    stop = None
+    limits = {"max_body_size": module.MAX_BODY_SIZE} if hasattr(module, "MAX_BODY_SIZE") else {}
+
+    async def run():
+        nonlocal stop
+        stop = asyncio.Event()
+        engine = module.create_engine(url)
+        await module.create_schema(engine)
+        server = module.make_app(engine).listen(port, address="127.0.0.1", **limits)
+        started.set()
+        await stop.wait()
+        server.stop()
+        await server.close_all_connections()
+        await engine.dispose()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    if not started.wait(15):
+        raise TimeoutError("the in-process server did not start")
+    try:
+        yield Server(port)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(15)
+        loop.close()
+
+
+@pytest.fixture(params=["in-process", "subprocess"])
+def server(request, database_url):
+    """The test module's EXAMPLE with its sample data, served both ways against database_url."""
+    module = request.module.EXAMPLE
+    asyncio.run(module.seed(module.create_engine(database_url)))
+    if request.param == "in-process":
+        with serve_in_process(module, database_url) as srv:
+            yield srv
+    else:
+        with run_example(example_relpath(module), f"--database-url={database_url}") as srv:
+            yield srv
+
+
+def run_program(module, *args):
+    """Run `python examples/ch04/<name>.py ARGS` to completion; (exit status, stdout, stderr)."""
+    done = subprocess.run(
+        [sys.executable, f"examples/{example_relpath(module)}", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+BAD_URLS = ["nonsense", "mysql://root@localhost/words", "postgres://me@localhost/words", ""]
+URL_ERROR = "error: database URL must look like sqlite:///FILE or postgresql://USER@HOST:PORT/NAME"

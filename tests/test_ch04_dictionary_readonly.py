@@ -1,0 +1,123 @@
+import json
+import signal
+import urllib.parse
+
+import pytest
+
+from conftest import example_relpath, run_example
+from examples.ch04 import dictionary_readonly
+from tests import ch04_fixtures
+from tests.ch04_fixtures import BAD_URLS, URL_ERROR, query, run_program
+
+EXAMPLE = dictionary_readonly
+server = ch04_fixtures.server
+database_url = ch04_fixtures.database_url
+
+
+def get_json(server, path):
+    resp = server.fetch(path)
+    assert resp.headers["Content-Type"] == "application/json; charset=UTF-8"
+    return resp.status, json.loads(resp.body)
+
+
+def test_lists_the_sample_words_in_order(server):
+    assert get_json(server, "/words") == (200, {"words": sorted(dictionary_readonly.SAMPLES)})
+
+
+@pytest.mark.parametrize("word", ["dns", "websocket"])
+def test_looks_up_a_word(server, word):
+    expected = {"word": word, "definition": dictionary_readonly.SAMPLES[word]}
+    assert get_json(server, f"/words/{word}") == (200, expected)
+
+
+def test_missing_word_is_404_with_a_json_error(server):
+    resp = server.fetch("/words/gopher")
+    assert (resp.status, resp.reason) == (404, "Not Found")
+    assert json.loads(resp.body) == {"error": "no such word: gopher"}
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["'; DROP TABLE words; --", '" OR 1=1 --', "' OR '1'='1", "<script>alert(1)</script>", "延迟"],
+)
+def test_hostile_lookups_find_nothing_and_drop_nothing(server, word, database_url):
+    status, body = get_json(server, "/words/" + urllib.parse.quote(word, safe=""))
+    assert (status, body) == (404, {"error": f"no such word: {word}"})
+    count = query(dictionary_readonly, database_url, "SELECT count(*) FROM words")
+    assert count == [(len(dictionary_readonly.SAMPLES),)]
+
+
+def test_words_added_in_the_database_show_up(server, database_url):
+    query(
+        dictionary_readonly,
+        database_url,
+        "INSERT INTO words (word, definition) VALUES (:word, :definition)",
+        word="延迟",
+        definition="Latency 🐢 </script>",
+    )
+    status, body = get_json(server, "/words/" + urllib.parse.quote("延迟"))
+    assert (status, body) == (200, {"word": "延迟", "definition": "Latency 🐢 </script>"})
+    assert "延迟" in get_json(server, "/words")[1]["words"]
+
+
+def test_unknown_paths_and_methods_are_json_errors(server):
+    assert get_json(server, "/nothing/here") == (404, {"error": "no such resource: /nothing/here"})
+    resp = server.fetch("/words/dns", method="POST", body="{}")
+    assert (resp.status, json.loads(resp.body)) == (405, {"error": "Method Not Allowed"})
+    resp = server.fetch("/words/%FF")
+    assert resp.status == 400 and "Invalid unicode" in json.loads(resp.body)["error"]
+
+
+def test_database_failure_is_500_without_details(server, database_url):
+    query(dictionary_readonly, database_url, "DROP TABLE words")
+    for path in ("/words", "/words/dns"):
+        status, body = get_json(server, path)
+        assert (status, body) == (500, {"error": "something went wrong on our side"})
+
+
+def test_seed_command_replaces_the_words(database_url):
+    assert run_program(dictionary_readonly, "--seed", f"--database-url={database_url}") == (
+        0,
+        "loaded 8 sample words\n",
+        "",
+    )
+    query(dictionary_readonly, database_url, "DELETE FROM words WHERE word = 'dns'")
+    query(dictionary_readonly, database_url, "INSERT INTO words VALUES ('gopher', 'A protocol.')")
+    assert run_program(dictionary_readonly, "--seed", f"--database-url={database_url}")[0] == 0
+    rows = query(dictionary_readonly, database_url, "SELECT word FROM words ORDER BY word")
+    assert rows == [(word,) for word in sorted(dictionary_readonly.SAMPLES)]
+
+
+def test_ctrl_c_disposes_of_the_engine_and_stops(database_url):
+    with run_example(example_relpath(dictionary_readonly), f"--database-url={database_url}") as srv:
+        assert srv.fetch("/words").status == 200
+        srv.process.send_signal(signal.SIGINT)
+        assert srv.process.wait(15) != 0
+        assert srv.output().rstrip().endswith("KeyboardInterrupt")
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_bad_database_url_is_a_one_line_error(url):
+    status, _, stderr = run_program(dictionary_readonly, f"--database-url={url}")
+    assert (status, stderr) == (1, URL_ERROR + "\n")
+
+
+def test_database_that_cannot_be_used_is_a_one_line_error(tmp_path):
+    missing = tmp_path / "no-such-dir"
+    status, _, stderr = run_program(
+        dictionary_readonly, f"--database-url=sqlite:///{missing}/words.db"
+    )
+    assert (status, stderr) == (1, f"error: no such directory: {missing}\n")
+    garbage = tmp_path / "words.db"
+    garbage.write_bytes(b"this is not a database, just some text" * 10)
+    status, _, stderr = run_program(dictionary_readonly, f"--database-url=sqlite:///{garbage}")
+    assert (status, stderr) == (1, "error: file is not a database\n")
+    status, _, stderr = run_program(
+        dictionary_readonly, "--seed", f"--database-url=sqlite:///{garbage}"
+    )
+    assert (status, stderr) == (1, "error: file is not a database\n")
+    url = "postgresql://postgres@127.0.0.1:1/words"
+    status, _, stderr = run_program(dictionary_readonly, "--seed", f"--database-url={url}")
+    assert status == 1
+    assert stderr.startswith("error: ") and "Connect call failed" in stderr
+    assert len(stderr.splitlines()) == 1
