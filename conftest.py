@@ -23,11 +23,11 @@ EXAMPLES = ROOT / "examples"
 IN_CI = bool(os.environ.get("CI"))
 
 
-def require_binary(name):
+def require_binary(name, package=None):
     """Path of a program the reader would install, or skip (fail under CI) when it is absent."""
     path = shutil.which(name)
     if path is None:
-        message = f"{name} is not installed (Debian: apt-get install {name})"
+        message = f"{name} is not installed (Debian: apt-get install {package or name})"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)

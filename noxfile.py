@@ -157,6 +157,13 @@ def c10k(session):
     session.run("python", "bench/c10k.py", *session.posargs)
 
 
+@nox.session(name="deploy-bench")
+def deploy_bench(session):
+    """Requests per second and p99 latency direct and through nginx with 1, 2 and 4 processes."""
+    install(session, "examples")
+    session.run("python", "bench/deploy_load.py", *session.posargs)
+
+
 @nox.session
 def lint(session):
     """Check style and formatting of all Python outside docs/_build."""

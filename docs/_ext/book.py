@@ -31,7 +31,7 @@ DRAFT_LABELS = {
 SETTINGS = tomllib.loads((Path(__file__).parents[1] / "editions.toml").read_text("utf-8"))
 EDITIONS = SETTINGS["editions"]
 DRAFTS = set(SETTINGS.get("drafts", {}).get("pages", []))
-ANCHOR_LINE = re.compile(r"^[ \t]*(#|//|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE)
+ANCHOR_LINE = re.compile(r"^[ \t]*(#|//|;|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE)
 
 
 class ModernNote(SphinxDirective):

@@ -1,0 +1,158 @@
+"""Live notices across processes: each process relays one Redis channel to its own clients."""
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+
+import redis.asyncio
+import redis.exceptions
+import tornado.options
+import tornado.web
+import tornado.websocket
+from tornado.options import define, options
+
+CHANNEL = "book:notices"
+MAX_NOTICE = 140
+MAX_BODY_SIZE = 4096
+POLL_TIMEOUT = 50  # seconds; answer "nothing new" well before a proxy gives up (nginx.conf: 120)
+
+
+# ANCHOR: hub
+class Hub:
+    """This process's listeners, fed by the one Redis channel every process subscribes to."""
+
+    def __init__(self, redis_url):
+        self.redis = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+        self.pubsub = self.redis.pubsub()
+        self.sockets = set()  # open WebSockets
+        self.polls = set()  # futures of waiting long polls
+        self.relaying = None
+
+    async def start(self):
+        await self.pubsub.subscribe(CHANNEL)  # before we listen: no notice goes by unseen
+        self.relaying = asyncio.create_task(self.relay())
+
+    async def publish(self, text):
+        notice = {"type": "notice", "text": text, "published_by": os.getpid()}
+        await self.redis.publish(CHANNEL, json.dumps(notice))
+
+    async def relay(self):
+        async for message in self.pubsub.listen():
+            if message["type"] == "message":  # not the confirmation of our subscription
+                self.deliver(message["data"])
+
+    def deliver(self, notice):
+        for socket in list(self.sockets):
+            with contextlib.suppress(tornado.websocket.WebSocketClosedError):
+                socket.write_message(notice)
+        polls, self.polls = self.polls, set()
+        for poll in polls:
+            poll.set_result(notice)
+
+    async def close(self):
+        self.relaying.cancel()
+        await self.pubsub.aclose()
+        await self.redis.aclose()
+
+    # ANCHOR_END: hub
+
+
+# ANCHOR: handlers
+class PublishHandler(tornado.web.RequestHandler):
+    def initialize(self, hub):
+        self.hub = hub
+
+    async def post(self):
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        text = self.get_body_argument("text", "").strip()
+        if not 0 < len(text) <= MAX_NOTICE:
+            self.set_status(400)
+            self.write(f"A notice is 1 to {MAX_NOTICE} characters of text.\n")
+            return
+        await self.hub.publish(text)  # every process hears it from Redis, this one too
+        self.write("published\n")
+
+
+class PollHandler(tornado.web.RequestHandler):
+    def initialize(self, hub):
+        self.hub = hub
+        self.waiting = asyncio.get_running_loop().create_future()
+
+    async def get(self):
+        self.hub.polls.add(self.waiting)
+        done, _ = await asyncio.wait([self.waiting], timeout=POLL_TIMEOUT)
+        self.hub.polls.discard(self.waiting)
+        if not done:
+            self.set_status(204)  # nothing new: ask again
+        elif not self.waiting.cancelled():
+            self.set_header("Content-Type", "application/json")
+            self.write(self.waiting.result())
+
+    def on_connection_close(self):
+        self.hub.polls.discard(self.waiting)
+        self.waiting.cancel()
+
+
+class LiveHandler(tornado.websocket.WebSocketHandler):
+    def initialize(self, hub):
+        self.hub = hub
+
+    def open(self):
+        self.hub.sockets.add(self)
+        self.write_message({"type": "hello", "pid": os.getpid()})
+
+    def on_message(self, message):
+        self.write_message({"type": "error", "message": "send notices with POST /notices"})
+
+    def on_close(self):
+        self.hub.sockets.discard(self)
+
+    # ANCHOR_END: handlers
+
+
+class StatsHandler(tornado.web.RequestHandler):
+    def initialize(self, hub):
+        self.hub = hub
+
+    def get(self):
+        hub = self.hub
+        self.write({"pid": os.getpid(), "sockets": len(hub.sockets), "polls": len(hub.polls)})
+
+
+def make_app(hub):
+    return tornado.web.Application(
+        [
+            (r"/notices", PublishHandler, dict(hub=hub)),
+            (r"/next", PollHandler, dict(hub=hub)),
+            (r"/live", LiveHandler, dict(hub=hub)),
+            (r"/stats", StatsHandler, dict(hub=hub)),
+        ],
+        websocket_ping_interval=30,  # traffic on quiet sockets, so no proxy times them out
+        websocket_max_message_size=1024,
+    )
+
+
+async def main(port, hub):
+    try:
+        await hub.start()
+    except redis.exceptions.ConnectionError as exc:
+        sys.exit(f"error: cannot reach Redis: {exc}")
+    app = make_app(hub)
+    app.listen(port, address="127.0.0.1", xheaders=True, max_body_size=MAX_BODY_SIZE)
+    print(f"Process {os.getpid()} listening on http://localhost:{port}/", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    define("redis_url", default="redis://127.0.0.1:6379/0", help="the Redis server to use")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+        hub = Hub(options.redis_url)
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port, hub))

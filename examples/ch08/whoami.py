@@ -1,0 +1,120 @@
+"""Which process answered? The app this chapter deploys: several copies behind nginx."""
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import tornado.options
+import tornado.web
+from tornado.options import define, options
+
+BASE = Path(__file__).parent
+MAX_WORK = 30  # seconds /work may be asked to take
+SECONDS = re.compile(r"[0-9]{1,2}")
+
+
+class Running:
+    """How many requests this process is working on; `idle` is set when there are none."""
+
+    def __init__(self):
+        self.count = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def enter(self):
+        self.count += 1
+        self.idle.clear()
+
+    def leave(self):
+        self.count -= 1
+        if self.count == 0:
+            self.idle.set()
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    def set_default_headers(self):
+        self.set_header("X-Worker-Pid", str(os.getpid()))
+
+    def prepare(self):
+        self.settings["running"].enter()
+
+    def on_finish(self):
+        self.settings["running"].leave()
+
+
+class PageHandler(BaseHandler):
+    def get(self):
+        self.render(
+            "whoami.html",
+            pid=os.getpid(),
+            running=self.settings["running"].count,
+            client=self.request.remote_ip,
+            protocol=self.request.protocol,
+        )
+
+
+class WhoAmIHandler(BaseHandler):
+    def get(self):
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.write(f"client {self.request.remote_ip}, protocol {self.request.protocol}\n")
+
+
+class WorkHandler(BaseHandler):
+    async def get(self):
+        seconds = self.get_argument("seconds", "1")
+        if not SECONDS.fullmatch(seconds) or int(seconds) > MAX_WORK:
+            raise tornado.web.HTTPError(
+                400, reason=f"seconds must be a whole number from 0 to {MAX_WORK}"
+            )
+        await asyncio.sleep(int(seconds))
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.write(f"worked for {seconds} s\n")
+
+
+def make_app():
+    return tornado.web.Application(
+        [(r"/", PageHandler), (r"/whoami", WhoAmIHandler), (r"/work", WorkHandler)],
+        template_path=BASE / "templates",
+        static_path=BASE / "static",
+        running=Running(),
+    )
+
+
+async def main(port, grace):
+    app = make_app()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    server = app.listen(port, address="127.0.0.1", xheaders=True, reuse_port=True)
+    print(f"Process {os.getpid()} listening on http://localhost:{port}/", flush=True)
+    await stop.wait()
+    # ANCHOR: shutdown
+    server.stop()  # close the listening socket: new connections are refused
+    running = app.settings["running"]
+    print(f"Stopping; {running.count} request(s) still running", flush=True)
+    try:
+        async with asyncio.timeout(grace):
+            await running.idle.wait()
+    except TimeoutError:
+        print(f"Gave up on {running.count} request(s) after {grace} s", flush=True)
+    await server.close_all_connections()  # idle keep-alive connections too
+    print("Stopped", flush=True)
+    # ANCHOR_END: shutdown
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    define("grace", default=10.0, type=float, help="seconds running requests get on SIGTERM")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+        if not 0 < options.grace <= 300:
+            raise ValueError(f"grace must be over 0 and at most 300 seconds, not {options.grace}")
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port, options.grace))

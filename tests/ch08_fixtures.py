@@ -1,0 +1,155 @@
+"""Chapter 8 fixtures: the chapter's own config files, run for real on loopback ports.
+
+Config templates in examples/ch08 have `${NAME}` placeholders; `render` fills them in (as
+`envsubst` would for a reader) and refuses to leave one behind. nginx, redis-server and
+supervisord run from temporary directories, in the foreground, and are stopped at teardown.
+"""
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, free_port, require_binary, wait_for_port
+
+CH08 = EXAMPLES / "ch08"
+PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+def render(template, target, **values):
+    """Copy a config template with every ${NAME} replaced; every placeholder must be given."""
+    text = (CH08 / template).read_text(encoding="utf-8")
+    missing = set(PLACEHOLDER.findall(text)) - values.keys()
+    assert not missing, f"{template}: no value for {sorted(missing)}"
+    text = PLACEHOLDER.sub(lambda m: str(values[m[1]]), text)
+    Path(target).write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def free_port_run(count):
+    """The first of `count` consecutive free loopback ports (for supervisord's numprocs)."""
+    for _ in range(50):
+        first = free_port()
+        if first + count < 65536 and all(_is_free(first + i) for i in range(count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def _is_free(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def stop(process, signum=signal.SIGTERM, timeout=15):
+    """Signal a process and wait for it; kill it if it does not go. Its exit status."""
+    if process.poll() is None:
+        process.send_signal(signum)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
+def start(command, log, **kwargs):
+    with open(log, "wb") as out:
+        return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, **kwargs)
+
+
+@contextlib.contextmanager
+def processes(program, ports, *args, directory):
+    """`python examples/ch08/<program> --port=P ARGS` for every P, started together."""
+    running = []
+    try:
+        for port in ports:
+            log = Path(directory) / f"{Path(program).stem}-{port}.log"
+            command = [sys.executable, str(CH08.relative_to(ROOT) / program), f"--port={port}"]
+            running.append((start([*command, *args], log), port, log))
+        for process, port, log in running:
+            wait_for_port(port, process, log)
+        yield running
+    finally:
+        for process, _, _ in running:
+            stop(process)
+
+
+@contextlib.contextmanager
+def nginx(template, directory, **values):
+    """nginx with a rendered chapter config, prefix `directory`, in the foreground."""
+    binary = require_binary("nginx")
+    prefix = Path(directory)
+    conf = render(template, prefix / "nginx.conf", **values)
+    globals_ = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
+    checked = subprocess.run(
+        [binary, "-t", "-p", f"{prefix}/", "-c", conf, "-e", "stderr", "-g", globals_],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    log = prefix / "nginx.out"
+    process = start([binary, "-p", f"{prefix}/", "-c", conf, "-e", "stderr", "-g", globals_], log)
+    try:
+        for key, port in values.items():
+            if key.startswith("LISTEN") or key.startswith("TLS"):
+                wait_for_port(port, process, log)
+        yield process
+    finally:
+        stop(process, signal.SIGQUIT)
+
+
+def wait_until(predicate, timeout=20.0, interval=0.05):
+    """Poll until predicate() is true; False if the deadline passes first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A throwaway redis-server on a loopback port, with no persistence; its URL."""
+    binary = require_binary("redis-server")
+    directory = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+               "--save", "", "--appendonly", "no", "--daemonize", "no"]  # fmt: skip
+    process = start(command, directory / "redis.log")
+    try:
+        wait_for_port(port, process, directory / "redis.log")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for localhost and 127.0.0.1: (certfile, keyfile)."""
+    openssl = require_binary("openssl")
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", key, "-out", cert],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def trusting(cert):
+    """A client-side SSL context that trusts exactly this certificate."""
+    return ssl.create_default_context(cafile=cert)

@@ -1,0 +1,238 @@
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from urllib.parse import urlencode
+
+import pytest
+import tornado.httpclient
+import tornado.websocket
+
+from conftest import ROOT, Server, free_port, run_example
+from examples.ch08 import live
+from tests import ch08_fixtures
+from tests.ch08_fixtures import CH08, nginx, processes, wait_until
+
+EXAMPLE = live
+redis_url = ch08_fixtures.redis_url
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+SCRIPT = "<script>alert(1)</script>"
+
+
+@contextlib.contextmanager
+def serve_in_process(url):
+    """A Hub and make_app(hub) on a free port, from an event loop in a thread."""
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    stop = None
+
+    async def run():
+        nonlocal stop
+        stop = asyncio.Event()
+        hub = live.Hub(url)
+        await hub.start()
+        server = live.make_app(hub).listen(
+            port, address="127.0.0.1", max_body_size=live.MAX_BODY_SIZE
+        )
+        started.set()
+        await stop.wait()
+        server.stop()
+        await server.close_all_connections()
+        await hub.close()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    if not started.wait(15):
+        raise TimeoutError("the in-process server did not start")
+    try:
+        yield Server(port)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(15)
+        loop.close()
+
+
+@pytest.fixture(params=["in-process", "subprocess"])
+def server(request, redis_url):
+    if request.param == "in-process":
+        with serve_in_process(redis_url) as srv:
+            yield srv
+    else:
+        with run_example("ch08/live.py", f"--redis-url={redis_url}") as srv:
+            yield srv
+
+
+def publish(port, text):
+    return Server(port).fetch("/notices", "POST", urlencode({"text": text}), FORM)
+
+
+def stats(port):
+    return json.loads(Server(port).fetch("/stats").body)
+
+
+async def connect(port, host="127.0.0.1"):
+    """A WebSocket to /live, sent with the Origin a page from that address would send."""
+    request = tornado.httpclient.HTTPRequest(
+        f"ws://{host}:{port}/live", headers={"Origin": f"http://{host}:{port}"}
+    )
+    ws = await tornado.websocket.websocket_connect(request)
+    hello = json.loads(await ws.read_message())
+    assert hello["type"] == "hello"
+    return ws, hello["pid"]
+
+
+async def next_message(ws):
+    return json.loads(await asyncio.wait_for(ws.read_message(), 10))
+
+
+async def until(predicate):
+    for _ in range(400):
+        if predicate():
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("condition never became true")
+
+
+def test_one_notice_reaches_every_socket_and_poll(server):
+    async def scenario():
+        sockets = [(await connect(server.port))[0] for _ in range(2)]
+        client = tornado.httpclient.AsyncHTTPClient()
+        poll = asyncio.ensure_future(client.fetch(f"{server.url}/next", request_timeout=20))
+        await until(lambda: stats(server.port)["polls"] == 1)
+        assert stats(server.port)["sockets"] == 2
+        assert publish(server.port, "  Lunch is served in the hall  ").text == "published\n"
+        got = [await next_message(s) for s in sockets]
+        answered = await poll
+        for s in sockets:
+            s.close()
+        return got, answered
+
+    got, answered = asyncio.run(scenario())
+    pid = server.process.pid if server.process else os.getpid()
+    notice = {"type": "notice", "text": "Lunch is served in the hall", "published_by": pid}
+    assert got == [notice, notice]
+    assert answered.headers["Content-Type"] == "application/json"
+    assert json.loads(answered.body) == notice
+
+
+def test_hostile_text_travels_as_data(server):
+    async def scenario():
+        ws, _ = await connect(server.port)
+        publish(server.port, SCRIPT)
+        notice = await next_message(ws)
+        ws.close()
+        return notice
+
+    assert asyncio.run(scenario())["text"] == SCRIPT
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * (live.MAX_NOTICE + 1)])
+def test_bad_notices_are_refused(server, text):
+    resp = publish(server.port, text)
+    assert resp.status == 400
+    assert resp.text == f"A notice is 1 to {live.MAX_NOTICE} characters of text.\n"
+
+
+def test_a_notice_that_is_not_utf8_is_refused(server):
+    resp = server.fetch("/notices", "POST", b"text=%FF%FE", FORM)
+    assert resp.status == 400
+
+
+def test_an_oversized_body_is_refused(server):
+    resp = server.fetch("/notices", "POST", b"text=" + b"x" * live.MAX_BODY_SIZE, FORM)
+    assert resp.status == 400
+
+
+def test_messages_from_a_socket_get_a_polite_error(server):
+    async def scenario():
+        ws, _ = await connect(server.port)
+        await ws.write_message("hello?")
+        reply = await next_message(ws)
+        ws.close()
+        await until(lambda: stats(server.port)["sockets"] == 0)
+        return reply
+
+    assert asyncio.run(scenario()) == {
+        "type": "error",
+        "message": "send notices with POST /notices",
+    }
+
+
+def test_a_poll_whose_client_leaves_is_forgotten(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert wait_until(lambda: stats(server.port)["polls"] == 1)
+    assert wait_until(lambda: stats(server.port)["polls"] == 0)
+
+
+def test_a_quiet_poll_ends_with_no_content(redis_url, monkeypatch):
+    monkeypatch.setattr(live, "POLL_TIMEOUT", 0.2)
+    with serve_in_process(redis_url) as srv:
+        resp = srv.fetch("/next")
+        assert (resp.status, resp.body) == (204, b"")
+        assert stats(srv.port)["polls"] == 0
+
+
+def test_redis_that_cannot_be_reached_is_a_one_line_error():
+    done = subprocess.run(
+        [sys.executable, "examples/ch08/live.py", f"--redis-url=redis://127.0.0.1:{free_port()}/0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: cannot reach Redis: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_url_that_is_not_redis_is_a_one_line_error():
+    done = subprocess.run(
+        [sys.executable, "examples/ch08/live.py", "--redis-url=http://127.0.0.1/"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: Redis URL must specify one of the following schemes")
+
+
+def test_behind_nginx_every_client_of_every_process_hears_each_notice_once(redis_url, tmp_path):
+    ports = [free_port() for _ in range(4)]
+    args = [f"--redis-url={redis_url}"]
+    with processes("live.py", ports, *args, directory=tmp_path) as running:
+        listen = free_port()
+        values = {f"PORT_{i}": port for i, port in enumerate(ports, 1)}
+        prefix = tmp_path / "nginx"
+        prefix.mkdir()
+        with nginx("nginx.conf", prefix, LISTEN_PORT=listen, APP_DIR=CH08, **values):
+            pids = {p.pid for p, _, _ in running}
+            asyncio.run(everyone_hears_it_once(listen, ports, pids))
+
+
+async def everyone_hears_it_once(listen, ports, pids):
+    sockets = {}  # one WebSocket through nginx on each process
+    extra = []
+    for _ in range(40):
+        ws, pid = await connect(listen)
+        (extra if pid in sockets else sockets.setdefault(pid, [])).append(ws)
+        if sockets.keys() == pids:
+            break
+    assert sockets.keys() == pids
+    client = tornado.httpclient.AsyncHTTPClient()
+    polls = [  # and one long poll straight to each process
+        asyncio.ensure_future(client.fetch(f"http://127.0.0.1:{p}/next", request_timeout=20))
+        for p in ports
+    ]
+    await until(lambda: all(stats(p)["polls"] == 1 for p in ports))
+    listeners = [s for group in sockets.values() for s in group] + extra
+    assert publish(listen, "Fire drill at 3 pm").status == 200
+    first = [await next_message(s) for s in listeners]
+    assert {m["text"] for m in first} == {"Fire drill at 3 pm"}
+    answered = [json.loads((await poll).body)["text"] for poll in polls]
+    assert answered == ["Fire drill at 3 pm"] * len(ports)
+    assert publish(listen, "Drill over").status == 200
+    second = [await next_message(s) for s in listeners]  # the next, not the first again
+    assert {m["text"] for m in second} == {"Drill over"}
+    for s in listeners:
+        s.close()

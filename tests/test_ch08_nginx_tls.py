@@ -1,0 +1,74 @@
+"""examples/ch08/nginx-tls.conf: nginx terminates TLS in front of four whoami.py processes."""
+
+import http.client
+import re
+
+import pytest
+
+from conftest import free_port
+from examples.ch08 import whoami
+from tests import ch08_fixtures
+from tests.ch08_fixtures import CH08, nginx, processes, trusting
+
+certificate = ch08_fixtures.certificate
+CSS = whoami.BASE / "static" / "deploy.css"
+
+
+@pytest.fixture
+def site(tmp_path, certificate):
+    """(HTTP port, HTTPS port, certificate file) of nginx in front of four processes."""
+    cert, key = certificate
+    ports = [free_port() for _ in range(4)]
+    with processes("whoami.py", ports, directory=tmp_path) as running:
+        values = {f"PORT_{i}": port for i, port in enumerate(ports, 1)}
+        plain, secure = free_port(), free_port()
+        prefix = tmp_path / "nginx"
+        prefix.mkdir()
+        with nginx("nginx-tls.conf", prefix, LISTEN_PORT=plain, TLS_PORT=secure, APP_DIR=CH08,
+                   CERT_FILE=cert, KEY_FILE=key, **values):  # fmt: skip
+            yield plain, secure, cert, running
+
+
+def get(conn, path):
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.headers, resp.read()
+    finally:
+        conn.close()
+
+
+def test_plain_http_is_redirected_to_https_with_the_same_path(site):
+    plain, secure, _, _ = site
+    conn = http.client.HTTPConnection("localhost", plain, timeout=10)
+    status, headers, _ = get(conn, "/whoami?x=1")
+    assert status == 301
+    assert headers["Location"] == f"https://localhost:{secure}/whoami?x=1"
+
+
+def https(site, path):
+    _, secure, cert, _ = site
+    conn = http.client.HTTPSConnection("localhost", secure, timeout=10, context=trusting(cert))
+    return get(conn, path)
+
+
+def test_tornado_knows_the_client_came_over_https(site):
+    status, headers, body = https(site, "/whoami")
+    assert status == 200
+    assert body == b"client 127.0.0.1, protocol https\n"
+    assert headers["Strict-Transport-Security"] == "max-age=300"
+
+
+def test_page_and_static_files_over_https(site):
+    _, _, body = https(site, "/")
+    assert b'<span id="protocol">https</span>' in body
+    href = re.search(rb'href="(/static/deploy\.css\?v=\w+)"', body)[1].decode()
+    status, headers, body = https(site, href)
+    assert (status, body) == (200, CSS.read_bytes())
+    assert headers["Server"].startswith("nginx")
+    assert headers["Strict-Transport-Security"] == "max-age=300"
+
+
+def test_requests_over_https_are_spread(site):
+    pids = {str(process.pid) for process, _, _ in site[3]}
+    assert {https(site, "/whoami")[1]["X-Worker-Pid"] for _ in range(8)} == pids

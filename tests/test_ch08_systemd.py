@@ -1,0 +1,45 @@
+"""examples/ch08/tornado-book@.service: parsed here, and checked by systemd-analyze if present.
+
+systemd does not run on the machines that test the book, so the unit is never started.
+"""
+
+import configparser
+import re
+import subprocess
+import sys
+
+from conftest import ROOT, require_binary
+from tests.ch08_fixtures import CH08, render
+
+UNIT = "tornado-book@.service"
+
+
+def unit():
+    parser = configparser.ConfigParser(interpolation=None, strict=True)
+    parser.optionxform = str  # systemd keys are case-sensitive
+    parser.read_string((CH08 / UNIT).read_text(encoding="utf-8"))
+    return parser
+
+
+def test_the_instance_name_is_the_port():
+    service = unit()["Service"]
+    assert re.fullmatch(r"\$\{PYTHON\} examples/ch08/whoami\.py --port=%i --grace=(\d+)",
+                        service["ExecStart"])  # fmt: skip
+    assert "%i" in unit()["Unit"]["Description"]
+
+
+def test_restarted_and_stopped_gracefully():
+    service = unit()["Service"]
+    grace = int(re.search(r"--grace=(\d+)", service["ExecStart"])[1])
+    assert service["Restart"] == "always"
+    assert service["KillSignal"] == "SIGTERM"
+    assert int(service["TimeoutStopSec"]) > grace  # whoami.py gives up first
+    assert unit()["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_systemd_analyze_accepts_an_instance(tmp_path):
+    analyze = require_binary("systemd-analyze", package="systemd")
+    instance = render(UNIT, tmp_path / "tornado-book@8001.service", USER_NAME="root",
+                      BOOK_DIR=ROOT, PYTHON=sys.executable)  # fmt: skip
+    done = subprocess.run([analyze, "verify", instance], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")

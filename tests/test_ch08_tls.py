@@ -1,0 +1,76 @@
+import http.client
+import ssl
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, free_port, serve_in_thread
+from examples.ch08 import tls
+from tests import ch08_fixtures
+from tests.ch08_fixtures import processes, trusting
+
+EXAMPLE = tls
+certificate = ch08_fixtures.certificate
+
+
+def get(port, cert, path="/"):
+    conn = http.client.HTTPSConnection("localhost", port, timeout=10, context=trusting(cert))
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def test_https_in_process(certificate):
+    context = tls.make_ssl_context(*certificate)
+    with serve_in_thread(tls.make_app(), ssl_options=context) as srv:
+        assert get(srv.port, certificate[0]) == (200, b"hello over https\n")
+
+
+def test_https_as_run_from_a_terminal(certificate, tmp_path):
+    cert, key = certificate
+    args = [f"--certfile={cert}", f"--keyfile={key}"]
+    with processes("tls.py", [free_port()], *args, directory=tmp_path) as running:
+        process, port, log = running[0]
+        assert get(port, cert) == (200, b"hello over https\n")
+        assert log.read_text().startswith(f"Listening on https://localhost:{port}/")
+
+
+def test_a_client_that_does_not_trust_the_certificate_is_refused(certificate):
+    context = tls.make_ssl_context(*certificate)
+    with serve_in_thread(tls.make_app(), ssl_options=context) as srv:
+        conn = http.client.HTTPSConnection("localhost", srv.port, timeout=10)
+        with pytest.raises(ssl.SSLCertVerificationError):
+            conn.request("GET", "/")
+        conn.close()
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, "examples/ch08/tls.py", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+
+
+def test_certificate_and_key_are_required(certificate):
+    done = run(f"--certfile={certificate[0]}")
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: --certfile and --keyfile are both required"
+
+
+def test_a_missing_file_is_a_one_line_error(tmp_path):
+    done = run(f"--certfile={tmp_path}/nope.pem", f"--keyfile={tmp_path}/nope.key")
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: [Errno 2] No such file or directory"
+
+
+def test_a_file_that_is_not_a_certificate_is_a_one_line_error(tmp_path):
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    done = run(f"--certfile={junk}", f"--keyfile={junk}")
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: [SSL]")
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,141 @@
+import http.client
+import signal
+import socket
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import ROOT, Server, free_port, run_example
+from examples.ch08 import whoami
+from tests.ch08_fixtures import processes, wait_until
+
+EXAMPLE = whoami
+CSS = whoami.BASE / "static" / "deploy.css"
+
+
+def test_page_says_which_process_answered(server):
+    resp = server.fetch("/")
+    assert resp.status == 200
+    page = resp.html
+    assert page.title.string == "Who answered?"
+    assert page.find(id="pid").string == resp.headers["X-Worker-Pid"]
+    assert page.find(id="running").string == "1"  # this very request
+    assert page.find(id="client").string == "127.0.0.1"
+    assert page.find(id="protocol").string == "http"
+
+
+def test_stylesheet_through_the_url_the_page_gives(server):
+    href = server.fetch("/").html.find("link", rel="stylesheet")["href"]
+    assert href.startswith("/static/deploy.css?v=")
+    resp = server.fetch(href)
+    assert resp.status == 200
+    assert resp.body == CSS.read_bytes()
+
+
+def test_whoami_is_the_client_as_the_server_sees_it(server):
+    resp = server.fetch("/whoami")
+    assert resp.headers["Content-Type"] == "text/plain; charset=UTF-8"
+    assert resp.text == "client 127.0.0.1, protocol http\n"
+    assert resp.headers["X-Worker-Pid"].isdigit()
+
+
+def test_work_takes_the_seconds_asked(server):
+    resp = server.fetch("/work?seconds=0")
+    assert resp.status == 200
+    assert resp.text == "worked for 0 s\n"
+
+
+@pytest.mark.parametrize("seconds", ["abc", "-1", "", "31", "1.5", "123"])
+def test_bad_seconds_are_refused(server, seconds):
+    resp = server.fetch(f"/work?seconds={seconds}")
+    assert resp.status == 400
+    assert resp.reason == f"seconds must be a whole number from 0 to {whoami.MAX_WORK}"
+
+
+def test_proxy_headers_are_trusted_when_run_as_deployed():
+    """xheaders=True: X-Real-IP and X-Forwarded-Proto become remote_ip and protocol."""
+    with run_example("ch08/whoami.py") as srv:
+        spoofed = {"X-Real-IP": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        assert srv.fetch("/whoami", headers=spoofed).text == "client 203.0.113.9, protocol https\n"
+        forwarded = {"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}
+        assert srv.fetch("/whoami", headers=forwarded).text.startswith("client 203.0.113.7,")
+        junk = {"X-Real-IP": "<script>", "X-Forwarded-Proto": "gopher"}
+        assert srv.fetch("/whoami", headers=junk).text == "client 127.0.0.1, protocol http\n"
+
+
+def test_reuse_port_spreads_connections_over_processes(tmp_path):
+    port = free_port()
+    with processes("whoami.py", [port, port, port], directory=tmp_path) as running:
+        pids = {str(process.pid) for process, _, _ in running}
+        seen = set()
+        for _ in range(500):
+            seen.add(Server(port).fetch("/whoami").headers["X-Worker-Pid"])
+            if seen == pids:
+                break
+        assert seen == pids
+
+
+def running_count(srv):
+    return srv.fetch("/").html.find(id="running").string
+
+
+def refused(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.5).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_sigterm_lets_the_running_request_finish(tmp_path):
+    with processes("whoami.py", [free_port()], directory=tmp_path) as running:
+        process, port, log = running[0]
+        srv = Server(port)
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(srv.fetch, "/work?seconds=3")
+            assert wait_until(lambda: running_count(srv) == "2")
+            process.send_signal(signal.SIGTERM)
+            assert wait_until(lambda: refused(port))
+            resp = slow.result()
+        assert resp.status == 200
+        assert resp.text == "worked for 3 s\n"
+        assert process.wait(15) == 0
+        output = log.read_text()
+        assert "Stopping; 1 request(s) still running" in output
+        assert output.rstrip().endswith("Stopped")
+
+
+def test_sigterm_gives_up_after_the_grace_period(tmp_path):
+    with processes("whoami.py", [free_port()], "--grace=1", directory=tmp_path) as running:
+        process, port, log = running[0]
+        srv = Server(port)
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(srv.fetch, "/work?seconds=30")
+            assert wait_until(lambda: running_count(srv) == "2")
+            process.send_signal(signal.SIGTERM)
+            with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+                slow.result()
+        assert process.wait(15) == 0
+        assert "Gave up on 1 request(s) after 1.0 s" in log.read_text()
+
+
+def test_two_requests_running_at_once(server):
+    with ThreadPoolExecutor(2) as pool:
+        slow = [pool.submit(server.fetch, "/work?seconds=2") for _ in range(2)]
+        assert wait_until(lambda: running_count(server) == "3")
+        assert [f.result().status for f in slow] == [200, 200]
+    assert running_count(server) == "1"
+
+
+@pytest.mark.parametrize("grace", ["0", "301", "-5"])
+def test_bad_grace_is_a_clear_error(grace):
+    done = subprocess.run(
+        [sys.executable, "examples/ch08/whoami.py", f"--grace={grace}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"error: grace must be over 0 and at most 300 seconds, not {float(grace)}"
+    )
