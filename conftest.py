@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import http.client
 import os
+import random
 import shutil
 import signal
 import socket
@@ -43,10 +44,42 @@ def postgres_bindir():
     return Path(initdb).parent if initdb else None
 
 
-def free_port():
+def _port_range():
+    """The loopback ports this test process picks from.
+
+    They lie below the kernel's ephemeral range, so no outgoing connection can take one between
+    the check here and the moment an example binds it; and each pytest-xdist worker has a slice
+    of its own, so two workers never pick the same port.
+    """
+    ephemeral = 32768
+    with contextlib.suppress(OSError, ValueError):
+        ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    low = max(1024, ephemeral - 16000)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    size = (ephemeral - low) // workers
+    return range(low + worker * size, low + (worker + 1) * size)
+
+
+PORTS = _port_range()
+
+
+def _is_free(port):
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port(count=1):
+    """A free loopback port; with `count`, the first of that many consecutive free ports."""
+    for _ in range(200):
+        first = random.randrange(PORTS.start, PORTS.stop - count)
+        if all(_is_free(first + i) for i in range(count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports in {PORTS}")
 
 
 @dataclass
@@ -104,33 +137,56 @@ def wait_for_port(port, process=None, log=None, timeout=15.0):
     raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
 
 
+def body_limit(module):
+    """listen() keyword arguments for a module that sets MAX_BODY_SIZE, as its main() does."""
+    return {"max_body_size": module.MAX_BODY_SIZE} if hasattr(module, "MAX_BODY_SIZE") else {}
+
+
 @contextlib.contextmanager
 def serve_in_thread(app, **listen_kwargs):
-    """Serve a Tornado application on a free loopback port from an event loop in a thread."""
+    """Serve a Tornado application on a free loopback port from an event loop in a thread.
+
+    `app` is an Application, or an async context manager that yields one: it is entered and left
+    inside the server's own loop, for apps whose resources (a database engine, a Redis client)
+    must be created, and closed, in the loop that serves them.
+    """
     port = free_port()
     loop = asyncio.new_event_loop()
     started = threading.Event()
-    stop = None
+    stop = failure = None
 
     async def run():
-        nonlocal stop
+        nonlocal stop, failure
         stop = asyncio.Event()
-        server = app.listen(port, address="127.0.0.1", **listen_kwargs)
-        started.set()
-        await stop.wait()
-        server.stop()
-        await server.close_all_connections()
+        try:
+            entered = contextlib.nullcontext(app) if hasattr(app, "listen") else app
+            async with entered as application:
+                server = application.listen(port, address="127.0.0.1", **listen_kwargs)
+                started.set()
+                await stop.wait()
+                server.stop()
+                await server.close_all_connections()
+        except Exception as error:  # raised again in the test's thread, below
+            failure = error
+        finally:
+            started.set()
 
     thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
     thread.start()
-    if not started.wait(10):
+    if not started.wait(15):
         raise TimeoutError("the in-process server did not start")
+    if failure is not None:
+        thread.join(15)
+        loop.close()
+        raise RuntimeError("the in-process server failed to start") from failure
     try:
         yield Server(port)
     finally:
         loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
+        thread.join(15)
         loop.close()
+    if failure is not None:
+        raise RuntimeError("the in-process server failed while stopping") from failure
 
 
 @contextlib.contextmanager
@@ -164,8 +220,7 @@ def server(request):
     """The test module's EXAMPLE, served both ways: imported, and run from a terminal."""
     module = request.module.EXAMPLE
     if request.param == "in-process":
-        limits = {"max_body_size": module.MAX_BODY_SIZE} if hasattr(module, "MAX_BODY_SIZE") else {}
-        with serve_in_thread(module.make_app(), **limits) as srv:
+        with serve_in_thread(module.make_app(), **body_limit(module)) as srv:
             yield srv
     else:
         with run_example(example_relpath(module)) as srv:

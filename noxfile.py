@@ -127,10 +127,14 @@ def translations(session):
 
 @nox.session
 def tests(session):
-    """Run every test, examples both imported and run as a reader runs them; 100% coverage."""
+    """Run every test, examples both imported and run as a reader runs them; 100% coverage.
+
+    Test files run in parallel, one process per CPU (`-- -n 0` runs them in this process).
+    """
     install(session, "tests")
     session.run("coverage", "erase")
-    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    session.run("coverage", "run", "-m", "pytest", "-n", "auto", "--dist", "loadfile",
+                *session.posargs)  # fmt: skip
     session.run("coverage", "combine", "--quiet")
     session.run("coverage", "report")
 

@@ -2,8 +2,8 @@
 
 `database_url` gives each test a fresh, empty database: a file in tmp_path, or a new database
 on the session's PostgreSQL server (dropped afterwards). `server` loads the module's samples
-with its own `seed()`, then serves EXAMPLE against that database in-process (in a thread that
-creates, and at the end disposes of, its own engine) and as `python examples/ch04/<name>.py
+with its own `seed()`, then serves EXAMPLE against that database in-process (in a thread whose
+loop creates, and at the end disposes of, its own engine) and as `python examples/ch04/<name>.py
 --database-url=...`, the way a reader runs it.
 """
 
@@ -11,14 +11,13 @@ import asyncio
 import contextlib
 import subprocess
 import sys
-import threading
 import uuid
 
 import asyncpg
 import pytest
 from sqlalchemy import text
 
-from conftest import ROOT, Server, example_relpath, free_port, run_example
+from conftest import ROOT, body_limit, example_relpath, run_example, serve_in_thread
 
 
 async def _admin(server_url, statement):
@@ -59,37 +58,15 @@ def query(module, url, statement, **params):
     return asyncio.run(run())
 
 
-@contextlib.contextmanager
-def serve_in_process(module, url):
-    """make_app(engine) on a free port, from an event loop in a thread that owns the engine."""
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    stop = None
-    limits = {"max_body_size": module.MAX_BODY_SIZE} if hasattr(module, "MAX_BODY_SIZE") else {}
-
-    async def run():
-        nonlocal stop
-        stop = asyncio.Event()
-        engine = module.create_engine(url)
-        await module.create_schema(engine)
-        server = module.make_app(engine).listen(port, address="127.0.0.1", **limits)
-        started.set()
-        await stop.wait()
-        server.stop()
-        await server.close_all_connections()
-        await engine.dispose()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
-    thread.start()
-    if not started.wait(15):
-        raise TimeoutError("the in-process server did not start")
+@contextlib.asynccontextmanager
+async def app_with_engine(module, url):
+    """make_app(engine), the engine created and disposed of in the loop that serves the app."""
+    engine = module.create_engine(url)
     try:
-        yield Server(port)
+        await module.create_schema(engine)
+        yield module.make_app(engine)
     finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(15)
-        loop.close()
+        await engine.dispose()
 
 
 @pytest.fixture(params=["in-process", "subprocess"])
@@ -98,7 +75,7 @@ def server(request, database_url):
     module = request.module.EXAMPLE
     asyncio.run(module.seed(module.create_engine(database_url)))
     if request.param == "in-process":
-        with serve_in_process(module, database_url) as srv:
+        with serve_in_thread(app_with_engine(module, database_url), **body_limit(module)) as srv:
             yield srv
     else:
         with run_example(example_relpath(module), f"--database-url={database_url}") as srv:

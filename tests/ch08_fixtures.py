@@ -9,7 +9,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -32,24 +31,6 @@ def render(template, target, **values):
     text = PLACEHOLDER.sub(lambda m: str(values[m[1]]), text)
     Path(target).write_text(text, encoding="utf-8")
     return Path(target)
-
-
-def free_port_run(count):
-    """The first of `count` consecutive free loopback ports (for supervisord's numprocs)."""
-    for _ in range(50):
-        first = free_port()
-        if first + count < 65536 and all(_is_free(first + i) for i in range(count)):
-            return first
-    raise RuntimeError(f"no {count} consecutive free ports")
-
-
-def _is_free(port):
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def stop(process, signum=signal.SIGTERM, timeout=15):

@@ -5,14 +5,13 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from urllib.parse import urlencode
 
 import pytest
 import tornado.httpclient
 import tornado.websocket
 
-from conftest import ROOT, Server, free_port, run_example
+from conftest import ROOT, Server, body_limit, free_port, run_example, serve_in_thread
 from examples.ch08 import live
 from tests import ch08_fixtures
 from tests.ch08_fixtures import CH08, nginx, processes, wait_until
@@ -23,44 +22,21 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SCRIPT = "<script>alert(1)</script>"
 
 
-@contextlib.contextmanager
-def serve_in_process(url):
-    """A Hub and make_app(hub) on a free port, from an event loop in a thread."""
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    stop = None
-
-    async def run():
-        nonlocal stop
-        stop = asyncio.Event()
-        hub = live.Hub(url)
-        await hub.start()
-        server = live.make_app(hub).listen(
-            port, address="127.0.0.1", max_body_size=live.MAX_BODY_SIZE
-        )
-        started.set()
-        await stop.wait()
-        server.stop()
-        await server.close_all_connections()
-        await hub.close()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
-    thread.start()
-    if not started.wait(15):
-        raise TimeoutError("the in-process server did not start")
+@contextlib.asynccontextmanager
+async def live_app(url):
+    """A Hub and make_app(hub), both started and closed in the loop that serves them."""
+    hub = live.Hub(url)
+    await hub.start()
     try:
-        yield Server(port)
+        yield live.make_app(hub)
     finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(15)
-        loop.close()
+        await hub.close()
 
 
 @pytest.fixture(params=["in-process", "subprocess"])
 def server(request, redis_url):
     if request.param == "in-process":
-        with serve_in_process(redis_url) as srv:
+        with serve_in_thread(live_app(redis_url), **body_limit(live)) as srv:
             yield srv
     else:
         with run_example("ch08/live.py", f"--redis-url={redis_url}") as srv:
@@ -172,7 +148,7 @@ def test_a_poll_whose_client_leaves_is_forgotten(server):
 
 def test_a_quiet_poll_ends_with_no_content(redis_url, monkeypatch):
     monkeypatch.setattr(live, "POLL_TIMEOUT", 0.2)
-    with serve_in_process(redis_url) as srv:
+    with serve_in_thread(live_app(redis_url), **body_limit(live)) as srv:
         resp = srv.fetch("/next")
         assert (resp.status, resp.body) == (204, b"")
         assert stats(srv.port)["polls"] == 0

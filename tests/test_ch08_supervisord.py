@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Server, wait_for_port
-from tests.ch08_fixtures import CH08, free_port_run, render, start, stop, wait_until
+from conftest import ROOT, Server, free_port, wait_for_port
+from tests.ch08_fixtures import CH08, render, start, stop, wait_until
 
 BIN = Path(sys.executable).parent
 COUNT = 4
@@ -20,16 +20,27 @@ COUNT = 4
 @pytest.fixture
 def supervised(tmp_path):
     """supervisord in the foreground with the chapter's config: (process, first port, conf)."""
-    first = free_port_run(COUNT)
+    first = free_port(COUNT)
     conf = render("supervisord.conf", tmp_path / "supervisord.conf", RUN_DIR=tmp_path,
                   PYTHON=sys.executable, BOOK_DIR=ROOT, FIRST_PORT=first)  # fmt: skip
     process = start([BIN / "supervisord", "-n", "-c", conf], tmp_path / "out.log")
     try:
-        for port in range(first, first + COUNT):
-            wait_for_port(port, process, tmp_path / "out.log", timeout=30)
+        try:
+            for port in range(first, first + COUNT):
+                wait_for_port(port, process, tmp_path / "out.log", timeout=30)
+        except (RuntimeError, TimeoutError) as error:
+            raise AssertionError(f"{error}\n{logs(tmp_path)}") from None
         yield process, first, conf
     finally:
         stop(process, timeout=30)
+
+
+def logs(directory):
+    """supervisord's own log and every child's, for a failure message."""
+    return "\n".join(
+        f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}"
+        for log in sorted(directory.glob("*.log"))
+    )
 
 
 def pid_on(port):

@@ -53,6 +53,8 @@ class Hub:
 
     async def close(self):
         self.relaying.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.relaying  # let it finish before its connection goes
         await self.pubsub.aclose()
         await self.redis.aclose()
 
