@@ -4,10 +4,13 @@ A transcript is a list of `$ command` lines, each followed by the output it prin
 commands talk to `localhost:8000`; while replaying, the example the file is named after
 (`hello.console` and `hello.errors.console` belong to `hello.py`) runs on a free port instead.
 `python` means the interpreter running the tests. A `Date:` header matches any date.
+A program listed in UPSTREAMS calls another example that the book has the reader start first in
+another terminal; that one runs on a free port too, and the program is given its `--upstream`.
 
 To (re)write the outputs after changing an example: python -m tests.transcript FILE...
 """
 
+import contextlib
 import re
 import subprocess
 import sys
@@ -18,6 +21,7 @@ from conftest import EXAMPLES, ROOT, run_example
 PROMPT = "$ "
 BOOK_PORT = 8000
 VOLATILE = re.compile(r"^(Date): .*$", re.MULTILINE)
+UPSTREAMS = {"porting/departures.py": "porting/rail.py"}
 
 
 def parse(path):
@@ -40,6 +44,17 @@ def program_for(path):
 
 def needs_server(steps):
     return any(command.startswith("curl ") for command, _ in steps)
+
+
+@contextlib.contextmanager
+def serving(program):
+    """Run the example, and first the upstream service it calls, if it has one."""
+    with contextlib.ExitStack() as stack:
+        args = []
+        if program in UPSTREAMS:
+            upstream = stack.enter_context(run_example(UPSTREAMS[program]))
+            args.append(f"--upstream=http://127.0.0.1:{upstream.port}")
+        yield stack.enter_context(run_example(program, *args))
 
 
 def run(command, port):
@@ -65,7 +80,7 @@ def replay(path):
     """Yield (command, expected, actual) for every step, running the example if curl needs it."""
     steps = parse(path)
     if needs_server(steps):
-        with run_example(program_for(path)) as server:
+        with serving(program_for(path)) as server:
             for command, expected in steps:
                 yield command, expected, run(command, server.port)
     else:
