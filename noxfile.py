@@ -15,6 +15,9 @@ import nox
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint"]
 nox.options.reuse_existing_virtualenvs = True
+# Installs write .pyc files: where PYTHONDONTWRITEBYTECODE is set, every example started in a
+# subprocess, and every sphinx-build, would otherwise compile its libraries from source again.
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 CONSTRAINTS = "requirements/constraints.txt"
