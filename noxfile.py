@@ -7,6 +7,7 @@ book. `nox -l` lists the sessions; a bare `nox` only runs the quick lint.
 import argparse
 import os
 import shutil
+import time
 import tomllib
 from pathlib import Path
 
@@ -25,6 +26,16 @@ SOURCE, BUILD = "docs", "docs/_build"
 LOCALES = Path("docs/locales")
 EPUBCHECK = "/usr/share/java/epubcheck.jar"  # Debian's epubcheck package
 SPHINX_STRICT = ["-W", "-n", "--keep-going"]
+# What `nox -s pdf` runs, and the Debian packages that have them. Poppler's tools check the
+# PDFs: like epubcheck, CI must have them, a reader may do without.
+TEX_TOOLS = ["xelatex", "latexmk", "makeindex", "rsvg-convert"]
+TEX_PACKAGES = ["texlive-xetex", "texlive-lang-chinese", "texlive-fonts-recommended", "latexmk",
+                "fonts-noto-cjk", "librsvg2-bin"]  # fmt: skip
+POPPLER_TOOLS = ["pdfinfo", "pdffonts", "pdftotext"]
+POPPLER_PACKAGES = ["poppler-utils"]
+LATEXMK = ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+LATEXMK_ENV = {"LATEXOPTS": "", "max_print_line": "10000"}  # log lines unwrapped, for pdfcheck
+MIN_PAGES = 150  # each edition has about 200; fewer means a part of the book went missing
 EDITIONS = tomllib.loads(Path("docs/editions.toml").read_text("utf-8"))["editions"]
 REDIRECT = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -92,6 +103,45 @@ def epub(session):
         else:
             session.warn("epubcheck is not installed (Debian: apt-get install epubcheck)")
         session.log(f"wrote {book}")
+
+
+@nox.session
+def pdf(session):
+    """Build a PDF of every edition into docs/_build/pdf/<lang>/ with XeLaTeX, then check it."""
+    missing = [tool for tool in TEX_TOOLS if not shutil.which(tool)]
+    if missing:
+        session.error(
+            f"{', '.join(missing)} not found. The PDF needs XeLaTeX, the Noto CJK fonts and "
+            f"rsvg-convert; on Debian:\n  apt-get install --no-install-recommends "
+            + " ".join(TEX_PACKAGES + POPPLER_PACKAGES)
+        )
+    check = ["python", "tools/pdfcheck.py", f"--min-pages={MIN_PAGES}"]
+    if not all(shutil.which(tool) for tool in POPPLER_TOOLS):
+        message = "poppler-utils is not installed (Debian: apt-get install poppler-utils)"
+        if os.environ.get("CI"):
+            session.error(message)
+        session.warn(f"{message}; only the XeLaTeX logs are checked")
+        check.append("--log-only")
+    install(session, "docs")
+    for lang in EDITIONS:
+        started = time.monotonic()
+        out = f"{BUILD}/pdf/{lang}"
+        shutil.rmtree(out, ignore_errors=True)  # no stale .aux or figures from an older build
+        session.run("sphinx-build", *SPHINX_STRICT, "-b", "latex", f"--define=language={lang}",
+                    "-d", f"{BUILD}/doctrees/latex-{lang}", SOURCE, out)  # fmt: skip
+        book = f"{out}/tornado-book-{lang}.pdf"
+        try:
+            with session.chdir(out):
+                session.run(*LATEXMK, f"tornado-book-{lang}.tex", env=LATEXMK_ENV, external=True,
+                            silent=True)  # fmt: skip
+        except nox.command.CommandFailed:
+            session.run(*check, "--log-only", f"--lang={lang}", book, success_codes=[0, 1])
+            session.error(
+                f"XeLaTeX failed, see {out}/tornado-book-{lang}.log. The PDF needs, on Debian: "
+                "apt-get install --no-install-recommends " + " ".join(TEX_PACKAGES)
+            )
+        session.run(*check, f"--lang={lang}", book)
+        session.log(f"wrote {book} in {time.monotonic() - started:.0f} s")
 
 
 @nox.session

@@ -53,6 +53,13 @@ html_theme = "furo"
 # the build writes sitemap.xml and og:url; with a repository every page links to its source.
 html_baseurl = os.environ.get("BOOK_BASE_URL", "")
 book_repository = os.environ.get("BOOK_REPOSITORY", "")
+# The edition's EPUB and PDF, offered in the sidebar ("下载 EPUB / PDF") when `nox -s epub` and
+# `nox -s pdf` have built them before the HTML: the HTML build copies each one found here into
+# the site's downloads/ folder and links it. A book not built is not linked.
+book_downloads = {
+    "EPUB": "_build/epub/{language}/tornado-book-{language}.epub",
+    "PDF": "_build/pdf/{language}/tornado-book-{language}.pdf",
+}
 
 templates_path = ["_templates"]
 html_static_path = ["_static"]
@@ -78,3 +85,33 @@ copybutton_copy_empty_lines = False
 
 epub_show_urls = "no"
 epub_exclude_files = ["search.html"]
+
+# The PDF (`nox -s pdf`): XeLaTeX, Latin Modern for Latin text, Noto CJK (Debian: fonts-noto-cjk)
+# for Chinese and for code. docs/_ext/book.py adds what differs per edition: file name, title,
+# and how the edition's language is set up. Chapters are not numbered by LaTeX: their titles
+# already say "第 1 章" / "Chapter 1", as on the website.
+latex_engine = "xelatex"
+latex_use_xindy = False  # makeindex comes with TeX Live; xindy would be one more package
+latex_elements = {
+    "papersize": "a4paper",
+    "pointsize": "10pt",
+    "extraclassoptions": "openany,oneside",  # read on screen: no blank pages before chapters
+    # Latin text in fontspec's default, Latin Modern; Han characters and all code in Noto CJK.
+    "fontpkg": r"""
+\setmonofont{Noto Sans Mono CJK SC}[Scale=MatchLowercase, AutoFakeSlant]
+\setCJKmainfont{Noto Serif CJK SC}
+\setCJKsansfont{Noto Sans CJK SC}
+\setCJKmonofont{Noto Sans Mono CJK SC}[Scale=MatchLowercase]
+""",
+    "fvset": r"\fvset{fontsize=\small,formatcom=\xeCJKVerbAddon}",  # xeCJK: no extra spaces
+    # Long lines in listings wrap, at any character if need be, instead of leaving the page.
+    # The notes (现代注释) in the website's colours.
+    "sphinxsetup": "verbatimwrapslines=true, verbatimforcewraps=true, verbatimmaxoverfull=0,"
+    " div.note_border-TeXcolor={HTML}{C2410C}, div.note_title-background-TeXcolor={HTML}{F8E8E2}",
+    # A character missing from every font is reported in the log (nox -s pdf fails on it).
+    "preamble": r"""
+\setcounter{secnumdepth}{-1}
+\setlength{\headheight}{14pt}
+\tracinglostchars=2
+""",
+}

@@ -8,15 +8,25 @@ Tornado 6.0"). The argument is the Tornado version in which the change happened,
 
 literalinclude drops `ANCHOR: name` / `ANCHOR_END: name` marker lines (any comment syntax), so a
 listing can be excerpted with :start-after:/:end-before: and shown whole without the markers.
+
+For the PDF: every edition's LaTeX settings (file name, title, xeCJK), and SVG figures redrawn as
+PDF by rsvg-convert. For the website: "下载 EPUB / PDF" links in the sidebar, to the copies of
+the books that were built before the HTML (see `book_downloads` in conf.py).
 """
 
 import html
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.directives.code import LiteralInclude
+from sphinx.errors import ExtensionError
+from sphinx.transforms.post_transforms.images import ImageConverter
+from sphinx.util import texescape
 from sphinx.util.docutils import SphinxDirective
 
 SOURCE_LANGUAGE = "zh_CN"
@@ -24,6 +34,8 @@ VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 LABELS = {"zh_CN": "现代注释", "en": "Modern note"}
 SWITCHER_LABELS = {"zh_CN": "语言", "en": "Language"}
 EDIT_LABELS = {"zh_CN": "编辑此页", "en": "Improve this translation"}
+DOWNLOAD_LABELS = {"zh_CN": "下载", "en": "Download"}
+MEDIA_TYPES = {"EPUB": "application/epub+zip", "PDF": "application/pdf"}
 DRAFT_LABELS = {
     "zh_CN": "本章仍在撰写中，内容可能变化。",
     "en": "This chapter is still being written; parts of it may not be translated yet.",
@@ -32,6 +44,16 @@ SETTINGS = tomllib.loads((Path(__file__).parents[1] / "editions.toml").read_text
 EDITIONS = SETTINGS["editions"]
 DRAFTS = set(SETTINGS.get("drafts", {}).get("pages", []))
 ANCHOR_LINE = re.compile(r"^[ \t]*(#|//|;|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE)
+# xeCJK sets the Han characters of every edition (English listings show a few). The middle dot
+# stays Latin, so "现代注释 · Tornado 6.0" keeps its spaces; in Chinese xeCJK also sets quotes,
+# dashes and ellipses full width, elsewhere they stay Latin too.
+LATEX_CJK = r"""\usepackage{fontspec}
+\defaultfontfeatures[\rmfamily,\sffamily,\ttfamily]{}
+\usepackage{xeCJK}
+\xeCJKDeclareCharClass{Default}{"00B7}"""
+LATEX_LATIN_PUNCTUATION = (
+    r'\xeCJKDeclareCharClass{Default}{"2013, "2014, "2018, "2019, "201C, "201D, "2026}'
+)
 
 
 class ModernNote(SphinxDirective):
@@ -158,7 +180,8 @@ def add_editions(app, pagename, templatename, context, doctree):
 
 
 def apply_language(app, config):
-    """Title, copyright and search language of the edition being built."""
+    """Title, copyright, search language, EPUB and PDF settings of the edition being built, and
+    which of its books (EPUB, PDF) have been built for the website to offer."""
     settings = config.book_per_language.get(config.language, config.book_per_language["en"])
     for key, value in settings.items():
         config[key] = value
@@ -171,24 +194,99 @@ def apply_language(app, config):
     config.epub_language = html_lang(config.language)
     config.epub_basename = f"tornado-book-{config.language}"
     config.epub_uid = config.epub_identifier = f"tornado-book-{html_lang(config.language)}"
+    apply_latex_language(config)
+    config.book_downloads_found = [
+        (kind, pattern.format(language=config.language))
+        for kind, pattern in config.book_downloads.items()
+        if Path(app.confdir, pattern.format(language=config.language)).is_file()
+    ]
+
+
+def apply_latex_language(config):
+    """The PDF's file name (like the EPUB's), title page, and script set-up for this edition."""
+    engine = config.latex_engine
+    config.latex_documents = [
+        (
+            config.root_doc,
+            f"tornado-book-{config.language}.tex",
+            texescape.escape_abbr(texescape.escape(config.project, engine)),
+            texescape.escape_abbr(texescape.escape(config.author, engine)),
+            "manual",
+        )
+    ]
+    fontenc = LATEX_CJK
+    if not config.language.startswith("zh"):
+        fontenc += "\n" + LATEX_LATIN_PUNCTUATION
+    config.latex_elements = {"fontenc": fontenc, **config.latex_elements}
+
+
+class SvgToPdf(ImageConverter):
+    """LaTeX cannot include SVG: rsvg-convert (Debian: librsvg2-bin) redraws it as a vector PDF.
+    Only builders without SVG support use this; the website keeps the SVG."""
+
+    conversion_rules = [("image/svg+xml", "application/pdf")]
+
+    def is_available(self):
+        return shutil.which("rsvg-convert") is not None
+
+    def convert(self, _from, _to):
+        command = ["rsvg-convert", "--format=pdf", f"--output={_to}", str(_from)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode:
+            raise ExtensionError(f"rsvg-convert could not convert {_from}: {result.stderr}")
+        return True
+
+
+def add_downloads(app, pagename, templatename, context, doctree):
+    """Sidebar links to this edition's EPUB and PDF, for those copied into the site's downloads/."""
+    context["book_download_label"] = label(DOWNLOAD_LABELS, app.config.language)
+    context["book_downloads"] = [
+        {"kind": kind, "file": f"downloads/{Path(path).name}", "type": MEDIA_TYPES.get(kind, "")}
+        for kind, path in app.config.book_downloads_found
+    ]
+
+
+def copy_downloads(app, exception):
+    """Put the books that add_downloads links to into the site (the HTML builders only)."""
+    if exception or app.builder.name not in {"html", "dirhtml"}:
+        return
+    folder = Path(app.outdir, "downloads")
+    shutil.rmtree(folder, ignore_errors=True)
+    for _kind, path in app.config.book_downloads_found:
+        folder.mkdir(exist_ok=True)
+        shutil.copy2(Path(app.confdir, path), folder)
 
 
 def mark_drafts(app, doctree, docname):
     """Open every draft chapter with a notice that it is unfinished."""
-    if docname not in DRAFTS:
-        return
-    notice = nodes.admonition(classes=["draft", "warning"])
-    notice += nodes.title(text="⚠")
+    # The LaTeX builder resolves the whole book at once, each page in a start_of_file node.
+    pages = [(docname, doctree)]
+    pages += [(node["docname"], node) for node in doctree.findall(addnodes.start_of_file)]
+    for page, tree in pages:
+        section = next(tree.findall(nodes.section), None) if page in DRAFTS else None
+        if section is not None:
+            section.insert(1, draft_notice(app))
+
+
+def draft_notice(app):
+    if app.builder.format == "latex":  # Latin Modern has no ⚠; LaTeX names a warning itself
+        notice = nodes.warning(classes=["draft"])
+    else:
+        notice = nodes.admonition(classes=["draft", "warning"])
+        notice += nodes.title(text="⚠")
     notice += nodes.paragraph(text=label(DRAFT_LABELS, app.config.language))
-    for section in doctree.findall(nodes.section):
-        section.insert(1, notice)
-        break
+    return notice
 
 
 def setup(app):
     app.connect("doctree-resolved", mark_drafts)
     app.add_config_value("book_per_language", {}, "html")
     app.add_config_value("book_repository", "", "html")
+    app.add_config_value("book_downloads", {}, "html")
+    app.add_config_value("book_downloads_found", [], "html")  # set by apply_language
+    app.add_post_transform(SvgToPdf)
+    app.connect("build-finished", copy_downloads)
+    app.connect("html-page-context", add_downloads)
     app.connect("build-finished", write_sitemap)
     app.connect("config-inited", apply_language)
     app.connect("html-page-context", add_editions)
