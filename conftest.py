@@ -1,4 +1,12 @@
-"""Fixtures shared by every test: run an example in-process or as a reader runs it, and fetch."""
+"""Fixtures shared by every test: run an example in-process or as a reader runs it, and fetch.
+
+Every test that serves an example gets it in-process, imported (`make_app()` served from a
+thread); tests marked `@pytest.mark.reader` get it a second time as a reader runs it,
+`python examples/chNN/<name>.py --port=N` in a subprocess. Mark the tests where how the program
+is started can matter: the chapter's main path, static files and templates, body-size limits,
+command-line options and what is printed at startup, cookie secrets, shutdown, anything that
+depends on the working directory or the environment.
+"""
 
 import asyncio
 import contextlib
@@ -62,6 +70,19 @@ def _port_range():
 
 
 PORTS = _port_range()
+WAYS = ["in-process", "subprocess"]
+# The fixtures below that say which way to serve an example; a test module's own fixture that
+# serves it with options of its own takes `mode`.
+BOTH_WAYS = ("server", "mode")
+
+
+@pytest.hookimpl(tryfirst=True)  # before the fixtures' own params: ids stay in-process-sqlite
+def pytest_generate_tests(metafunc):
+    """Serve in-process only, or both ways for tests marked `reader`."""
+    ways = WAYS if metafunc.definition.get_closest_marker("reader") else WAYS[:1]
+    for name in BOTH_WAYS:
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, ways, indirect=True)
 
 
 def _is_free(port):
@@ -215,9 +236,9 @@ def example_relpath(module):
     return Path(module.__file__).resolve().relative_to(EXAMPLES).as_posix()
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
+@pytest.fixture
 def server(request):
-    """The test module's EXAMPLE, served both ways: imported, and run from a terminal."""
+    """The test module's EXAMPLE, imported; for `reader` tests also run from a terminal."""
     module = request.module.EXAMPLE
     if request.param == "in-process":
         with serve_in_thread(module.make_app(), **body_limit(module)) as srv:
@@ -225,6 +246,15 @@ def server(request):
     else:
         with run_example(example_relpath(module)) as srv:
             yield srv
+
+
+@pytest.fixture
+def mode(request):
+    """Which way to serve: for tests that start the example themselves, with options of their own.
+
+    One of WAYS, like `server`: "in-process" for every test, also "subprocess" for `reader` tests.
+    """
+    return request.param
 
 
 @pytest.fixture(scope="session")

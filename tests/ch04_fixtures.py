@@ -1,10 +1,10 @@
-"""Chapter 4 fixtures: every database test runs on SQLite and on PostgreSQL, each twice.
+"""Chapter 4 fixtures: every database test runs on SQLite and on PostgreSQL.
 
 `database_url` gives each test a fresh, empty database: a file in tmp_path, or a new database
 on the session's PostgreSQL server (dropped afterwards). `server` loads the module's samples
 with its own `seed()`, then serves EXAMPLE against that database in-process (in a thread whose
-loop creates, and at the end disposes of, its own engine) and as `python examples/ch04/<name>.py
---database-url=...`, the way a reader runs it.
+loop creates, and at the end disposes of, its own engine) and, for tests marked `reader`, also
+as `python examples/ch04/<name>.py --database-url=...`, the way a reader runs it.
 """
 
 import asyncio
@@ -69,9 +69,9 @@ async def app_with_engine(module, url):
         await engine.dispose()
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
+@pytest.fixture
 def server(request, database_url):
-    """The test module's EXAMPLE with its sample data, served both ways against database_url."""
+    """The test module's EXAMPLE with its sample data, served against database_url (conftest)."""
     module = request.module.EXAMPLE
     asyncio.run(module.seed(module.create_engine(database_url)))
     if request.param == "in-process":

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import BOTH_WAYS, EXAMPLES, ROOT
 
 DOCS = ROOT / "docs"
 PAGES = sorted(
@@ -126,6 +126,43 @@ def test_every_example_module_is_imported_by_a_test():
                 imported |= {f"{node.module}.{alias.name}" for alias in node.names}
     modules = {".".join(p.relative_to(ROOT).with_suffix("").parts) for p in EXAMPLE_MODULES}
     assert not modules - imported, f"no test imports {sorted(modules - imported)}"
+
+
+def run_both_ways(test_module):
+    """(tests that can run an example both ways, tests marked reader) of a test module.
+
+    A test can when it takes `server` or `mode`, or a fixture of the module that does.
+    """
+    functions = {
+        node.name: node
+        for node in ast.parse(test_module.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.FunctionDef)
+    }
+    can = set(BOTH_WAYS)
+    while True:
+        more = {name for name, f in functions.items() if can & {a.arg for a in f.args.args}}
+        if more <= can:
+            break
+        can |= more
+    tests = {name for name in can if name.startswith("test_")}
+    marked = {
+        name
+        for name, f in functions.items()
+        if "pytest.mark.reader" in map(ast.unparse, f.decorator_list)
+    }
+    return tests, marked
+
+
+def test_examples_also_run_as_a_reader_runs_them():
+    """Each test module runs its example from a terminal, in at least two `reader` tests."""
+    problems = []
+    for test_module in sorted((ROOT / "tests").glob("test_*.py")):
+        tests, marked = run_both_ways(test_module)
+        if marked - tests:
+            problems.append(f"{test_module.name}: {sorted(marked - tests)} never serve an example")
+        if tests and len(marked) < min(2, len(tests)):
+            problems.append(f"{test_module.name}: mark two tests @pytest.mark.reader")
+    assert not problems
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,18 @@
+import pytest
+
 from examples.ch01 import hello
 
 EXAMPLE = hello
 
 
+@pytest.mark.reader
 def test_default_greeting(server):
     resp = server.fetch("/")
     assert resp.status == 200
     assert resp.text == "Hello, Tornado reader!\n"
 
 
+@pytest.mark.reader
 def test_greeting_argument(server):
     resp = server.fetch("/?greeting=Salve")
     assert resp.text == "Salve, Tornado reader!\n"

@@ -5,6 +5,7 @@ from examples.ch01 import notes
 EXAMPLE = notes
 
 
+@pytest.mark.reader
 def test_lifecycle(server):
     assert server.fetch("/notes/todo").status == 404
     resp = server.fetch("/notes/todo", method="PUT", body="buy milk")
@@ -45,6 +46,7 @@ def test_bad_bodies_are_refused(server, body, status, reason):
     assert server.fetch("/notes/bad").status == 404
 
 
+@pytest.mark.reader
 def test_hostile_note_is_plain_text(server):
     server.fetch("/notes/x", method="PUT", body="<img src=x onerror=alert(1)>")
     resp = server.fetch("/notes/x")

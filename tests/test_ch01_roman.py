@@ -37,6 +37,7 @@ def test_to_roman(number, numeral):
     assert roman.to_roman(number) == numeral
 
 
+@pytest.mark.reader
 def test_roman(server):
     resp = server.fetch("/roman/2026")
     assert (resp.status, resp.text) == (200, "2026 = MMXXVI\n")
@@ -51,6 +52,7 @@ def test_out_of_range_is_400_page(server, digits):
     assert page.text["p"].startswith("number must be from 1 to 3999, not ")
 
 
+@pytest.mark.reader
 def test_unknown_page_is_404_page(server):
     resp = server.fetch("/roman/XIV")
     assert resp.status == 404

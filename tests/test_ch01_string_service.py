@@ -13,6 +13,7 @@ def wrap(server, **fields):
     return server.fetch("/wrap", method="POST", body=urlencode(fields), headers=FORM)
 
 
+@pytest.mark.reader
 def test_reverse(server):
     resp = server.fetch("/reverse/stressed")
     assert (resp.status, resp.text) == (200, "desserts\n")
@@ -43,6 +44,7 @@ def test_hostile_word_is_plain_text(server):
     assert resp.headers["Content-Type"] == "text/plain; charset=UTF-8"
 
 
+@pytest.mark.reader
 def test_wrap_default_width(server):
     text = "Tornado is a Python web framework and asynchronous networking library."
     resp = wrap(server, text=text)
@@ -76,6 +78,7 @@ def test_long_text_is_413(server):
     assert resp.reason == "text is longer than 10000 characters"
 
 
+@pytest.mark.reader
 def test_huge_body_is_refused_before_it_is_read(server):
     size = string_service.MAX_BODY_SIZE + 1
     head = f"POST /wrap HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n"

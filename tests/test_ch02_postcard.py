@@ -47,6 +47,7 @@ def test_paragraphs():
     assert postcard.paragraphs("  ") == []
 
 
+@pytest.mark.reader
 def test_form(server):
     resp = server.fetch("/")
     assert resp.status == 200
@@ -101,6 +102,7 @@ def test_description_is_squeezed(server):
     assert description == "The trams are yellow. Wish you were here!"
 
 
+@pytest.mark.reader
 def test_unicode_round_trip(server):
     page = post(server, {**GOOD, "city": "杭州", "sender": "小林"}).html
     assert page.h1.text == "Greetings from 杭州!"
@@ -199,6 +201,7 @@ def test_invalid_utf8_is_400(server):
     assert resp.status == 400
 
 
+@pytest.mark.reader
 def test_huge_body_is_refused_before_it_is_read(server):
     size = postcard.MAX_BODY_SIZE + 1
     head = f"POST /postcard HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n"

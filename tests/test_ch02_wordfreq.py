@@ -44,6 +44,7 @@ def test_percent():
     assert wordfreq.percent(2, 2) == "100.0%"
 
 
+@pytest.mark.reader
 def test_form(server):
     resp = server.fetch("/")
     assert resp.status == 200
@@ -59,6 +60,7 @@ def test_form(server):
     assert page.find("strong", class_="error") is None
 
 
+@pytest.mark.reader
 def test_stylesheet_through_the_page(server):
     link = server.fetch("/").html.find("link", rel="stylesheet")["href"]
     assert link.startswith("/static/style.css?v=")
@@ -101,6 +103,7 @@ def test_static_files_stay_in_their_folder(server, path, status):
     assert server.fetch(path).status == status
 
 
+@pytest.mark.reader
 def test_report(server):
     resp = post(server, title="Cats", text=TEXT, skip_common="on")
     assert resp.status == 200
@@ -201,6 +204,7 @@ def test_wrong_methods_are_405(server):
     assert server.fetch("/report", method="DELETE").status == 405
 
 
+@pytest.mark.reader
 def test_huge_body_is_refused_before_it_is_read(server):
     size = wordfreq.MAX_BODY_SIZE + 1
     head = f"POST /report HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n"

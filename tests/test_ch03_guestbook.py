@@ -26,6 +26,7 @@ def error_after(page, field_id):
     return span.string if span else None
 
 
+@pytest.mark.reader
 def test_empty_guestbook(server):
     resp = server.fetch("/")
     assert resp.status == 200
@@ -37,6 +38,7 @@ def test_empty_guestbook(server):
     assert page.find(string="No comments yet. Be the first!")
 
 
+@pytest.mark.reader
 def test_signing_redirects_and_shows_the_comment(server):
     resp = sign(server, name="Mei", comment="The Dianhong was lovely.")
     assert resp.status == 303
@@ -139,6 +141,7 @@ def test_bad_utf8_is_400(server):
     assert comments(server.fetch("/").html) == []
 
 
+@pytest.mark.reader
 def test_huge_body_is_refused_before_it_is_read(server):
     size = guestbook.MAX_BODY_SIZE + 1
     head = f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n"

@@ -8,6 +8,7 @@ EXAMPLE = tasting
 STATIC = tasting.BASE / "static"
 
 
+@pytest.mark.reader
 def test_one_card_per_tea_rendered_by_the_module(server):
     resp = server.fetch("/?guests=3")
     assert resp.status == 200
@@ -46,6 +47,7 @@ def test_javascript_comes_once_at_the_end_of_body(server):
     assert all(card.sourceline < scripts[0].sourceline for card in body.select("section"))
 
 
+@pytest.mark.reader
 def test_module_files_are_served_where_the_page_says(server):
     page = server.fetch("/").html
     urls = {

@@ -31,6 +31,7 @@ def test_every_page_shares_the_layout(server, path, title, current):
     check_layout(resp.html, title, current)
 
 
+@pytest.mark.reader
 def test_home_lists_every_tea_through_the_included_card(server):
     page = server.fetch("/").html
     cards = page.select("main ul.teas > li.tea-card")
@@ -70,6 +71,7 @@ def test_about_shows_template_syntax_literally(server):
     assert codes == ['{% extends "base.html" %}', "{% block content %}", "{{ tea.name }}"]
 
 
+@pytest.mark.reader
 def test_unknown_tea_is_404_in_the_layout(server):
     resp = server.fetch("/tea/pu-erh")
     assert resp.status == 404
@@ -99,6 +101,7 @@ def test_wrong_method_is_405_in_the_layout(server):
     assert resp.html.select_one("p.error").string == "Method Not Allowed"
 
 
+@pytest.mark.reader
 def test_stylesheet_is_served_through_static_url(server):
     href = server.fetch("/").html.select_one('head link[rel="stylesheet"]')["href"]
     assert re.fullmatch(r"/static/teahouse\.css\?v=[0-9a-f]+", href)

@@ -35,6 +35,7 @@ def count_words(database_url):
     return query(dictionary, database_url, "SELECT count(*) FROM words")[0][0]
 
 
+@pytest.mark.reader
 def test_lookups_are_counted(server):
     for hits in (1, 2, 3):
         status, body, _ = call(server, "GET", "/words/latency")
@@ -49,6 +50,7 @@ def test_missing_word_is_404(server):
     assert (status, body) == (404, {"error": "no such word: gopher"})
 
 
+@pytest.mark.reader
 def test_add_then_look_up_then_correct(server, database_url):
     entry = {"word": "round trip", "definition": "There and back again."}
     status, body, resp = call(server, "POST", "/words", entry)
@@ -184,6 +186,7 @@ def fetch_all(server, requests):
     return asyncio.run(run())
 
 
+@pytest.mark.reader
 def test_concurrent_lookups_are_all_counted(server, database_url):
     responses = fetch_all(server, [("GET", "/words/tls", None)] * 100)
     assert [resp.code for resp in responses] == [200] * 100

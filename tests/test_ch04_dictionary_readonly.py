@@ -20,6 +20,7 @@ def get_json(server, path):
     return resp.status, json.loads(resp.body)
 
 
+@pytest.mark.reader
 def test_lists_the_sample_words_in_order(server):
     assert get_json(server, "/words") == (200, {"words": sorted(dictionary_readonly.SAMPLES)})
 
@@ -47,6 +48,7 @@ def test_hostile_lookups_find_nothing_and_drop_nothing(server, word, database_ur
     assert count == [(len(dictionary_readonly.SAMPLES),)]
 
 
+@pytest.mark.reader
 def test_words_added_in_the_database_show_up(server, database_url):
     query(
         dictionary_readonly,

@@ -51,6 +51,7 @@ def check_layout(page, title):
     assert len(page.select("main")) == 1
 
 
+@pytest.mark.reader
 def test_home_lists_the_teas_by_name(server):
     resp = server.fetch("/")
     assert resp.status == 200
@@ -118,6 +119,7 @@ def test_new_form_is_empty_and_carries_the_xsrf_token(server):
     assert "_xsrf=" in resp.headers["Set-Cookie"]
 
 
+@pytest.mark.reader
 def test_adding_a_tea_redirects_to_its_page(server, database_url):
     resp = submit(server, "/new", GOOD)
     assert (resp.status, resp.headers["Location"]) == (303, "/tea/bai-mudan")
@@ -258,6 +260,7 @@ def test_control_characters_become_spaces(server, database_url):
     assert rows == [("Bai Mudan", "line one\r\nline two")]
 
 
+@pytest.mark.reader
 def test_stylesheet_is_served_through_static_url(server):
     href = server.fetch("/").html.select_one('head link[rel="stylesheet"]')["href"]
     assert re.fullmatch(r"/static/teashop\.css\?v=[0-9a-f]+", href)

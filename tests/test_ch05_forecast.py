@@ -11,11 +11,6 @@ EXAMPLE = forecast
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
-def mode(request):
-    return request.param
-
-
 @contextlib.contextmanager
 def serve_client(mode, upstream_url, timeout=3.0):
     if mode == "in-process":
@@ -27,6 +22,7 @@ def serve_client(mode, upstream_url, timeout=3.0):
             yield srv
 
 
+@pytest.mark.reader
 def test_weather_passes_through(mode):
     with serve_upstream() as up, serve_client(mode, base_url(up)) as srv:
         resp = srv.fetch("/weather/guangzhou")
@@ -51,6 +47,7 @@ def test_unknown_and_malformed_cities(mode):
         assert stats(up)["served"] == 1
 
 
+@pytest.mark.reader
 def test_a_slow_upstream_is_504(mode):
     with serve_upstream(delay=2.0) as up, serve_client(mode, base_url(up), timeout=0.2) as srv:
         resp = srv.fetch("/weather/lhasa")

@@ -11,11 +11,6 @@ EXAMPLE = forecast_blocking
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
-def mode(request):
-    return request.param
-
-
 @contextlib.contextmanager
 def serve_client(mode, upstream_url):
     if mode == "in-process":
@@ -26,6 +21,7 @@ def serve_client(mode, upstream_url):
             yield srv
 
 
+@pytest.mark.reader
 def test_blocking_handler_answers_one_request_at_a_time(mode):
     with serve_upstream(delay=0.5) as up, serve_client(mode, base_url(up)) as srv:
         replies = fetch_together(srv, ["/blocking/hangzhou", "/blocking/chengdu"])
@@ -35,6 +31,7 @@ def test_blocking_handler_answers_one_request_at_a_time(mode):
         assert stats(up) == {"in_flight": 0, "peak": 1, "served": 2}
 
 
+@pytest.mark.reader
 def test_threaded_handler_waits_in_parallel(mode):
     with serve_upstream(delay=1.0) as up, serve_client(mode, base_url(up)) as srv:
         replies = fetch_together(srv, ["/threaded/hangzhou", "/threaded/chengdu"])

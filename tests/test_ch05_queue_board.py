@@ -51,6 +51,7 @@ def answer(sock):
     return int(head.split()[1]), json.loads(body)
 
 
+@pytest.mark.reader
 def test_empty_board_page(server):
     resp = server.fetch("/")
     assert resp.status == 200
@@ -63,6 +64,7 @@ def test_empty_board_page(server):
     assert page.find_all(class_="error") == []
 
 
+@pytest.mark.reader
 def test_static_files_come_through_static_url(server):
     page = server.fetch("/").html
     css = page.find("link", rel="stylesheet")["href"]
@@ -73,6 +75,7 @@ def test_static_files_come_through_static_url(server):
     assert "fetch(`/calls?since=${version}`)" in server.fetch(js).text
 
 
+@pytest.mark.reader
 def test_a_call_shows_on_the_page_and_in_the_feed(server):
     resp = call(server, "A17", "3", "please bring your receipt")
     assert (resp.status, resp.headers["Location"]) == (303, "/")
@@ -203,6 +206,7 @@ def test_board_hands_each_waiter_one_result():
     assert asyncio.run(scenario()) == [queue_board.Call(1, "A1", 1, "")]
 
 
+@pytest.mark.reader
 def test_oversized_form_is_refused_before_the_handler(server):
     resp = call(server, "A1", "1", "x" * (queue_board.MAX_BODY_SIZE + 1))
     assert resp.status == 400

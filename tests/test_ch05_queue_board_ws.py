@@ -41,6 +41,7 @@ async def receive(conn):
     return None if message is None else json.loads(message)
 
 
+@pytest.mark.reader
 def test_page_and_static_files(server):
     page = server.fetch("/").html
     assert page.find("ol", id="calls")["data-version"] == "0"
@@ -53,6 +54,7 @@ def test_page_and_static_files(server):
     assert "new WebSocket(" in server.fetch(js).text
 
 
+@pytest.mark.reader
 def test_every_screen_gets_every_call_in_order(server):
     async def scenario():
         screens = [await connect(server) for _ in range(5)]

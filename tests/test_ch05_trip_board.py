@@ -13,11 +13,6 @@ CITIES = ["beijing", "chengdu", "guangzhou", "hangzhou", "harbin", "lhasa"]
 SIX = "/board?" + "&".join(f"city={city}" for city in CITIES)
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
-def mode(request):
-    return request.param
-
-
 @contextlib.contextmanager
 def serve_client(mode, upstream_url, timeout=3.0):
     if mode == "in-process":
@@ -34,6 +29,7 @@ def board(srv, path):
     return resp.status, json.loads(resp.body)
 
 
+@pytest.mark.reader
 def test_cities_come_back_in_the_order_asked(mode):
     with serve_upstream(delay=0.2) as up, serve_client(mode, base_url(up)) as srv:
         status, body = board(srv, "/board?city=lhasa&city=beijing&city=lhasa")
@@ -74,6 +70,7 @@ def test_when_every_city_fails_the_board_is_502(mode):
     assert body == {"cities": [{"city": "harbin", "error": "the weather service is unreachable"}]}
 
 
+@pytest.mark.reader
 def test_the_deadline_counts_time_spent_queueing(mode):
     """1 s per city, 3 at a time: the last three wait 1 s in line and cannot finish by 1.8 s."""
     with serve_upstream(delay=1.0) as up, serve_client(mode, base_url(up), timeout=1.8) as srv:

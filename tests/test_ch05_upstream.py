@@ -38,6 +38,7 @@ def fetch_together(srv, paths):
         return list(pool.map(srv.fetch, paths))
 
 
+@pytest.mark.reader
 def test_weather_for_a_known_city(server):
     resp = server.fetch("/weather/lhasa")
     assert resp.status == 200
@@ -56,7 +57,7 @@ def test_only_lowercase_names_are_routed(server):
     assert stats(server)["served"] == 0
 
 
-@pytest.mark.parametrize("mode", ["in-process", "subprocess"])
+@pytest.mark.reader
 def test_a_failing_service_answers_503(mode):
     with serve_upstream(fail=True, mode=mode) as srv:
         resp = srv.fetch("/weather/beijing")

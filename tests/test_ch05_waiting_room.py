@@ -3,6 +3,8 @@ import json
 import socket
 import threading
 
+import pytest
+
 from examples.ch05 import waiting_room
 
 EXAMPLE = waiting_room
@@ -42,6 +44,7 @@ def read_response(sock):
     return data
 
 
+@pytest.mark.reader
 def test_everyone_waiting_is_released_exactly_once(server):
     socks = park(server, 50)
     try:
@@ -58,6 +61,7 @@ def test_everyone_waiting_is_released_exactly_once(server):
     assert stats(server) == {"waiting": 0, "released": 50}
 
 
+@pytest.mark.reader
 def test_release_with_nobody_waiting(server):
     resp = server.fetch("/release", method="POST", body=b"")
     assert json.loads(resp.body) == {"released": 0}

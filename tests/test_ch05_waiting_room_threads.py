@@ -22,8 +22,9 @@ def serve_threads():
             thread.join(10)
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
+@pytest.fixture
 def server(request):
+    """The threaded server in a thread of this process, or (`reader` tests) from a terminal."""
     if request.param == "in-process":
         with serve_threads() as srv:
             yield srv
@@ -32,6 +33,7 @@ def server(request):
             yield srv
 
 
+@pytest.mark.reader
 def test_everyone_waiting_is_released(server):
     socks = park(server, 30)
     try:
@@ -57,6 +59,7 @@ def test_a_thread_stays_blocked_after_its_client_leaves(server):
     assert wait_until(lambda: stats(server)["waiting"] == 0)
 
 
+@pytest.mark.reader
 def test_unknown_paths_are_404(server):
     assert server.fetch("/nowhere").status == 404
     assert server.fetch("/nowhere", method="POST", body=b"").status == 404

@@ -19,6 +19,7 @@ def attack_form(server):
     return page, form, fields
 
 
+@pytest.mark.reader
 def test_the_page_is_labelled_and_submits_itself(server):
     page, form, fields = attack_form(server)
     assert "XSRF demonstration from chapter 6" in page.find(class_="label").get_text()

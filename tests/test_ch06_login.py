@@ -18,14 +18,27 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 
 
-@pytest.fixture(scope="module", params=["in-process", "subprocess"])
-def site(request, tmp_path_factory):
-    """The example with a known cookie secret; it keeps no state, so tests can share it."""
-    if request.param == "in-process":
+# At the example's cost, n=2**17, scrypt takes about 0.4 s a hash, and every start hashes three
+# passwords. In-process, the tests that are not about that cost make their app with CHEAP (the
+# `cheap_hashes` fixture, and `site`); as a hash carries its own parameters, the app then also
+# verifies at that cost. The tests of the hash format, and every subprocess, keep the real cost.
+CHEAP = {"n": 2**10, "r": 8, "p": 1}
+
+
+@pytest.fixture
+def cheap_hashes(monkeypatch):
+    monkeypatch.setattr(login, "SCRYPT", CHEAP)
+
+
+@pytest.fixture
+def site(mode, tmp_path, monkeypatch):
+    """The example with a known cookie secret: imported, with CHEAP hashes, or run by a reader."""
+    if mode == "in-process":
+        monkeypatch.setattr(login, "SCRYPT", CHEAP)
         with serve_in_thread(login.make_app(SECRET), max_body_size=login.MAX_BODY_SIZE) as srv:
             yield srv
     else:
-        secret_file = tmp_path_factory.mktemp("secret") / "cookie-secret"
+        secret_file = tmp_path / "cookie-secret"
         secret_file.write_text(SECRET + "\n", encoding="utf-8")
         with run_example("ch06/login.py", f"--cookie-secret-file={secret_file}") as srv:
             yield srv
@@ -62,6 +75,8 @@ def signed_user(name, secret=SECRET, age_days=0):
     return create_signed_value(secret, "user", name, clock=lambda: then).decode()
 
 
+@pytest.mark.reader
+@pytest.mark.usefixtures("cheap_hashes")
 def test_protected_page_redirects_to_login(server):
     resp = server.fetch("/diary")
     assert (resp.status, resp.headers["Location"]) == (302, "/login?next=%2Fdiary")
@@ -74,17 +89,21 @@ def test_protected_page_redirects_to_login(server):
     assert page.find(role="alert") is None
 
 
+@pytest.mark.usefixtures("cheap_hashes")
 def test_home_page_for_visitors(server):
     page = server.fetch("/").html
     assert page.find("a", string="sign in")["href"] == "/login"
     assert page.find(id="user") is None
 
 
+@pytest.mark.reader
+@pytest.mark.usefixtures("cheap_hashes")
 def test_random_secret_is_announced(server):
     if server.process is not None:
         assert "using a random secret" in server.output()
 
 
+@pytest.mark.reader
 def test_login_sets_a_signed_cookie_and_follows_next(site):
     resp = sign_in(site, next="/diary")
     assert (resp.status, resp.headers["Location"]) == (303, "/diary")
@@ -101,6 +120,7 @@ def test_login_sets_a_signed_cookie_and_follows_next(site):
     assert home.find(id="user").get_text() == "mei"
 
 
+@pytest.mark.usefixtures("cheap_hashes")
 def test_secure_cookie_behind_https_proxy():
     with serve_in_thread(login.make_app(SECRET, passwords={"mei": PASSWORD}), xheaders=True) as srv:
         resp = sign_in(srv, headers={"X-Forwarded-Proto": "https"})
@@ -255,6 +275,7 @@ def test_verify_reads_the_parameters_from_the_hash():
     assert not login.verify_password("coffee", cheap)
 
 
+@pytest.mark.usefixtures("cheap_hashes")
 def test_accounts():
     accounts = login.Accounts({"mei": "plum rain"})
     assert "mei" in accounts and "nobody" not in accounts

@@ -19,12 +19,14 @@ def sent_cookie(resp):
     return cookie["visits"].value
 
 
+@pytest.mark.reader
 def test_first_visit(server):
     resp = visit(server)
     assert resp.text == "You have been here 1 time.\n"
     assert sent_cookie(resp) == "1"
 
 
+@pytest.mark.reader
 def test_counter_goes_up_with_the_cookie_it_set(server):
     cookie = None
     for number in range(1, 4):

@@ -16,10 +16,10 @@ NEW = "new-key-" + "n" * 40
 DAY = 86400
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
-def keyed(request, tmp_path):
+@pytest.fixture
+def keyed(mode, tmp_path):
     """The example signing with {1: OLD}, imported or started with --cookie-keys=FILE."""
-    if request.param == "in-process":
+    if mode == "in-process":
         with serve_in_thread(visits_signed.make_app({1: OLD})) as srv:
             yield srv
     else:
@@ -52,11 +52,13 @@ def count(resp):
     return int(resp.text.split()[2].rstrip("."))
 
 
+@pytest.mark.reader
 def test_first_visit(server):
     resp = visit(server)
     assert resp.text == "Visit number 1.\nCookie sent: signed with key 1.\n"
 
 
+@pytest.mark.reader
 def test_random_key_is_announced(server):
     if server.process is not None:
         assert "using a random key" in server.output()
@@ -79,6 +81,7 @@ def test_secure_behind_https_proxy():
     assert morsel(resp)["secure"] is True
 
 
+@pytest.mark.reader
 def test_counter_follows_its_own_cookie(keyed):
     value = None
     for number in range(1, 4):
@@ -88,6 +91,7 @@ def test_counter_follows_its_own_cookie(keyed):
     assert decode_signed_value({1: OLD}, "visits", value) == b"3"
 
 
+@pytest.mark.reader
 def test_a_value_signed_with_the_key_is_believed(keyed):
     resp = visit(keyed, signed("41"))
     assert resp.text == (

@@ -39,6 +39,7 @@ def notes(server):
     return [li.find(class_="text").get_text() for li in page.select("#notes li")]
 
 
+@pytest.mark.reader
 def test_empty_board_sets_the_xsrf_cookie(server):
     resp = server.fetch("/")
     cookie = SimpleCookie(resp.headers["Set-Cookie"])["_xsrf"]
@@ -61,6 +62,7 @@ def test_the_token_is_masked_differently_on_every_page(server):
     assert notes(server) == ["two", "one"]
 
 
+@pytest.mark.reader
 def test_post_with_matching_cookie_and_token(server):
     _, cookie, token = open_board(server)
     resp = post_note(server, "  Lunch at noon  ", cookie, token)
@@ -184,6 +186,7 @@ def test_like_for_a_missing_note(server):
     assert resp.text == "404 Not Found: no note number 99\n"
 
 
+@pytest.mark.reader
 def test_the_script_is_served_from_the_page(server):
     page = server.fetch("/").html
     src = page.find("script")["src"]
@@ -246,6 +249,7 @@ def test_errors_without_a_message(server):
     assert server.fetch("/nowhere").status == 404
 
 
+@pytest.mark.reader
 def test_huge_body_is_refused_before_it_is_read(server):
     size = xsrf_board.MAX_BODY_SIZE + 1
     head = f"POST /notes HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n"

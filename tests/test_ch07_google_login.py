@@ -94,10 +94,10 @@ def test_denied_forged_and_empty_callbacks(monkeypatch):
         assert (resp.status, message(resp)) == (405, "Method Not Allowed")
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
-def google(request, monkeypatch):
+@pytest.fixture
+def google(mode, monkeypatch):
     """The program as a reader starts it, with made-up credentials: it only redirects to Google."""
-    if request.param == "in-process":
+    if mode == "in-process":
         with serve_in_thread(google_login.make_app(GOOGLE)) as srv:
             yield srv
     else:
@@ -107,6 +107,7 @@ def google(request, monkeypatch):
             yield srv
 
 
+@pytest.mark.reader
 def test_sign_in_starts_at_google(google):
     resp = Browser().fetch(google.url + "/auth/login")
     assert resp.status == 302

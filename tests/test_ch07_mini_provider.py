@@ -86,10 +86,10 @@ def serve_provider(mode, redirect_uri, code_seconds=mini_provider.CODE_SECONDS):
             yield srv, secret
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
-def provider(request):
+@pytest.fixture
+def provider(mode):
     redirect_uri = f"http://localhost:{free_port()}/auth/callback"
-    with serve_provider(request.param, redirect_uri) as (srv, secret):
+    with serve_provider(mode, redirect_uri) as (srv, secret):
         yield srv, secret, redirect_uri
 
 
@@ -113,6 +113,7 @@ def exchange(srv, secret, code, redirect_uri, override=None):
     return resp.status, json.loads(resp.body)
 
 
+@pytest.mark.reader
 def test_consent_page_shows_the_client_and_keeps_the_request(provider):
     srv, _, redirect_uri = provider
     resp = Browser().fetch(authorize_url(srv, redirect_uri, state=IMG, scope=SCRIPT))
@@ -175,6 +176,7 @@ def test_allow_needs_an_account_and_a_form_token(provider):
     assert forged.html.find(id="message").text == "XSRF cookie does not match POST argument"
 
 
+@pytest.mark.reader
 def test_code_for_token_for_user_info(provider):
     srv, secret, redirect_uri = provider
     code = get_code(Browser(), srv, redirect_uri)
@@ -223,6 +225,7 @@ def test_an_expired_code_is_refused():
     assert answer == (400, {"error": "invalid_grant", "error_description": "the code has expired"})
 
 
+@pytest.mark.reader
 def test_user_info_needs_a_known_token(server):
     for headers in ({}, {"Authorization": "Bearer made-up"}, {"Authorization": "Basic eDp5"}):
         resp = server.fetch("/userinfo", headers=headers)

@@ -75,11 +75,6 @@ def sign_in_site(mode, tmp_path, monkeypatch, secret=None, code_seconds=60, **ov
                 yield site, provider
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
-def mode(request):
-    return request.param
-
-
 @pytest.fixture
 def site_with(mode, tmp_path, monkeypatch):
     """Call with settings to override; the site stops at the end of the test."""
@@ -101,6 +96,7 @@ def message(resp):
     return resp.html.find(id="message").text
 
 
+@pytest.mark.reader
 def test_sign_in_and_out(site_with):
     site, provider = site_with()
     browser = Browser()
@@ -190,6 +186,7 @@ def test_an_expired_code_is_a_clear_error(tmp_path, monkeypatch):
     assert message(resp) == "This sign-in link has expired or was already used."
 
 
+@pytest.mark.reader
 def test_a_wrong_client_secret_is_502(site_with):
     site, _ = site_with(secret="not-the-secret")
     resp = sign_in(Browser(), site)

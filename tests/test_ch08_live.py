@@ -33,8 +33,9 @@ async def live_app(url):
         await hub.close()
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
+@pytest.fixture
 def server(request, redis_url):
+    """live.py on the session's Redis: in-process, or (`reader` tests) also from a terminal."""
     if request.param == "in-process":
         with serve_in_thread(live_app(redis_url), **body_limit(live)) as srv:
             yield srv
@@ -74,6 +75,7 @@ async def until(predicate):
     raise AssertionError("condition never became true")
 
 
+@pytest.mark.reader
 def test_one_notice_reaches_every_socket_and_poll(server):
     async def scenario():
         sockets = [(await connect(server.port))[0] for _ in range(2)]
@@ -119,6 +121,7 @@ def test_a_notice_that_is_not_utf8_is_refused(server):
     assert resp.status == 400
 
 
+@pytest.mark.reader
 def test_an_oversized_body_is_refused(server):
     resp = server.fetch("/notices", "POST", b"text=" + b"x" * live.MAX_BODY_SIZE, FORM)
     assert resp.status == 400

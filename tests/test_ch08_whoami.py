@@ -15,6 +15,7 @@ EXAMPLE = whoami
 CSS = whoami.BASE / "static" / "deploy.css"
 
 
+@pytest.mark.reader
 def test_page_says_which_process_answered(server):
     resp = server.fetch("/")
     assert resp.status == 200
@@ -26,6 +27,7 @@ def test_page_says_which_process_answered(server):
     assert page.find(id="protocol").string == "http"
 
 
+@pytest.mark.reader
 def test_stylesheet_through_the_url_the_page_gives(server):
     href = server.fetch("/").html.find("link", rel="stylesheet")["href"]
     assert href.startswith("/static/deploy.css?v=")
@@ -34,6 +36,7 @@ def test_stylesheet_through_the_url_the_page_gives(server):
     assert resp.body == CSS.read_bytes()
 
 
+@pytest.mark.reader
 def test_whoami_is_the_client_as_the_server_sees_it(server):
     resp = server.fetch("/whoami")
     assert resp.headers["Content-Type"] == "text/plain; charset=UTF-8"

@@ -18,11 +18,6 @@ Departures from Hangzhou East
 """
 
 
-@pytest.fixture(params=["in-process", "subprocess"])
-def mode(request):
-    return request.param
-
-
 @contextlib.contextmanager
 def serve_board(mode, upstream_url, timeout=3.0):
     if mode == "in-process":
@@ -34,6 +29,7 @@ def serve_board(mode, upstream_url, timeout=3.0):
             yield srv
 
 
+@pytest.mark.reader
 def test_the_board_merges_timetable_and_delays(mode):
     with serve_rail(delay=0.3) as rail, serve_board(mode, base_url(rail)) as srv:
         resp = srv.fetch("/departures/hangzhou")
@@ -73,6 +69,7 @@ def test_paths_outside_the_route_are_404(server):
     assert server.fetch("/departures/%FF").status == 400
 
 
+@pytest.mark.reader
 def test_unreachable_upstream_is_502(mode):
     with serve_board(mode, NOBODY) as srv:
         resp = srv.fetch("/departures/hangzhou")
@@ -86,6 +83,7 @@ def test_failing_upstream_is_502(mode):
     assert (resp.status, resp.text) == (502, "the rail service answered 503\n")
 
 
+@pytest.mark.reader
 def test_slow_upstream_is_504(mode):
     with serve_rail(delay=2.0) as rail, serve_board(mode, base_url(rail), timeout=0.3) as srv:
         resp = srv.fetch("/departures/hangzhou")

@@ -43,6 +43,7 @@ def start_error(program, argument):
     return done.stderr.splitlines()[-1]
 
 
+@pytest.mark.reader
 def test_timetable(server):
     resp = server.fetch("/timetable/suzhou")
     assert resp.status == 200
@@ -72,7 +73,7 @@ def test_only_known_paths_and_lowercase_names_are_routed(server):
     assert load(server)["served"] == 0
 
 
-@pytest.mark.parametrize("mode", ["in-process", "subprocess"])
+@pytest.mark.reader
 def test_a_failing_service_answers_503(mode):
     with serve_rail(mode, fail=True) as srv:
         resp = srv.fetch("/timetable/hangzhou")
