@@ -5,11 +5,17 @@ book. `nox -l` lists the sessions; a bare `nox` only runs the quick lint.
 """
 
 import argparse
+import contextlib
+import functools
+import itertools
 import os
+import re
 import shutil
+import subprocess
 import time
 import tomllib
 from pathlib import Path
+from xml.etree import ElementTree
 
 import nox
 
@@ -37,6 +43,8 @@ LATEXMK = ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", 
 LATEXMK_ENV = {"LATEXOPTS": "", "max_print_line": "10000"}  # log lines unwrapped, for pdfcheck
 MIN_PAGES = 150  # each edition has about 200; fewer means a part of the book went missing
 EDITIONS = tomllib.loads(Path("docs/editions.toml").read_text("utf-8"))["editions"]
+MATRIX_FILE = "docs/matrix.toml"  # also read by docs/_ext/book.py for Appendix B's table
+MATRIX = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["matrix"]
 REDIRECT = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <title>Tornado 入门：现代注释版</title>
@@ -190,6 +198,187 @@ def tests(session):
                 *session.posargs)  # fmt: skip
     session.run("coverage", "combine", "--quiet")
     session.run("coverage", "report")
+
+
+def version_tuple(version):
+    """(6, 6, 0) for "6.6", "6.6.0" or "v6.6.0"; a published "6.6" is the release 6.6.0."""
+    numbers = [int(n) for n in re.findall(r"\d+", version)[:3]]
+    return tuple(numbers + [0] * (3 - len(numbers)))
+
+
+def reports_version(python, version):
+    """Whether running `python` works and gives Python `version` ("3.12")."""
+    if not os.access(python, os.X_OK):
+        return False
+    try:
+        done = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and done.stdout.strip() == version
+
+
+@functools.cache
+def find_python(version):
+    """An interpreter for Python `version` ("3.12"), or None: from PATH, pyenv, or uv.
+
+    Every candidate is run before it is chosen: a pyenv shim for a version other than pyenv's
+    global one is on PATH but only prints an error, so being found is not enough.
+    """
+    name = f"python{version}"
+    candidates = [Path(d, name) for d in os.environ.get("PATH", "").split(os.pathsep) if d]
+    roots = {os.environ.get("PYENV_ROOT") or "", str(Path.home() / ".pyenv")} - {""}
+    for root in sorted(roots):
+        installed = [
+            p for p in Path(root, "versions").glob(f"{version}.*/bin/{name}")
+            if re.fullmatch(rf"{re.escape(version)}\.\d+", p.parents[1].name)
+        ]  # fmt: skip
+        candidates += sorted(installed, key=lambda p: version_tuple(p.parents[1].name))[::-1]
+    for candidate in candidates:
+        if reports_version(candidate, version):
+            return str(candidate)
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):  # uv-managed Pythons
+        done = subprocess.run([find_uv(), "python", "find", "--no-project", version],
+                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+        if done.returncode == 0 and reports_version(done.stdout.strip(), version):
+            return done.stdout.strip()
+    return None
+
+
+def find_uv():
+    """The uv that nox uses: the one installed with `nox[uv]`, else the one on PATH."""
+    finder = getattr(nox.virtualenv, "find_uv", None)
+    if finder is not None:
+        has_uv, uv, _ = finder()
+        if has_uv:
+            return uv
+    return shutil.which("uv") or "uv"
+
+
+def junit_counts(path):
+    """(passed, failed, skipped) from pytest's JUnit XML report, or None if there is none."""
+    if not Path(path).is_file():
+        return None
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in ElementTree.parse(path).iter("testsuite"):  # noqa: S314 (pytest's own report)
+        for key in counts:
+            counts[key] += int(suite.get(key, 0))
+    failed = counts["failures"] + counts["errors"]
+    return counts["tests"] - failed - counts["skipped"], failed, counts["skipped"]
+
+
+def pick_combinations(args):
+    """The (Python, Tornado) pairs selected by `nox -s matrix -- ...`, in matrix order."""
+    pythons, tornados = MATRIX["python"], MATRIX["tornado"]
+    picked = []
+    if args.oldest:
+        picked.append((pythons[0], tornados[0]))
+    if args.newest:
+        picked.append((pythons[-1], tornados[-1]))
+    if args.python or args.tornado or not picked:
+        picked += itertools.product(args.python or pythons, args.tornado or tornados)
+    return list(dict.fromkeys(picked))
+
+
+@nox.session(venv_backend="none")
+def matrix(session):
+    """Run every test on each Python × Tornado of docs/matrix.toml (`-- --oldest --newest`).
+
+    Each combination gets a virtualenv of its own, with everything from the constraints but
+    Tornado. `-- --python 3.12 --tornado 6.6.0` picks a subset, `-- --list` only shows it;
+    other arguments go to pytest. A missing Python is skipped, or fails the run under CI.
+    """
+    parser = argparse.ArgumentParser(prog="nox -s matrix --")
+    parser.add_argument("--python", action="append", metavar="X.Y", help="only this Python")
+    parser.add_argument("--tornado", action="append", metavar="VERSION", help="only this Tornado")
+    parser.add_argument("--oldest", action="store_true", help="the oldest combination")
+    parser.add_argument("--newest", action="store_true", help="the newest combination")
+    parser.add_argument("--list", action="store_true", help="show the combinations, run nothing")
+    args, pytest_args = parser.parse_known_args(session.posargs)
+    combinations = pick_combinations(args)
+    for python, tornado in combinations:
+        if python not in MATRIX["python"] or tornado not in MATRIX["tornado"]:
+            session.warn(f"Python {python} + Tornado {tornado} is not in {MATRIX_FILE}")
+    interpreters = {python: find_python(python) for python, _ in combinations}
+    for python, found in interpreters.items():
+        session.log(f"Python {python}: {found or 'not found on PATH, in pyenv or by uv'}")
+    missing = sorted(p for p, found in interpreters.items() if found is None)
+    if missing and os.environ.get("CI"):
+        session.error(f"no interpreter for Python {', '.join(missing)} (CI needs every one)")
+    if args.list:
+        for python, tornado in combinations:
+            verb = "test" if interpreters[python] else "skip"
+            session.log(f"would {verb} Python {python} + Tornado {tornado}")
+        return
+
+    uv = find_uv()
+    # Not session.create_tmp(): that sets TMPDIR for every command, and the tests' temporary
+    # directories would then lie so deep that supervisord's socket path grows too long.
+    home = Path(".nox", "matrix").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    constraints = home / "constraints-but-tornado.txt"  # the tested Tornado replaces the pin
+    pinned = Path(CONSTRAINTS).read_text("utf-8").splitlines(keepends=True)
+    constraints.write_text("".join(x for x in pinned if not x.lower().startswith("tornado==")))
+    packages = nox.project.dependency_groups(PYPROJECT, "tests")
+    results = []
+    for python, tornado in combinations:
+        label = f"Python {python} + Tornado {tornado}"
+        if interpreters[python] is None:
+            session.warn(f"{label}: skipped, no Python {python} here")
+            results.append((python, tornado, "skipped: no Python", None, 0.0))
+            continue
+        session.log(f"{label}")
+        venv = home / f"py{python}-tornado{tornado}"
+        bin_ = venv / "bin"
+        junit = venv / "junit.xml"
+        junit.unlink(missing_ok=True)
+        env = {
+            "VIRTUAL_ENV": str(venv),
+            "PATH": os.pathsep.join([str(bin_), os.environ.get("PATH", "")]),
+            "COVERAGE_FILE": str(venv / ".coverage"),  # each combination's data apart
+        }
+        started = time.monotonic()
+        step = "install"
+        try:
+            if not reports_version(bin_ / "python", python):
+                session.run_install(uv, "venv", "--quiet", "--clear", "--python",
+                                    interpreters[python], str(venv), external=True)  # fmt: skip
+            session.run_install(uv, "pip", "install", "--quiet", "--python", str(bin_ / "python"),
+                                "-c", str(constraints), *packages, f"tornado=={tornado}",
+                                external=True)  # fmt: skip
+            show_version = "import tornado; print(tornado.version)"
+            installed = session.run(str(bin_ / "python"), "-c", show_version, silent=True,
+                                    external=True)  # fmt: skip
+            if installed and version_tuple(installed) != version_tuple(tornado):
+                session.error(f"{label}: found Tornado {installed.strip()} instead")
+            step = "tests"
+            if not session.run(str(bin_ / "coverage"), "erase", env=env, external=True):
+                results.append((python, tornado, "installed", None, time.monotonic() - started))
+                continue  # nox --install-only
+            session.run(str(bin_ / "coverage"), "run", "-m", "pytest", "-n", "auto",
+                        "--dist", "loadfile", f"--junitxml={junit}", *pytest_args,
+                        env=env, external=True)  # fmt: skip
+            step = "coverage"
+            session.run(str(bin_ / "coverage"), "combine", "--quiet", env=env, external=True)
+            session.run(str(bin_ / "coverage"), "report", env=env, external=True)
+            outcome = "passed"
+        except nox.command.CommandFailed:
+            outcome = f"failed: {step}"
+        results.append((python, tornado, outcome, junit_counts(junit), time.monotonic() - started))
+
+    session.log("Python  Tornado  result            passed  failed  skipped  time")
+    for python, tornado, outcome, counts, seconds in results:
+        passed, failed, skipped = counts or ("-", "-", "-")
+        minutes, seconds = divmod(round(seconds), 60)
+        session.log(f"{python:<7} {tornado:<8} {outcome:<17} {passed:>6}  {failed:>6}  "
+                    f"{skipped:>7}  {minutes}m{seconds:02d}s")  # fmt: skip
+    failures = [r for r in results if r[2].startswith("failed")]
+    if failures:
+        session.error(f"{len(failures)} of {len(results)} combinations failed")
+    if any(r[2].startswith("skipped") for r in results):
+        session.warn("some combinations were skipped: their Python is not installed here")
 
 
 @nox.session

@@ -3,7 +3,10 @@
 A transcript is a list of `$ command` lines, each followed by the output it prints. `curl`
 commands talk to `localhost:8000`; while replaying, the example the file is named after
 (`hello.console` and `hello.errors.console` belong to `hello.py`) runs on a free port instead.
-`python` means the interpreter running the tests. A `Date:` header matches any date.
+`python` means the interpreter running the tests. A `Date:` header matches any date, and
+`Server: TornadoServer/6.6.1` any Tornado version, so that `nox -s matrix` can replay the book's
+transcripts on every Tornado it tests (tests/test_version_matrix.py checks that the files show
+the pinned version).
 A program listed in UPSTREAMS calls another example that the book has the reader start first in
 another terminal; that one runs on a free port too, and the program is given its `--upstream`.
 
@@ -22,6 +25,7 @@ PROMPT = "$ "
 BOOK_PORT = 8000
 VOLATILE = re.compile(r"^(Date): .*$", re.MULTILINE)
 UPSTREAMS = {"porting/departures.py": "porting/rail.py"}
+SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
 
 
 def parse(path):
@@ -73,7 +77,7 @@ def normalize(output, port=BOOK_PORT):
 
 
 def comparable(output):
-    return VOLATILE.sub(r"\1: *", normalize(output))
+    return SERVER_VERSION.sub(r"\1/*", VOLATILE.sub(r"\1: *", normalize(output)))
 
 
 def replay(path):

@@ -6,6 +6,11 @@ Body text.
 renders an admonition titled "现代注释 · Tornado 6.0" (in the English edition "Modern note ·
 Tornado 6.0"). The argument is the Tornado version in which the change happened, and is required.
 
+``` {version-matrix}
+```
+renders the table of Python and Tornado versions that `nox -s matrix` tests, read from
+docs/matrix.toml, the same file the noxfile reads, so the table cannot drift from the session.
+
 literalinclude drops `ANCHOR: name` / `ANCHOR_END: name` marker lines (any comment syntax), so a
 listing can be excerpted with :start-after:/:end-before: and shown whole without the markers.
 
@@ -40,6 +45,25 @@ DRAFT_LABELS = {
     "zh_CN": "本章仍在撰写中，内容可能变化。",
     "en": "This chapter is still being written; parts of it may not be translated yet.",
 }
+MATRIX_LABELS = {
+    "zh_CN": {
+        "python": "Python",
+        "tornado": "Tornado",
+        "command": "只运行这一组合",
+        "note": "说明",
+        "oldest": "最旧的组合（{option}），CI 每次都运行",
+        "newest": "最新的组合（{option}），CI 每次都运行",
+    },
+    "en": {
+        "python": "Python",
+        "tornado": "Tornado",
+        "command": "Run only this combination",
+        "note": "Notes",
+        "oldest": "The oldest ({option}), run by CI every time",
+        "newest": "The newest ({option}), run by CI every time",
+    },
+}
+MATRIX_FILE = Path(__file__).parents[1] / "matrix.toml"  # the file noxfile.py's matrix reads
 SETTINGS = tomllib.loads((Path(__file__).parents[1] / "editions.toml").read_text("utf-8"))
 EDITIONS = SETTINGS["editions"]
 DRAFTS = set(SETTINGS.get("drafts", {}).get("pages", []))
@@ -69,6 +93,52 @@ class ModernNote(SphinxDirective):
         self.set_source_info(node)
         self.state.nested_parse(self.content, self.content_offset, node)
         return [node]
+
+
+class VersionMatrix(SphinxDirective):
+    """One row per Python × Tornado combination of docs/matrix.toml, oldest first."""
+
+    def run(self):
+        self.env.note_dependency(str(MATRIX_FILE))
+        matrix = tomllib.loads(MATRIX_FILE.read_text("utf-8"))["matrix"]
+        text = label(MATRIX_LABELS, self.config.language)
+        combinations = [(p, t) for p in matrix["python"] for t in matrix["tornado"]]
+        notes = {
+            combinations[0]: with_option(text["oldest"], "--oldest"),
+            combinations[-1]: with_option(text["newest"], "--newest"),
+        }
+        rows = [
+            [
+                [nodes.Text(python)],
+                [nodes.Text(tornado)],
+                [nodes.literal(text=f"nox -s matrix -- --python {python} --tornado {tornado}")],
+                notes.get((python, tornado), []),
+            ]
+            for python, tornado in combinations
+        ]
+        header = [[nodes.Text(text[key])] for key in ("python", "tornado", "command", "note")]
+        table = nodes.table(classes=["version-matrix"])
+        group = nodes.tgroup(cols=len(header))
+        table += group
+        for width in (10, 10, 55, 25):
+            group += nodes.colspec(colwidth=width)
+        group += nodes.thead("", table_row(header))
+        group += nodes.tbody("", *(table_row(cells) for cells in rows))
+        self.set_source_info(table)
+        return [table]
+
+
+def with_option(template, option):
+    """Text nodes for `template` with the command-line `option` set as code where {option} is."""
+    before, after = template.split("{option}")
+    return [nodes.Text(before), nodes.literal(text=option), nodes.Text(after)]
+
+
+def table_row(cells):
+    row = nodes.row()
+    for cell in cells:
+        row += nodes.entry("", nodes.paragraph("", "", *cell))
+    return row
 
 
 class BookLiteralInclude(LiteralInclude):
@@ -292,5 +362,6 @@ def setup(app):
     app.connect("html-page-context", add_editions)
     app.connect("html-page-context", add_meta)
     app.add_directive("modern", ModernNote)
+    app.add_directive("version-matrix", VersionMatrix)
     app.add_directive("literalinclude", BookLiteralInclude, override=True)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

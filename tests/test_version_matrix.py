@@ -1,0 +1,86 @@
+"""Appendix B's table and `nox -s matrix` read one matrix, and CI runs both of its ends."""
+
+import ast
+import re
+import tomllib
+from pathlib import Path
+
+from conftest import EXAMPLES, ROOT
+from tests.test_book import directives
+
+MATRIX_FILE = ROOT / "docs" / "matrix.toml"
+MATRIX = tomllib.loads(MATRIX_FILE.read_text(encoding="utf-8"))["matrix"]
+PAGE = ROOT / "docs" / "versions.md"
+PINNED = re.search(
+    r"^tornado==(\S+)$", (ROOT / "requirements" / "constraints.txt").read_text("utf-8"), re.M
+)[1]
+
+
+def version(text):
+    """(6, 6, 0) for "6.6" or "6.6.0", as the noxfile compares them."""
+    numbers = [int(n) for n in text.split(".")]
+    return tuple(numbers + [0] * (3 - len(numbers)))
+
+
+def assignment(path, name):
+    """The expression assigned to the module-level `name` in `path`."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return node.value
+    raise AssertionError(f"{path.relative_to(ROOT)} assigns no {name}")
+
+
+def test_the_session_and_the_directive_read_the_same_file():
+    session_reads = ast.literal_eval(assignment(ROOT / "noxfile.py", "MATRIX_FILE"))
+    book = ROOT / "docs" / "_ext" / "book.py"
+    expression = ast.Expression(assignment(book, "MATRIX_FILE"))
+    directive_reads = eval(  # the path expression of our own extension
+        compile(expression, str(book), "eval"), {"Path": Path, "__file__": str(book)}
+    )
+    assert (ROOT / session_reads).resolve() == MATRIX_FILE
+    assert Path(directive_reads).resolve() == MATRIX_FILE
+
+
+def test_the_page_shows_the_matrix_through_the_directive():
+    assert [name for name, *_ in directives(PAGE)].count("version-matrix") == 1
+    text = PAGE.read_text(encoding="utf-8")
+    assert not re.search(r"^\|", text, re.M), "the table comes from docs/matrix.toml, not by hand"
+    assert text.startswith("# 附录 B\u3000测试过的版本\n")
+
+
+def test_the_page_names_the_oldest_supported_versions():
+    text = PAGE.read_text(encoding="utf-8")
+    assert f"Tornado {MATRIX['tornado'][0]}" in text
+    assert f"Python {MATRIX['python'][0]}" in text
+
+
+def test_both_lists_run_from_oldest_to_newest():
+    for key in ("python", "tornado"):
+        versions = [version(v) for v in MATRIX[key]]
+        assert versions == sorted(set(versions)), f"{key} in {MATRIX_FILE.name}"
+
+
+def test_the_oldest_python_is_the_one_the_project_requires():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["requires-python"] == f">={MATRIX['python'][0]}"
+
+
+def test_the_newest_tornado_is_the_pinned_one():
+    assert version(MATRIX["tornado"][-1]) == version(PINNED)
+
+
+def test_ci_runs_the_oldest_and_the_newest_combination():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^nox -s matrix -- --oldest --newest\b", ci, re.M)
+
+
+def test_transcripts_show_the_pinned_tornado():
+    """Replays accept any `Server: TornadoServer/...`; the book shows the version it pins."""
+    shown = {
+        (path.relative_to(EXAMPLES).as_posix(), found)
+        for path in EXAMPLES.rglob("*.console")
+        for found in re.findall(r"^Server: TornadoServer/(\S+)$", path.read_text("utf-8"), re.M)
+    }
+    assert shown and all(found == PINNED for _, found in shown), sorted(shown)
