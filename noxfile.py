@@ -83,6 +83,8 @@ def build(session, autobuild=False, posargs=None):
         out = f"{BUILD}/html/{lang}"
         session.run("sphinx-build", *SPHINX_STRICT, "-j", "auto", "-b", "html",
                     f"--define=language={lang}", SOURCE, out, *extra)  # fmt: skip
+    if not Path(f"{BUILD}/html/zh_CN/404.html").is_file():
+        return  # nothing was built: `nox -s docs --install-only`
     Path(f"{BUILD}/html/index.html").write_text(REDIRECT, encoding="utf-8")
     shutil.copy(f"{BUILD}/html/zh_CN/404.html", f"{BUILD}/html/404.html")
     session.log(f"open {BUILD}/html/index.html")
