@@ -136,6 +136,17 @@ class Server:
     def url(self):
         return f"http://localhost:{self.port}"
 
+    def post_head(self, path, length):
+        """Send only the head of a POST announcing `length` bytes; the first bytes of the answer.
+
+        No body follows: a server refusing that size answers and closes before reading one, and
+        a body still in flight could turn the close into a reset that hides the answer.
+        """
+        head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(head.encode())
+            return sock.recv(100)
+
     def fetch(self, path, method="GET", body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:

@@ -32,6 +32,8 @@ SOURCE, BUILD = "docs", "docs/_build"
 LOCALES = Path("docs/locales")
 EPUBCHECK = "/usr/share/java/epubcheck.jar"  # Debian's epubcheck package
 SPHINX_STRICT = ["-W", "-n", "--keep-going"]
+# How `tests` and `matrix` run the suite: test files in parallel, one process per CPU.
+PYTEST = ["-m", "pytest", "-n", "auto", "--dist", "loadfile"]
 # What `nox -s pdf` runs, and the Debian packages that have them. Poppler's tools check the
 # PDFs: like epubcheck, CI must have them, a reader may do without.
 TEX_TOOLS = ["xelatex", "latexmk", "makeindex", "rsvg-convert"]
@@ -196,8 +198,7 @@ def tests(session):
     """
     install(session, "tests")
     session.run("coverage", "erase")
-    session.run("coverage", "run", "-m", "pytest", "-n", "auto", "--dist", "loadfile",
-                *session.posargs)  # fmt: skip
+    session.run("coverage", "run", *PYTEST, *session.posargs)
     session.run("coverage", "combine", "--quiet")
     session.run("coverage", "report")
 
@@ -359,9 +360,8 @@ def matrix(session):
             if not session.run(str(bin_ / "coverage"), "erase", env=env, external=True):
                 results.append((python, tornado, "installed", None, time.monotonic() - started))
                 continue  # nox --install-only
-            session.run(str(bin_ / "coverage"), "run", "-m", "pytest", "-n", "auto",
-                        "--dist", "loadfile", f"--junitxml={junit}", *pytest_args,
-                        env=env, external=True)  # fmt: skip
+            session.run(str(bin_ / "coverage"), "run", *PYTEST, f"--junitxml={junit}",
+                        *pytest_args, env=env, external=True)  # fmt: skip
             step = "coverage"
             session.run(str(bin_ / "coverage"), "combine", "--quiet", env=env, external=True)
             session.run(str(bin_ / "coverage"), "report", env=env, external=True)
