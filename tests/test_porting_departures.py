@@ -1,4 +1,7 @@
 import contextlib
+import socket
+import struct
+import threading
 
 import pytest
 import tornado.web
@@ -83,6 +86,54 @@ def test_failing_upstream_is_502(mode):
     assert (resp.status, resp.text) == (502, "the rail service answered 503\n")
 
 
+@contextlib.contextmanager
+def hang_up(reset):
+    """An upstream that takes each connection and closes it without answering.
+
+    It reads the request first, so its close is a clean FIN (the client sees
+    HTTPStreamClosedError); with reset=True it aborts the connection at once with an RST
+    (the client sees ConnectionResetError). A close at once without either is a race
+    between the two.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # the listener was closed: the test is over
+                return
+            with conn:
+                if reset:
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                else:
+                    request = b""
+                    while b"\r\n\r\n" not in request:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        request += chunk
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        thread.join(5)
+
+
+@pytest.mark.reader
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+def test_upstream_that_hangs_up_is_502_not_a_timeout(mode, reset):
+    with hang_up(reset) as upstream, serve_board(mode, upstream, timeout=5.0) as srv:
+        resp = srv.fetch("/departures/hangzhou")
+        assert "Traceback" not in srv.output()
+    expected = "the rail service hung up without a complete answer\n"
+    assert (resp.status, resp.text) == (502, expected)
+
+
 @pytest.mark.reader
 def test_slow_upstream_is_504(mode):
     with serve_rail(delay=2.0) as rail, serve_board(mode, base_url(rail), timeout=0.3) as srv:
@@ -110,6 +161,8 @@ class Garbled(tornado.web.RequestHandler):
         ('{"station": "X", "trains": [["07:40", "G1", "Y"]]}', "[]"),
         ('{"station": "X", "trains": [["07:40", "G1", "Y"]]}', '{"G1": "soon"}'),
         ('{"station": "X", "trains": [["07:40", "G1", "Y"]]}', '{"G1": Infinity}'),
+        ('{"station": "X", "trains": [["07:40", "G1", "Y"]]}', '{"G1": true}'),
+        ('{"station": "X", "trains": [["07:40", "G1", "Y"]]}', '{"G1": false}'),
         ('{"station": "X", "trains": [["noon", "G1", "Y"]]}', '{"G1": 5}'),
     ],
 )

@@ -7,6 +7,7 @@ import sys
 
 import tornado.httpclient
 import tornado.options
+import tornado.simple_httpclient
 import tornado.web
 from tornado.options import define, options
 
@@ -27,13 +28,15 @@ class DeparturesHandler(tornado.web.RequestHandler):
                 self.fetch_json(f"/delays/{station}"),
             )
             text = board(timetable, delays)
+        except tornado.simple_httpclient.HTTPTimeoutError:
+            return self.reply(504, f"no answer from the rail service within {self.timeout} s")
+        except (tornado.simple_httpclient.HTTPStreamClosedError, ConnectionResetError):
+            return self.reply(502, "the rail service hung up without a complete answer")
         except tornado.httpclient.HTTPClientError as exc:
-            if exc.code == 599:
-                return self.reply(504, f"no answer from the rail service within {self.timeout} s")
             if exc.code == 404:
                 return self.reply(404, f"no timetable for {station}")
             return self.reply(502, f"the rail service answered {exc.code}")
-        except OSError:
+        except OSError:  # refused, unknown host, no route
             return self.reply(502, "the rail service is unreachable")
         except (AttributeError, KeyError, TypeError, ValueError):  # not JSON, or not as expected
             return self.reply(502, "the rail service sent data we cannot read")
@@ -55,7 +58,7 @@ def board(timetable, delays):
     lines = [f"Departures from {timetable['station']}"]
     for time, train, destination in timetable["trains"]:
         late = delays.get(train, 0)
-        if not isinstance(late, int):
+        if not isinstance(late, int) or isinstance(late, bool):
             raise ValueError(f"the delay of {train} is not a number of minutes")
         if late:
             hours, minutes = time.split(":")
