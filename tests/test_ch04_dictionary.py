@@ -2,12 +2,14 @@ import asyncio
 import collections
 import json
 import signal
+import subprocess
+import sys
 import urllib.parse
 
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
-from conftest import example_relpath, run_example
+from conftest import ROOT, example_relpath, run_example
 from examples.ch04 import dictionary
 from tests import ch04_fixtures
 from tests.ch04_fixtures import BAD_URLS, URL_ERROR, query, run_program
@@ -242,3 +244,42 @@ def test_database_that_cannot_be_used_is_a_one_line_error(tmp_path):
     assert status == 1
     assert stderr.startswith("error: ") and "Connect call failed" in stderr
     assert len(stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("version", ["3.34.1", "3.7.17"])
+def test_sqlite_without_returning_is_refused(monkeypatch, tmp_path, version):
+    monkeypatch.setattr(dictionary.sqlite3, "sqlite_version", version)
+    message = f"SQLite {version} is too old: RETURNING needs SQLite 3.35 or later"
+    with pytest.raises(ValueError, match=message):
+        dictionary.create_engine(f"sqlite:///{tmp_path / 'words.db'}")
+
+
+@pytest.mark.parametrize("version", ["3.35.0", "3.40.1", "3.100.0"])
+def test_sqlite_with_returning_is_accepted(monkeypatch, tmp_path, version):
+    monkeypatch.setattr(dictionary.sqlite3, "sqlite_version", version)
+    engine = dictionary.create_engine(f"sqlite:///{tmp_path / 'words.db'}")
+    asyncio.run(engine.dispose())
+
+
+def test_old_sqlite_does_not_matter_for_postgresql(monkeypatch):
+    monkeypatch.setattr(dictionary.sqlite3, "sqlite_version", "3.34.1")
+    engine = dictionary.create_engine("postgresql://postgres@127.0.0.1:1/words")
+    asyncio.run(engine.dispose())
+
+
+def test_old_sqlite_is_a_one_line_error_at_start_up(tmp_path):
+    # The program as a reader starts it, on a Python whose sqlite3 reports an older library.
+    script = (
+        "import runpy, sqlite3, sys\n"
+        "sqlite3.sqlite_version = '3.31.1'\n"
+        "sys.argv = sys.argv[1:]\n"
+        "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, f"examples/{example_relpath(dictionary)}", "--seed",
+         f"--database-url=sqlite:///{tmp_path / 'words.db'}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    message = "error: SQLite 3.31.1 is too old: RETURNING needs SQLite 3.35 or later\n"
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", message)
+    assert not (tmp_path / "words.db").exists()

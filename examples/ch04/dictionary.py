@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import sqlite3
 import sys
 import tempfile
 import unicodedata
@@ -40,6 +41,13 @@ SAMPLES = {
 }
 
 
+def require_returning():
+    """Refuse to start on an SQLite older than 3.35, which has no RETURNING."""
+    version = sqlite3.sqlite_version
+    if tuple(int(part) for part in version.split(".")) < (3, 35):
+        raise ValueError(f"SQLite {version} is too old: RETURNING needs SQLite 3.35 or later")
+
+
 def create_engine(url):
     """An engine for a sqlite:/// or postgresql:// URL, using that database's asyncio driver."""
     try:
@@ -51,6 +59,7 @@ def create_engine(url):
         ) from None
     parsed = parsed.set(drivername=driver)
     if driver == "sqlite+aiosqlite":
+        require_returning()
         folder = Path(parsed.database or "").parent
         if not folder.is_dir():
             raise ValueError(f"no such directory: {folder}")
