@@ -147,6 +147,35 @@ def test_post_without_matching_xsrf_token_is_403(server, database_url, token):
     assert count_teas(database_url) == 3
 
 
+def test_xsrf_cookie_comes_with_the_first_form_and_every_page_masks_the_token_anew(server):
+    # A page without a form reads no token, so it sets no cookie.
+    assert "Set-Cookie" not in server.fetch("/").headers
+    cookie, first = xsrf(server)
+    again = server.fetch("/new", headers={"Cookie": f"_xsrf={cookie}"})
+    assert "Set-Cookie" not in again.headers  # the cookie stays as it is
+    second = again.html.find("input", attrs={"name": "_xsrf", "type": "hidden"})["value"]
+    assert second != first  # a new random mask on every page
+    fields = {**GOOD, "_xsrf": second}
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"_xsrf={cookie}"}
+    resp = server.fetch("/new", method="POST", body=urlencode(fields), headers=headers)
+    assert resp.status == 303
+
+
+@pytest.mark.parametrize("method", ["DELETE", "PUT", "PATCH"])
+def test_xsrf_check_covers_every_method_but_get_head_options(server, method):
+    cookie, token = xsrf(server)
+    headers = {"Cookie": f"_xsrf={cookie}"}
+    body = "" if method != "DELETE" else None
+    resp = server.fetch("/tea/longjing", method=method, body=body, headers=headers)
+    assert resp.status == 403  # checked before Tornado finds that the handler has no such method
+    resp = server.fetch(
+        "/tea/longjing", method=method, body=body, headers={**headers, "X-XSRFToken": token}
+    )
+    assert resp.status == 405
+    for safe in ("GET", "HEAD", "OPTIONS"):
+        assert server.fetch("/tea/longjing", method=safe).status != 403
+
+
 BAD_FIELDS = [
     ({"slug": "Bai Mudan"}, "slug", "Use 1 to 40 lowercase letters, digits or hyphens."),
     ({"slug": ""}, "slug", "Use 1 to 40 lowercase letters, digits or hyphens."),

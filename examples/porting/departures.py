@@ -58,7 +58,7 @@ def board(timetable, delays):
     lines = [f"Departures from {timetable['station']}"]
     for time, train, destination in timetable["trains"]:
         late = delays.get(train, 0)
-        if not isinstance(late, int) or isinstance(late, bool):
+        if type(late) is not int:  # bool is a subclass of int: reject true and false too
             raise ValueError(f"the delay of {train} is not a number of minutes")
         if late:
             hours, minutes = time.split(":")
