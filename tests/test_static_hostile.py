@@ -1,9 +1,9 @@
 """Hostile paths to the static files of every example that has them: 4xx with a reason, never 5xx.
 
 The examples are found, not listed: every module under examples/ whose make_app() passes
-`static_path` to its Application. Tornado 6.6.1 answers a NUL byte in a static path with a 500
-(`os.path.realpath` raises ValueError); each of these examples serves its static files with a
-`StaticFiles` subclass that answers 400 and says why.
+`static_path` to its Application. Tornado 6.5.9 to 6.6.1 answer a NUL byte in a static path
+with 500 (`os.path.realpath` raises ValueError); each of these examples serves its static files
+with a `StaticFiles` subclass that answers 400 and says why.
 """
 
 import ast
