@@ -22,11 +22,13 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+// ANCHOR: backoff
 // Exponential backoff with jitter: half of the wait is fixed, the other half random.
 function backoff(failures) {
   const ceiling = Math.min(LAST_RETRY, FIRST_RETRY * 2 ** (failures - 1));
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
+// ANCHOR_END: backoff
 
 async function poll() {
   let failures = 0;
