@@ -62,6 +62,15 @@ def test_a_failing_upstream_is_502(mode):
     assert json.loads(resp.body) == {"error": "the weather service answered 503"}
 
 
+@pytest.mark.reader
+def test_an_upstream_that_hangs_up_is_502_not_a_timeout(mode):
+    """599 is also what the client reports for a closed connection: that is no timeout."""
+    with serve_upstream(hang_up=True) as up, serve_client(mode, base_url(up)) as srv:
+        resp = srv.fetch("/weather/lhasa")
+    assert resp.status == 502
+    assert json.loads(resp.body) == {"error": "the weather service hung up without answering"}
+
+
 def test_a_missing_upstream_is_502(mode):
     with serve_client(mode, NOBODY) as srv:
         resp = srv.fetch("/weather/lhasa")

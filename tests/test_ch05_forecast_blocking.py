@@ -58,6 +58,19 @@ def test_upstream_errors_become_4xx_or_502(mode, kind):
         assert json.loads(resp.body) == {"error": "the weather service is unreachable"}
 
 
+@pytest.mark.parametrize("kind", ["blocking", "threaded"])
+def test_a_timeout_is_504_and_a_hang_up_is_502(monkeypatch, kind):
+    monkeypatch.setattr(forecast_blocking, "TIMEOUT", 0.2)
+    with serve_upstream(delay=2.0) as up, serve_client("in-process", base_url(up)) as srv:
+        resp = srv.fetch(f"/{kind}/lhasa")
+        assert resp.status == 504
+        assert json.loads(resp.body) == {"error": "the weather service did not answer in 0.2 s"}
+    with serve_upstream(hang_up=True) as up, serve_client("in-process", base_url(up)) as srv:
+        resp = srv.fetch(f"/{kind}/lhasa")
+        assert resp.status == 502
+        assert json.loads(resp.body) == {"error": "the weather service hung up without answering"}
+
+
 def test_upstream_must_be_http():
     message = start_error("ch05/forecast_blocking.py", "--upstream=file:///etc/passwd")
     assert message == "error: upstream must be an http:// or https:// URL, not file:///etc/passwd"

@@ -162,9 +162,22 @@ def test_bad_cursor_is_400_before_the_handshake(server, since):
     async def scenario():
         with pytest.raises(tornado.httpclient.HTTPClientError) as caught:
             await connect(server, since=since)
-        return caught.value.code
+        return caught.value.code, json.loads(caught.value.response.body)
 
-    assert asyncio.run(scenario()) == 400
+    assert asyncio.run(scenario()) == (400, {"error": "since must be a version from 0 to 0"})
+
+
+def test_the_explanation_is_in_the_body_not_the_status_line(server):
+    headers = {
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
+    resp = server.fetch("/live?since=3", headers=headers)
+    assert (resp.status, resp.reason) == (400, "Bad Request")
+    assert resp.headers["Content-Type"] == "application/json; charset=UTF-8"
+    assert json.loads(resp.body) == {"error": "since must be a version from 0 to 0"}
 
 
 def test_settings_keep_connections_honest():

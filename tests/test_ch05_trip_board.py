@@ -70,6 +70,14 @@ def test_when_every_city_fails_the_board_is_502(mode):
     assert body == {"cities": [{"city": "harbin", "error": "the weather service is unreachable"}]}
 
 
+def test_an_upstream_that_hangs_up_is_not_reported_as_599(mode):
+    with serve_upstream(hang_up=True) as up, serve_client(mode, base_url(up)) as srv:
+        status, body = board(srv, "/board?city=harbin")
+    assert status == 502
+    error = "the weather service hung up without answering"
+    assert body == {"cities": [{"city": "harbin", "error": error}]}
+
+
 @pytest.mark.reader
 def test_the_deadline_counts_time_spent_queueing(mode):
     """1 s per city, 3 at a time: the last three wait 1 s in line and cannot finish by 1.8 s."""

@@ -1,6 +1,7 @@
 import concurrent.futures
 import contextlib
 import json
+import socket
 import subprocess
 import sys
 
@@ -13,13 +14,14 @@ EXAMPLE = upstream
 
 
 @contextlib.contextmanager
-def serve_upstream(delay=0.0, fail=False, mode="in-process"):
+def serve_upstream(delay=0.0, fail=False, mode="in-process", hang_up=False):
     """A weather service for a client example to call; its base URL."""
     if mode == "in-process":
-        with serve_in_thread(upstream.make_app(delay=delay, fail=fail)) as srv:
+        with serve_in_thread(upstream.make_app(delay=delay, fail=fail, hang_up=hang_up)) as srv:
             yield srv
     else:
         args = [f"--delay={delay}"] + (["--fail"] if fail else [])
+        args += ["--hang-up"] if hang_up else []
         with run_example("ch05/upstream.py", *args) as srv:
             yield srv
 
@@ -63,6 +65,15 @@ def test_a_failing_service_answers_503(mode):
         resp = srv.fetch("/weather/beijing")
     assert resp.status == 503
     assert json.loads(resp.body) == {"error": "the weather service is down for maintenance"}
+
+
+@pytest.mark.reader
+def test_a_service_that_hangs_up_sends_nothing(mode):
+    with serve_upstream(hang_up=True, mode=mode) as srv:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(b"GET /weather/beijing HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert sock.recv(100) == b""  # the connection closed before a single byte came
+        assert stats(srv) == {"in_flight": 0, "peak": 0, "served": 0}
 
 
 def test_requests_overlap_while_they_wait():

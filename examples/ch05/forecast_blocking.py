@@ -1,6 +1,7 @@
 """The wrong way, and a stopgap: a handler that asks a slow service with a blocking client."""
 
 import asyncio
+import http.client
 import json
 import re
 import sys
@@ -29,6 +30,10 @@ def fetch_weather(upstream, city):
         if exc.code == 404:
             return 404, {"error": f"no weather for {city}"}
         return 502, {"error": f"the weather service answered {exc.code}"}
+    except TimeoutError:
+        return 504, {"error": f"the weather service did not answer in {TIMEOUT} s"}
+    except http.client.RemoteDisconnected:
+        return 502, {"error": "the weather service hung up without answering"}
     except OSError:
         return 502, {"error": "the weather service is unreachable"}
 

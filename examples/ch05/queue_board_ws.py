@@ -106,9 +106,11 @@ class LiveHandler(tornado.websocket.WebSocketHandler):
         self.board = board
 
     def prepare(self):
-        since = self.get_query_argument("since", "")
-        if not VERSION.fullmatch(since) or int(since) > self.board.version:
-            raise tornado.web.HTTPError(400, reason="since must be a version the board has had")
+        since, last = self.get_query_argument("since", ""), self.board.version
+        if not VERSION.fullmatch(since) or int(since) > last:
+            self.set_status(400)
+            self.finish({"error": f"since must be a version from 0 to {last}"})
+            return  # finished in prepare(): get() never runs, so there is no handshake
         self.since = int(since)
 
     def check_origin(self, origin):

@@ -8,6 +8,7 @@ import sys
 import tornado.httpclient
 import tornado.locks
 import tornado.options
+import tornado.simple_httpclient
 import tornado.web
 from tornado.options import define, options
 
@@ -43,6 +44,8 @@ class BoardHandler(tornado.web.RequestHandler):
                     response = await client.fetch(url, request_timeout=self.timeout)
         except TimeoutError:
             return {"city": city, "error": f"no answer within {self.timeout} s"}
+        except tornado.simple_httpclient.HTTPStreamClosedError:
+            return {"city": city, "error": "the weather service hung up without answering"}
         except tornado.httpclient.HTTPClientError as exc:
             return {"city": city, "error": f"the weather service answered {exc.code}"}
         except OSError:

@@ -27,12 +27,15 @@ class Traffic:
 
 
 class WeatherHandler(tornado.web.RequestHandler):
-    def initialize(self, traffic, delay, fail):
+    def initialize(self, traffic, delay, fail, hang_up):
         self.traffic = traffic
         self.delay = delay
         self.fail = fail
+        self.hang_up = hang_up
 
     async def get(self, city):
+        if self.hang_up:
+            return self.request.connection.close()  # no status line, no headers, nothing
         self.traffic.in_flight += 1
         self.traffic.peak = max(self.traffic.peak, self.traffic.in_flight)
         await asyncio.sleep(self.delay)  # the slow part of a real remote service
@@ -56,18 +59,19 @@ class StatsHandler(tornado.web.RequestHandler):
         self.write(vars(self.traffic))
 
 
-def make_app(delay=1.0, fail=False):
+def make_app(delay=1.0, fail=False, hang_up=False):
     traffic = Traffic()
+    weather = dict(traffic=traffic, delay=delay, fail=fail, hang_up=hang_up)
     return tornado.web.Application(
         [
-            (r"/weather/([a-z]+)", WeatherHandler, dict(traffic=traffic, delay=delay, fail=fail)),
+            (r"/weather/([a-z]+)", WeatherHandler, weather),
             (r"/stats", StatsHandler, dict(traffic=traffic)),
         ]
     )
 
 
-async def main(port, delay, fail):
-    app = make_app(delay, fail)
+async def main(port, delay, fail, hang_up):
+    app = make_app(delay, fail, hang_up)
     app.listen(port, address="127.0.0.1")
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
@@ -77,6 +81,7 @@ if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
     define("delay", default=1.0, type=float, help="seconds to wait before every answer")
     define("fail", default=False, type=bool, help="answer every request with 503")
+    define("hang_up", default=False, type=bool, help="close every connection without answering")
     try:
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
@@ -85,4 +90,4 @@ if __name__ == "__main__":
             raise ValueError(f"delay must be between 0 and 60 seconds, not {options.delay}")
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, options.delay, options.fail))
+    asyncio.run(main(options.port, options.delay, options.fail, options.hang_up))

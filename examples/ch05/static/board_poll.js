@@ -1,6 +1,9 @@
 // Long-poll /calls: ask for everything after the last version seen, show it, ask again.
 const list = document.getElementById("calls");
 const status = document.getElementById("status");
+const SPREAD = 500; // ms: after an answer, wait up to this long so screens do not ask in step
+const FIRST_RETRY = 1000; // ms: the first wait after an error; it doubles after each error
+const LAST_RETRY = 30000; // ms: the longest wait between two tries
 let version = Number(list.dataset.version);
 
 function show(call) {
@@ -15,23 +18,40 @@ function show(call) {
   list.prepend(item);
 }
 
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ANCHOR: backoff
+// Exponential backoff with jitter: half of the wait is fixed, the other half random.
+function backoff(failures) {
+  const ceiling = Math.min(LAST_RETRY, FIRST_RETRY * 2 ** (failures - 1));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+// ANCHOR_END: backoff
+
 async function poll() {
+  let failures = 0;
   for (;;) {
     try {
       const response = await fetch(`/calls?since=${version}`);
       const answer = await response.json();
-      if (!response.ok) {
+      if (response.status === 400) {
         status.textContent = `${answer.error}; please reload the page.`;
         return;
       }
+      if (!response.ok) throw new Error(`status ${response.status}`);
       for (const call of answer.calls) {
         if (call.version > version) show(call);
       }
       version = answer.version;
       status.textContent = "";
+      failures = 0;
+      await sleep(Math.random() * SPREAD);
     } catch (error) {
+      failures += 1;
       status.textContent = "Connection lost; trying again…";
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await sleep(backoff(failures));
     }
   }
 }

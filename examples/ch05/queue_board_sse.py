@@ -1,0 +1,173 @@
+"""Server-Sent Events: the queue-calling board, streamed to every screen as text/event-stream."""
+
+import asyncio
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import tornado.options
+import tornado.web
+from tornado.options import define, options
+
+BASE = Path(__file__).parent
+MAX_BODY_SIZE = 4 * 1024
+TICKET = re.compile(r"[A-Z]?[0-9]{1,3}")  # A17, 204
+COUNTERS = 4
+MAX_NOTE = 40
+RECENT = 8  # calls shown on a freshly loaded page
+FIELDS = ("ticket", "counter", "note")
+VERSION = re.compile(r"[0-9]{1,9}")
+RETRY_MS = 3000  # how long a browser waits before it reconnects; sent to it in `retry:`
+HEARTBEAT = 15.0  # seconds between comment lines that keep an idle stream alive
+
+
+@dataclass(frozen=True)
+class Call:
+    version: int
+    ticket: str
+    counter: int
+    note: str
+
+
+class Board:
+    """Every call in order, and every stream open now."""
+
+    def __init__(self):
+        self.calls = []
+        self.streams = set()
+
+    @property
+    def version(self):
+        return len(self.calls)
+
+    def add(self, ticket, counter, note):
+        call = Call(self.version + 1, ticket, counter, note)
+        self.calls.append(call)
+        for stream in self.streams:
+            stream.show(call)
+
+    def since(self, version):
+        return self.calls[version:]
+
+
+def check(form):
+    """A message for every field of the call form that is wrong."""
+    errors = {}
+    if not TICKET.fullmatch(form["ticket"]):
+        errors["ticket"] = "A ticket is an optional capital letter and 1 to 3 digits, like A17."
+    if form["counter"] not in [str(n) for n in range(1, COUNTERS + 1)]:
+        errors["counter"] = f"Choose a counter from 1 to {COUNTERS}."
+    if len(form["note"]) > MAX_NOTE:
+        errors["note"] = f"Please keep the note to {MAX_NOTE} characters."
+    return errors
+
+
+class PageHandler(tornado.web.RequestHandler):
+    def initialize(self, board):
+        self.board = board
+
+    def get(self):
+        self.show(dict(ticket="", counter="1", note=""), {})
+
+    def post(self):
+        form = {name: self.get_body_argument(name, "").strip() for name in FIELDS}
+        errors = check(form)
+        if errors:
+            self.set_status(400)
+            return self.show(form, errors)
+        self.board.add(form["ticket"], int(form["counter"]), form["note"])
+        self.redirect("/", status=303)
+
+    def show(self, form, errors):
+        recent = self.board.calls[::-1][:RECENT]
+        counters = range(1, COUNTERS + 1)
+        self.render(
+            "board_sse.html",
+            version=self.board.version,
+            recent=recent,
+            form=form,
+            errors=errors,
+            counters=counters,
+        )
+
+
+# ANCHOR: events
+class EventsHandler(tornado.web.RequestHandler):
+    def initialize(self, board, heartbeat):
+        self.board = board
+        self.heartbeat = heartbeat
+        self.closed = asyncio.get_running_loop().create_future()
+
+    async def get(self):
+        # A browser that reconnects repeats the URL and adds the id of the last event it got.
+        since = self.request.headers.get("Last-Event-ID", self.get_query_argument("since", ""))
+        last = self.board.version
+        if not VERSION.fullmatch(since) or int(since) > last:
+            self.set_status(400)
+            return self.write({"error": f"since must be a version from 0 to {last}"})
+        self.set_header("Content-Type", "text/event-stream; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Accel-Buffering", "no")  # nginx: pass each event on at once
+        self.write(f"retry: {RETRY_MS}\n\n")
+        for call in self.board.since(int(since)):
+            self.show(call)
+        self.flush()
+        self.board.streams.add(self)
+        while True:
+            await asyncio.wait([self.closed], timeout=self.heartbeat)
+            if self.closed.done():
+                return  # the client hung up; on_connection_close has forgotten this stream
+            self.write(": still here\n\n")  # a comment line: EventSource ignores it
+            self.flush()
+
+    def show(self, call):
+        data = json.dumps(asdict(call))  # JSON has no raw newline that could end the event
+        self.write(f"id: {call.version}\nevent: call\ndata: {data}\n\n")
+        self.flush()
+
+    def on_connection_close(self):
+        self.board.streams.discard(self)
+        self.closed.set_result(None)
+
+    # ANCHOR_END: events
+
+
+class StatsHandler(tornado.web.RequestHandler):
+    def initialize(self, board):
+        self.board = board
+
+    def get(self):
+        self.write({"version": self.board.version, "streams": len(self.board.streams)})
+
+
+def make_app(heartbeat=HEARTBEAT):
+    board = Board()
+    return tornado.web.Application(
+        [
+            (r"/", PageHandler, dict(board=board)),
+            (r"/events", EventsHandler, dict(board=board, heartbeat=heartbeat)),
+            (r"/stats", StatsHandler, dict(board=board)),
+        ],
+        template_path=BASE / "templates",
+        static_path=BASE / "static",
+    )
+
+
+async def main(port):
+    app = make_app()
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
+    print(f"Listening on http://localhost:{port}/", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port))

@@ -1,0 +1,88 @@
+"""Chapter 5's page scripts in Chromium, against the boards served from this process.
+
+The long-poll script's waits are read, not timed: an init script records every delay the page
+asks setTimeout for (and runs the callback at once), and fixes Math.random at 0.5.
+"""
+
+import json
+import urllib.parse
+
+import pytest
+
+from conftest import serve_in_thread
+from examples.ch05 import queue_board, queue_board_sse
+from tests.test_ch05_waiting_room import wait_until
+
+RECORD_WAITS = """
+window.waits = [];
+const realSetTimeout = window.setTimeout;
+Math.random = () => 0.5;
+window.setTimeout = (callback, ms) => {
+  window.waits.push(ms);
+  if (window.waits.length < %d) realSetTimeout(callback, 0);  // then the script stops here
+};
+"""
+
+
+def post_call(server, ticket):
+    body = urllib.parse.urlencode(dict(ticket=ticket, counter="2", note=""))
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert server.fetch("/", method="POST", body=body, headers=headers).status == 303
+
+
+@pytest.fixture
+def board_page(browser):
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_long_polling_backs_off_with_jitter_and_spreads_its_re_polls(board_page):
+    page = board_page
+    with serve_in_thread(queue_board.make_app()) as srv:
+        polls = []
+
+        def on_poll(route):
+            polls.append(route.request.url)
+            if len(polls) == 8:  # the server is back, and has a call for this page
+                post_call(srv, "A17")
+                route.continue_()
+            else:
+                route.abort()  # a network error, as while the server restarts
+
+        page.route("**/calls?*", on_poll)
+        page.add_init_script(RECORD_WAITS % 9)
+        page.goto(f"{srv.url}/")
+        page.wait_for_function("window.waits.length === 9")
+        waits = page.evaluate("window.waits")
+        assert page.locator("#calls .ticket").all_text_contents() == ["A17"]
+        assert page.locator("#status").text_content() == "Connection lost; trying again…"
+    # 1 s doubling up to 30 s, each wait 3/4 of that at Math.random() = 0.5; after an answer,
+    # a spread of up to 0.5 s, and the next error starts from 1 s again.
+    assert waits == [750, 1500, 3000, 6000, 12000, 22500, 22500, 250, 750]
+    assert [urllib.parse.urlsplit(url).query for url in polls] == ["since=0"] * 8 + ["since=1"]
+
+
+def test_long_polling_stops_on_400(board_page):
+    page = board_page
+    with serve_in_thread(queue_board.make_app()) as srv:
+        page.route("**/calls?*", lambda route: route.continue_(url=f"{srv.url}/calls?since=5"))
+        page.goto(f"{srv.url}/")
+        status = page.locator("#status")
+        status.filter(has_text="please reload").wait_for()
+        message = "since must be a version from 0 to 0; please reload the page."
+        assert status.text_content() == message
+
+
+def test_event_source_shows_each_call_once(board_page):
+    page = board_page
+    with serve_in_thread(queue_board_sse.make_app()) as srv:
+        post_call(srv, "A1")
+        page.goto(f"{srv.url}/")
+        assert page.locator("#calls").get_attribute("data-version") == "1"
+        page.wait_for_function("document.getElementById('status').textContent === ''")
+        assert wait_until(lambda: json.loads(srv.fetch("/stats").body)["streams"] == 1)
+        post_call(srv, "B2")
+        page.locator("#calls li").nth(1).wait_for()
+        assert page.locator("#calls .ticket").all_text_contents() == ["B2", "A1"]

@@ -1,0 +1,204 @@
+import json
+import re
+import socket
+import urllib.parse
+
+import pytest
+
+from conftest import serve_in_thread
+from examples.ch05 import queue_board_sse
+from tests.test_ch05_waiting_room import wait_until
+
+EXAMPLE = queue_board_sse
+EVENT_STREAM = "text/event-stream; charset=UTF-8"
+
+
+def stats(server):
+    return json.loads(server.fetch("/stats").body)
+
+
+def call(server, ticket="A17", counter="2", note=""):
+    body = urllib.parse.urlencode(dict(ticket=ticket, counter=counter, note=note))
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    return server.fetch("/", method="POST", body=body, headers=headers)
+
+
+class Stream:
+    """A GET /events read from a plain socket as it arrives: its head, then one event at a time."""
+
+    def __init__(self, server, since="0", last_event_id=None):
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        extra = f"Last-Event-ID: {last_event_id}\r\n" if last_event_id is not None else ""
+        request = f"GET /events?since={since} HTTP/1.1\r\nHost: x\r\n{extra}\r\n"
+        self.sock.sendall(request.encode())
+        self.raw = b""
+        while b"\r\n\r\n" not in self.raw:
+            self.raw += self.receive()
+        head, self.raw = self.raw.split(b"\r\n\r\n", 1)
+        lines = head.decode().split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = dict(line.split(": ", 1) for line in lines[1:])
+        self.text = ""
+
+    def receive(self):
+        data = self.sock.recv(4096)
+        assert data, "the server closed the stream"
+        return data
+
+    def body(self):
+        """The rest of a response that is not a stream (it has a Content-Length)."""
+        while len(self.raw) < int(self.headers["Content-Length"]):
+            self.raw += self.receive()
+        return json.loads(self.raw)
+
+    def event(self):
+        """The next event, or comment, as its text without the blank line that ends it."""
+        while "\n\n" not in self.text:
+            self.unchunk()
+        event, self.text = self.text.split("\n\n", 1)
+        return event
+
+    def unchunk(self):
+        """Move one chunk of the chunked body from `raw` to `text`."""
+        while b"\r\n" not in self.raw:
+            self.raw += self.receive()
+        size, rest = self.raw.split(b"\r\n", 1)
+        size = int(size, 16)
+        while len(rest) < size + 2:
+            rest += self.receive()
+        self.text += rest[:size].decode()
+        self.raw = rest[size + 2 :]
+
+    def close(self):
+        self.sock.close()
+
+
+def as_event(version, ticket, counter=2, note=""):
+    data = json.dumps(dict(version=version, ticket=ticket, counter=counter, note=note))
+    return f"id: {version}\nevent: call\ndata: {data}"
+
+
+@pytest.mark.reader
+def test_page_and_static_files(server):
+    page = server.fetch("/").html
+    assert page.find("ol", id="calls")["data-version"] == "0"
+    js = page.find("script", src=True)["src"]
+    assert re.fullmatch(r"/static/board_sse\.js\?v=[0-9a-f]+", js)
+    assert "new EventSource(`/events?since=${version}`)" in server.fetch(js).text
+
+
+@pytest.mark.reader
+def test_a_stream_sends_what_was_missed_then_every_new_call(server):
+    call(server, "A17", "2", "please bring your receipt")
+    call(server, "B5", "4")
+    stream = Stream(server, since="0")
+    try:
+        assert stream.status == 200
+        assert stream.headers["Content-Type"] == EVENT_STREAM
+        assert stream.headers["Cache-Control"] == "no-store"
+        assert stream.headers["X-Accel-Buffering"] == "no"
+        assert stream.headers["Transfer-Encoding"] == "chunked"
+        assert stream.event() == "retry: 3000"
+        assert stream.event() == as_event(1, "A17", note="please bring your receipt")
+        assert stream.event() == as_event(2, "B5", counter=4)
+        assert wait_until(lambda: stats(server)["streams"] == 1)
+        call(server, "C3", "1")
+        assert stream.event() == as_event(3, "C3", counter=1)
+    finally:
+        stream.close()
+    assert wait_until(lambda: stats(server) == {"version": 3, "streams": 0})
+
+
+def test_last_event_id_wins_over_the_url(server):
+    """A reconnecting EventSource repeats the page's URL, so the header says where it is."""
+    for ticket in ["1", "2", "3"]:
+        call(server, ticket)
+    stream = Stream(server, since="0", last_event_id="2")
+    try:
+        assert stream.event() == "retry: 3000"
+        assert stream.event() == as_event(3, "3")
+    finally:
+        stream.close()
+
+
+def test_every_stream_gets_every_call_once_and_leavers_are_forgotten(server):
+    streams = [Stream(server) for _ in range(10)]
+    try:
+        assert [s.event() for s in streams] == ["retry: 3000"] * 10
+        assert wait_until(lambda: stats(server)["streams"] == 10)
+        for stream in streams[:7]:
+            stream.close()
+        assert wait_until(lambda: stats(server)["streams"] == 3)
+        call(server, "D4")
+        call(server, "D5")
+        assert [[s.event(), s.event()] for s in streams[7:]] == [
+            [as_event(1, "D4"), as_event(2, "D5")]
+        ] * 3
+    finally:
+        for stream in streams:
+            stream.close()
+    assert wait_until(lambda: stats(server) == {"version": 2, "streams": 0})
+
+
+def test_a_note_cannot_end_an_event_or_forge_one(server):
+    note = "a\n\nid: 99\ndata: forged"
+    assert call(server, "E6", "3", note).status == 303
+    stream = Stream(server)
+    try:
+        assert stream.event() == "retry: 3000"
+        event = stream.event()
+    finally:
+        stream.close()
+    assert event == as_event(1, "E6", counter=3, note=note)
+    assert event.count("\n") == 2
+
+
+def test_an_idle_stream_gets_a_comment_now_and_then():
+    with serve_in_thread(queue_board_sse.make_app(heartbeat=0.05)) as srv:
+        stream = Stream(srv)
+        try:
+            assert [stream.event() for _ in range(3)] == ["retry: 3000"] + [": still here"] * 2
+        finally:
+            stream.close()
+        assert wait_until(lambda: stats(srv)["streams"] == 0)
+
+
+@pytest.mark.parametrize(
+    ("since", "last_event_id"),
+    [("", None), ("x", None), ("-1", None), ("1", None), ("%C2%B2", None), ("0", "1"),
+     ("0", "abc"), ("0", "")],
+)  # fmt: skip
+def test_bad_cursors_are_400_with_the_reason_in_the_body(server, since, last_event_id):
+    stream = Stream(server, since=since, last_event_id=last_event_id)
+    try:
+        assert stream.status == 400
+        assert stream.headers["Content-Type"] == "application/json; charset=UTF-8"
+        assert stream.body() == {"error": "since must be a version from 0 to 0"}
+    finally:
+        stream.close()
+    assert stats(server) == {"version": 0, "streams": 0}
+
+
+def test_the_status_line_says_only_bad_request(server):
+    resp = server.fetch("/events?since=5")
+    assert (resp.status, resp.reason) == (400, "Bad Request")
+
+
+def test_bad_form_is_shown_again_with_messages(server):
+    resp = call(server, "<b>", "9", "x" * 41)
+    assert resp.status == 400
+    errors = [span.string for span in resp.html.find_all(class_="error")]
+    assert errors == [
+        "A ticket is an optional capital letter and 1 to 3 digits, like A17.",
+        "Choose a counter from 1 to 4.",
+        "Please keep the note to 40 characters.",
+    ]
+    assert resp.html.find("input", id="ticket")["value"] == "<b>"
+    assert stats(server)["version"] == 0
+
+
+@pytest.mark.reader
+def test_oversized_form_is_refused_before_the_handler(server):
+    resp = call(server, "A1", "1", "x" * (queue_board_sse.MAX_BODY_SIZE + 1))
+    assert resp.status == 400
+    assert stats(server)["version"] == 0
