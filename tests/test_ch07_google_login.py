@@ -2,12 +2,13 @@ import contextlib
 import os
 import subprocess
 import sys
+from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import pytest
 
 from conftest import ROOT, run_example, serve_in_thread
-from examples.ch07 import google_login
+from examples.ch07 import google_login, mini_provider
 from tests.test_ch07_mini_provider import CLIENT, SECRET, Browser, location, query, serve_provider
 from tests.test_ch07_oauth_login import NOBODY, broken, message, sign_in
 
@@ -17,12 +18,17 @@ __all__ = ["broken"]  # a fixture the tests below use
 
 
 @contextlib.contextmanager
-def local_google(monkeypatch, secret=SECRET, code_seconds=60, **urls):
+def local_google(
+    monkeypatch, secret=SECRET, code_seconds=60, users=mini_provider.DEMO_USERS, **urls
+):
     """google_login, its mixin's class attributes pointed at mini_provider: (site, provider)."""
     app = google_login.make_app({"key": CLIENT, "secret": secret})
-    with serve_in_thread(app, max_body_size=google_login.MAX_BODY_SIZE) as site:
+    listen = {"max_body_size": google_login.MAX_BODY_SIZE, "xheaders": True}
+    with serve_in_thread(app, **listen) as site:
         app.settings["redirect_uri"] = f"{site.url}/auth/callback"
-        with serve_provider("in-process", app.settings["redirect_uri"], code_seconds) as (
+        with serve_provider(
+            "in-process", app.settings["redirect_uri"], code_seconds, users=users
+        ) as (
             provider,
             _,
         ):
@@ -47,6 +53,7 @@ def test_the_mixin_signs_in_against_a_local_provider(monkeypatch):
         page = browser.fetch(site.url + "/").html
         assert page.find(id="user").text == '<script>alert("hi")</script> Mallory'
         assert page.find("script") is None
+        assert page.find(id="profile") is None
         form = page.find("form")
         token = form.find("input", attrs={"name": "_xsrf"})["value"]
         assert browser.fetch(site.url + form["action"], "POST", {"_xsrf": token}).status == 303
@@ -62,6 +69,7 @@ def test_the_mixin_signs_in_against_a_local_provider(monkeypatch):
         ({"_OAUTH_ACCESS_TOKEN_URL": "BROKEN/token"}, 502, "Google sent an answer"),
         ({"_OAUTH_USERINFO_URL": "BROKEN/refuse"}, 502, "Google could not sign you in (401)."),
         ({"_OAUTH_USERINFO_URL": "BROKEN/nameless"}, 502, "Google sent an answer"),
+        ({"_OAUTH_USERINFO_URL": "BROKEN/anonymous"}, 502, "Google sent an answer"),
     ],
 )
 def test_failures_are_clear_pages(monkeypatch, broken, setup, status, expected):
@@ -72,6 +80,34 @@ def test_failures_are_clear_pages(monkeypatch, broken, setup, status, expected):
         assert resp.status == status
         assert message(resp).startswith(expected)
         assert "session" not in browser.jars[site.port]
+
+
+def test_people_with_the_same_name_are_different_people(monkeypatch):
+    twins = {
+        "101": {"name": "Mei Lin", "email": "mei@example.com"},
+        "202": {"name": "Mei Lin", "email": "mei.lin@example.org"},
+    }
+    with local_google(monkeypatch, users=twins) as (site, _):
+        accounts = set()
+        for subject in twins:
+            browser = Browser()
+            sign_in(browser, site, user=subject)
+            page = browser.fetch(site.url + "/").html
+            assert page.find(id="user").text == "Mei Lin"
+            accounts.add(page.find(id="account").text)
+    assert accounts == {"Google account 101", "Google account 202"}
+
+
+def test_on_https_the_state_cookie_is_host_only(monkeypatch):
+    with local_google(monkeypatch) as (site, _):
+        browser = Browser({"X-Forwarded-Proto": "https"})
+        start = browser.fetch(f"{site.url}/auth/login")
+        cookie = SimpleCookie(start.headers["Set-Cookie"])["__Host-oauth_state"]
+        assert (cookie["secure"], cookie["path"], cookie["domain"]) == (True, "/", "")
+        consent = location(start)
+        choice = browser.submit(consent, browser.fetch(consent), user="ravi", decision="allow")
+        assert browser.fetch(location(choice)).status == 302
+        assert "__Host-oauth_state" not in browser.jars[site.port]
 
 
 def test_denied_forged_and_empty_callbacks(monkeypatch):
@@ -117,6 +153,7 @@ def test_sign_in_starts_at_google(google):
     assert params["redirect_uri"] == "http://localhost:8000/auth/callback"
     assert params["scope"] == "openid profile email"
     assert params["response_type"] == "code" and params["prompt"] == "select_account"
+    assert params["code_challenge_method"] == "S256" and len(params["code_challenge"]) == 43
     assert len(params["state"]) == 32
 
 

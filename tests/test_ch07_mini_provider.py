@@ -1,4 +1,6 @@
+import base64
 import contextlib
+import hashlib
 import json
 import re
 import subprocess
@@ -17,18 +19,21 @@ CLIENT = mini_provider.DEMO_CLIENT_ID
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+VERIFIER = "a-test-verifier-that-is-long-enough-for-rfc-7636-which-wants-43"
+CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).decode()[:43]
 
 
 class Browser:
     """Follows redirects by hand and keeps each site's cookies, as a browser would."""
 
-    def __init__(self):
+    def __init__(self, headers=None):
         self.jars = {}
+        self.headers = headers or {}  # sent with every request
 
     def fetch(self, url, method="GET", form=None):
         parts = urlsplit(url)
         jar = self.jars.setdefault(parts.port, {})
-        headers = {}
+        headers = dict(self.headers)
         if jar:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items())
         body = None
@@ -68,17 +73,24 @@ def authorize_url(srv, redirect_uri, **extra):
         "redirect_uri": redirect_uri,
         "scope": "profile",
         "state": "s1",
+        "code_challenge": CHALLENGE,
+        "code_challenge_method": "S256",
         **extra,
     }
+    params = {key: value for key, value in params.items() if value is not None}
     return f"{srv.url}/authorize?{urlencode(params)}"
 
 
 @contextlib.contextmanager
-def serve_provider(mode, redirect_uri, code_seconds=mini_provider.CODE_SECONDS):
-    """The provider with the demo client registered for redirect_uri: (server, client secret)."""
+def serve_provider(mode, redirect_uri, code_seconds=mini_provider.CODE_SECONDS, **kwargs):
+    """The provider with the demo client registered for redirect_uri: (server, client secret).
+
+    In-process, `server.tokens` is the provider's own store of the tokens it has issued.
+    """
     if mode == "in-process":
-        app = mini_provider.make_app(SECRET, redirect_uri, code_seconds=code_seconds)
+        app = mini_provider.make_app(SECRET, redirect_uri, code_seconds=code_seconds, **kwargs)
         with serve_in_thread(app, max_body_size=mini_provider.MAX_BODY_SIZE) as srv:
+            srv.tokens = app.wildcard_router.rules[0].target_kwargs["tokens"]
             yield srv, SECRET
     else:
         with run_example("ch07/mini_provider.py", f"--redirect-uri={redirect_uri}") as srv:
@@ -107,8 +119,10 @@ def exchange(srv, secret, code, redirect_uri, override=None):
         "redirect_uri": redirect_uri,
         "client_id": CLIENT,
         "client_secret": secret,
+        "code_verifier": VERIFIER,
         **(override or {}),
     }
+    form = {key: value for key, value in form.items() if value is not None}
     resp = srv.fetch("/token", "POST", urlencode(form), FORM)
     return resp.status, json.loads(resp.body)
 
@@ -124,6 +138,7 @@ def test_consent_page_shows_the_client_and_keeps_the_request(provider):
     hidden = {i["name"]: i["value"] for i in page.find_all("input", attrs={"type": "hidden"})}
     assert hidden["state"] == IMG
     assert hidden["redirect_uri"] == redirect_uri
+    assert (hidden["code_challenge"], hidden["code_challenge_method"]) == (CHALLENGE, "S256")
     assert page.find("script") is None and page.find("img") is None
     labels = [label.text.strip() for label in page.find_all("label")]
     assert labels == ["Mei Lin", "Ravi Rao", '<script>alert("hi")</script> Mallory']
@@ -137,6 +152,10 @@ def test_consent_page_shows_the_client_and_keeps_the_request(provider):
         ({"client_id": "stranger"}, "Unknown client_id, or a redirect_uri not registered."),
         ({"redirect_uri": "https://evil.example/cb"}, "Unknown client_id, or a redirect_uri"),
         ({"response_type": "token"}, "Only response_type=code is supported."),
+        ({"code_challenge_method": "plain"}, "PKCE is required: code_challenge_method=S256."),
+        ({"code_challenge_method": None}, "PKCE is required: code_challenge_method=S256."),
+        ({"code_challenge": VERIFIER}, "code_challenge must be 43 base64url characters."),
+        ({"code_challenge": None}, "code_challenge must be 43 base64url characters."),
     ],
 )
 def test_bad_authorization_requests_stay_at_the_provider(provider, override, message):
@@ -183,6 +202,7 @@ def test_code_for_token_for_user_info(provider):
     status, token = exchange(srv, secret, code, redirect_uri)
     assert status == 200
     assert token["token_type"] == "Bearer" and token["scope"] == "profile"
+    assert token["expires_in"] == mini_provider.TOKEN_SECONDS
     bearer = {"Authorization": f"Bearer {token['access_token']}"}
     resp = srv.fetch("/userinfo", headers=bearer)
     assert json.loads(resp.body) == {"sub": "mei", "name": "Mei Lin", "email": "mei@example.com"}
@@ -198,6 +218,38 @@ def test_a_code_works_once(provider):
         400,
         {"error": "invalid_grant", "error_description": "unknown or already used code"},
     )
+
+
+@pytest.mark.reader
+def test_the_consent_page_cannot_be_framed(provider):
+    srv, _, redirect_uri = provider
+    for url in (authorize_url(srv, redirect_uri), authorize_url(srv, "https://evil.example/")):
+        resp = Browser().fetch(url)
+        assert resp.headers["X-Frame-Options"] == "DENY"
+        assert resp.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+
+
+def test_a_code_needs_its_pkce_verifier(provider):
+    srv, secret, redirect_uri = provider
+    wrong = "another-verifier-that-is-long-enough-for-rfc-7636-but-not-ours"
+    refused = (
+        400,
+        {"error": "invalid_grant", "error_description": "code_verifier is missing or wrong"},
+    )
+    for verifier in (None, wrong, CHALLENGE, "short"):
+        code = get_code(Browser(), srv, redirect_uri)
+        assert exchange(srv, secret, code, redirect_uri, {"code_verifier": verifier}) == refused
+    code = get_code(Browser(), srv, redirect_uri)
+    assert exchange(srv, secret, code, redirect_uri)[0] == 200
+
+
+def test_the_challenge_cannot_be_swapped_on_the_consent_form(provider):
+    srv, secret, redirect_uri = provider
+    browser = Browser()
+    url = authorize_url(srv, redirect_uri)
+    page = browser.fetch(url)
+    plain = browser.submit(url, page, code_challenge_method="plain", user="mei", decision="allow")
+    assert plain.status == 400 and "Location" not in plain.headers
 
 
 @pytest.mark.parametrize(
@@ -223,6 +275,38 @@ def test_an_expired_code_is_refused():
         code = get_code(Browser(), srv, redirect_uri)
         answer = exchange(srv, secret, code, redirect_uri)
     assert answer == (400, {"error": "invalid_grant", "error_description": "the code has expired"})
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_an_expired_token_is_refused():
+    redirect_uri = "http://localhost:8000/auth/callback"
+    with serve_provider("in-process", redirect_uri, token_seconds=-1) as (srv, secret):
+        code = get_code(Browser(), srv, redirect_uri)
+        _, token = exchange(srv, secret, code, redirect_uri)
+        resp = srv.fetch("/userinfo", headers=bearer(token["access_token"]))
+    assert resp.status == 401
+    assert resp.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_a_revoked_token_is_refused(provider):
+    srv, secret, redirect_uri = provider
+    code = get_code(Browser(), srv, redirect_uri)
+    token = exchange(srv, secret, code, redirect_uri)[1]["access_token"]
+    assert srv.fetch("/userinfo", headers=bearer(token)).status == 200
+
+    def revoke(form):
+        return srv.fetch("/revoke", "POST", urlencode({"client_id": CLIENT, **form}), FORM)
+
+    assert revoke({"client_secret": "guess", "token": token}).status == 401
+    assert srv.fetch("/userinfo", headers=bearer(token)).status == 200
+    assert revoke({"client_secret": secret, "token": "made-up"}).status == 200  # RFC 7009
+    assert revoke({"client_secret": secret, "token": token}).status == 200
+    resp = srv.fetch("/userinfo", headers=bearer(token))
+    assert resp.status == 401
+    assert resp.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
 
 
 @pytest.mark.reader

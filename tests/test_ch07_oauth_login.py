@@ -10,7 +10,15 @@ import tornado.web
 
 from conftest import ROOT, free_port, run_example, serve_in_thread
 from examples.ch07 import oauth_login
-from tests.test_ch07_mini_provider import CLIENT, SECRET, Browser, location, query, serve_provider
+from tests.test_ch07_mini_provider import (
+    CLIENT,
+    FORM,
+    SECRET,
+    Browser,
+    location,
+    query,
+    serve_provider,
+)
 
 EXAMPLE = oauth_login
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -32,11 +40,28 @@ class Nameless(tornado.web.RequestHandler):
         self.write({"sub": "42"})
 
 
+class Anonymous(tornado.web.RequestHandler):
+    def get(self):
+        self.write({"name": "Mei Lin"})
+
+
+class Down(tornado.web.RequestHandler):
+    def get(self):
+        self.set_status(503)
+        self.write({"error": "temporarily_unavailable"})
+
+
 @pytest.fixture(scope="module")
 def broken():
     """A provider that answers, but not the way OAuth 2 says it should."""
     app = tornado.web.Application(
-        [(r"/token", NotJSON), (r"/refuse", Refuse), (r"/nameless", Nameless)]
+        [
+            (r"/token", NotJSON),
+            (r"/refuse", Refuse),
+            (r"/nameless", Nameless),
+            (r"/anonymous", Anonymous),
+            (r"/down", Down),
+        ]
     )
     with serve_in_thread(app) as srv:
         yield f"http://127.0.0.1:{srv.port}"
@@ -52,15 +77,24 @@ def endpoints(provider):
 
 
 @contextlib.contextmanager
-def sign_in_site(mode, tmp_path, monkeypatch, secret=None, code_seconds=60, **override):
-    """mini_provider and oauth_login, both in-process or both subprocesses: (app, provider)."""
+def sign_in_site(
+    mode, tmp_path, monkeypatch, secret=None, code_seconds=60, provider_kw=None, **override
+):
+    """mini_provider and oauth_login, both in-process or both subprocesses: (site, provider).
+
+    In-process, the site trusts X-Forwarded-Proto as it would behind a TLS-terminating proxy.
+    """
     settings = {"name": "Mini ID", "scope": "profile email", "client_id": CLIENT}
     if mode == "in-process":
         oauth = dict(settings, client_secret=secret or SECRET)
         app = oauth_login.make_app(oauth)
-        with serve_in_thread(app, max_body_size=oauth_login.MAX_BODY_SIZE) as site:
+        listen = {"max_body_size": oauth_login.MAX_BODY_SIZE, "xheaders": True}
+        with serve_in_thread(app, **listen) as site:
             redirect_uri = f"{site.url}/auth/callback"
-            with serve_provider(mode, redirect_uri, code_seconds) as (provider, _):
+            with serve_provider(mode, redirect_uri, code_seconds, **(provider_kw or {})) as (
+                provider,
+                _,
+            ):
                 oauth.update(endpoints(provider), redirect_uri=redirect_uri, **override)
                 yield site, provider
     else:
@@ -107,7 +141,16 @@ def test_sign_in_and_out(site_with):
     start = browser.fetch(site.url + link["href"])
     assert location(start).startswith(f"http://localhost:{provider.port}/authorize?")
     params = query(location(start))
-    assert params.keys() == {"response_type", "client_id", "redirect_uri", "scope", "state"}
+    assert params.keys() == {
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+    }
+    assert params["code_challenge_method"] == "S256" and len(params["code_challenge"]) == 43
     assert params["redirect_uri"] == f"{site.url}/auth/callback"
     assert (params["client_id"], params["scope"]) == (CLIENT, "profile email")
     state_cookie = SimpleCookie(start.headers["Set-Cookie"])["oauth_state"]
@@ -123,6 +166,13 @@ def test_sign_in_and_out(site_with):
 
     home = browser.fetch(site.url + "/")
     assert home.html.find(id="user").text == "Mei Lin"
+    assert home.html.find(id="account").text == "Mini ID account mei"
+    profile = browser.fetch(site.url + home.html.find(id="profile")["href"])
+    assert profile.status == 200
+    assert (profile.html.find(id="name").text, profile.html.find(id="email").text) == (
+        "Mei Lin",
+        "mei@example.com",
+    )
     form = home.html.find("form")
     token = form.find("input", attrs={"name": "_xsrf"})["value"]
     out = browser.fetch(site.url + form["action"], "POST", {"_xsrf": token})
@@ -162,6 +212,93 @@ def test_the_state_must_match_and_works_once(site_with):
     assert forged.status == 403
     again = f"{site.url}/auth/callback?code=abc&state={query(location(start))['state']}"
     assert browser.fetch(again).status == 403  # the failed try used the state up
+
+
+def stop_at_callback(browser, site, user):
+    """Start signing in and consent as `user`, but do not follow the redirect to the callback."""
+    start = browser.fetch(f"{site.url}/auth/login")
+    consent = location(start)
+    choice = browser.submit(consent, browser.fetch(consent), user=user, decision="allow")
+    return location(choice)
+
+
+def test_a_stolen_code_cannot_be_used_in_another_sign_in(site_with):
+    site, _ = site_with()
+    stolen = query(stop_at_callback(Browser(), site, "mei"))["code"]  # from a log, say
+    thief = Browser()
+    state = query(location(thief.fetch(f"{site.url}/auth/login")))["state"]
+    resp = thief.fetch(f"{site.url}/auth/callback?{urlencode({'code': stolen, 'state': state})}")
+    assert resp.status == 400  # the thief's cookie holds another PKCE verifier
+    assert "session" not in thief.jars[site.port]
+
+
+def test_on_plain_http_a_tossed_state_cookie_still_works(site_with):
+    site, _ = site_with()
+    attacker = Browser()
+    callback = stop_at_callback(attacker, site, "mallory")
+    victim = Browser()
+    victim.jars[site.port] = dict(attacker.jars[site.port])  # planted from a sibling host
+    assert victim.fetch(callback).status == 302
+    home = victim.fetch(site.url + "/").html
+    assert home.find(id="account").text == "Mini ID account mallory"
+
+
+HTTPS = {"X-Forwarded-Proto": "https"}  # as a TLS-terminating proxy in front of the site says
+
+
+def test_on_https_the_state_cookie_is_host_only(site_with):
+    site, _ = site_with()
+    browser = Browser(HTTPS)
+    start = browser.fetch(f"{site.url}/auth/login")
+    cookie = SimpleCookie(start.headers["Set-Cookie"])["__Host-oauth_state"]
+    assert (cookie["secure"], cookie["path"], cookie["domain"]) == (True, "/", "")
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    consent = location(start)
+    choice = browser.submit(consent, browser.fetch(consent), user="mei", decision="allow")
+    callback = browser.fetch(location(choice))
+    assert callback.status == 302
+    cleared = SimpleCookie(callback.headers.get_all("Set-Cookie")[0])["__Host-oauth_state"]
+    assert (cleared.value, cleared["secure"], cleared["path"]) == ("", True, "/")
+
+    attacker = Browser()  # a plain-HTTP cookie is the most a sibling host can plant
+    callback = stop_at_callback(attacker, site, "mallory")
+    victim = Browser(HTTPS)
+    victim.jars[site.port] = dict(attacker.jars[site.port])
+    assert list(victim.jars[site.port]) == ["oauth_state"]
+    resp = victim.fetch(callback)
+    assert (resp.status, message(resp)) == (
+        403,
+        "This sign-in did not start here, or took too long.",
+    )
+
+
+@pytest.mark.parametrize("ending", ["expired", "revoked"])
+def test_a_token_the_provider_refuses_signs_you_out(site_with, ending):
+    site, provider = site_with()
+    browser = Browser()
+    sign_in(browser, site)
+    assert browser.fetch(f"{site.url}/profile").status == 200
+    (token,) = provider.tokens  # the one token the provider issued, to the site
+    if ending == "expired":
+        provider.tokens[token].expires = float("-inf")
+    else:  # as the site, or the user at the provider, may do
+        form = {"client_id": CLIENT, "client_secret": SECRET, "token": token}
+        assert provider.fetch("/revoke", "POST", urlencode(form), FORM).status == 200
+    resp = browser.fetch(f"{site.url}/profile")
+    assert (resp.status, message(resp)) == (403, oauth_login.SIGNED_OUT)
+    assert "session" not in browser.jars[site.port]
+    assert browser.fetch(f"{site.url}/").html.find(id="sign-in") is not None
+    resp = browser.fetch(f"{site.url}/profile")
+    assert (resp.status, message(resp)) == (403, "Please sign in first.")
+
+
+def test_the_profile_page_without_an_email(site_with):
+    users = {"kim": {"name": "Kim"}}
+    site, _ = site_with(provider_kw={"users": users})
+    browser = Browser()
+    sign_in(browser, site, user="kim")
+    profile = browser.fetch(f"{site.url}/profile").html
+    assert (profile.find(id="name").text, profile.find(id="email").text) == ("Kim", "(not shared)")
 
 
 def test_a_used_code_is_a_clear_error(site_with):
@@ -213,6 +350,7 @@ def test_a_provider_that_answers_garbage_is_502(site_with, broken):
     [
         ("/refuse", "The provider would not say who you are (401)."),
         ("/nameless", "The provider did not say who you are."),
+        ("/down", "The provider would not say who you are (503)."),
     ],
 )
 def test_user_info_that_says_nothing_is_502(site_with, broken, path, expected):

@@ -1,12 +1,15 @@
 """Sign in with Google: the same flow, with tornado.auth.GoogleOAuth2Mixin doing the requests."""
 
 import asyncio
+import base64
+import hashlib
 import hmac
 import json
 import os
 import secrets
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import tornado.auth
 import tornado.httpclient
@@ -18,7 +21,6 @@ from tornado.options import define, options
 BASE = Path(__file__).parent
 MAX_BODY_SIZE = 16 * 1024
 DEFAULT_REDIRECT_URI = "http://localhost:8000/auth/callback"
-STATE_COOKIE = "oauth_state"
 STATE_SECONDS = 600
 SESSION_DAYS = 7
 MAX_CODE = 512
@@ -32,6 +34,12 @@ class BaseHandler(tornado.web.RequestHandler):
         session = self.get_signed_cookie("session", max_age_days=SESSION_DAYS, min_version=2)
         return json.loads(session) if session else None
 
+    def state_cookie(self):
+        """The state cookie's name and attributes: a __Host- cookie whenever we are on HTTPS."""
+        if self.request.protocol == "https":
+            return "__Host-oauth_state", {"path": "/", "secure": True}
+        return "oauth_state", {"path": "/auth"}  # plain HTTP: only on localhost, for learning
+
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
         message = responses.get(status_code, "Unknown error")
@@ -42,51 +50,63 @@ class BaseHandler(tornado.web.RequestHandler):
 
 class HomeHandler(BaseHandler):
     def get(self):
-        self.render("home.html", provider="Google", sign_in_url="/auth/login")
+        self.render("home.html", provider="Google", sign_in_url="/auth/login", profile_url=None)
 
 
 class GoogleHandler(BaseHandler, tornado.auth.GoogleOAuth2Mixin):
     """URLs come from the mixin's class attributes, the client from get_google_oauth_settings()."""
 
 
+def s256(verifier):
+    """The PKCE code challenge for a code verifier (RFC 7636, method S256)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 class LoginHandler(GoogleHandler):
     def get(self):
         state = secrets.token_urlsafe(24)
+        verifier = secrets.token_urlsafe(48)
+        name, attributes = self.state_cookie()
         self.set_signed_cookie(
-            STATE_COOKIE,
-            state,
+            name,
+            json.dumps({"state": state, "verifier": verifier}),
             expires_days=None,
-            path="/auth",
             httponly=True,
-            secure=self.request.protocol == "https",
             samesite="Lax",
+            **attributes,
         )
         self.authorize_redirect(
             redirect_uri=self.settings["redirect_uri"],
             client_id=self.get_google_oauth_settings()["key"],
             scope=["openid", "profile", "email"],
-            extra_params={"state": state, "prompt": "select_account"},
+            extra_params={
+                "state": state,
+                "code_challenge": s256(verifier),
+                "code_challenge_method": "S256",
+                "prompt": "select_account",
+            },
         )
 
 
 class CallbackHandler(GoogleHandler):
     async def get(self):
-        expected = self.get_signed_cookie(
-            STATE_COOKIE, max_age_days=STATE_SECONDS / 86400, min_version=2
-        )
-        self.clear_cookie(STATE_COOKIE, path="/auth")
-        state = self.get_query_argument("state", "").encode("utf-8")
-        if not expected or not hmac.compare_digest(state, expected):
+        name, attributes = self.state_cookie()
+        saved = self.get_signed_cookie(name, max_age_days=STATE_SECONDS / 86400, min_version=2)
+        self.clear_cookie(name, **attributes)
+        flow = json.loads(saved) if saved else {"state": ""}
+        state = self.get_query_argument("state", "")
+        if not flow["state"] or not hmac.compare_digest(state.encode(), flow["state"].encode()):
             raise tornado.web.HTTPError(403, "This sign-in did not start here, or took too long.")
         if self.get_query_argument("error", None) is not None:
             raise tornado.web.HTTPError(403, "Google did not sign you in: you are not signed in.")
         code = self.get_query_argument("code", "")
         if not code or len(code) > MAX_CODE:
             raise tornado.web.HTTPError(400, "Google sent no usable code.")
-        user = await self.google_user(code)
+        subject, name = await self.google_user(code, flow["verifier"])
         self.set_signed_cookie(
             "session",
-            json.dumps({"name": user["name"][:MAX_NAME]}),
+            json.dumps({"id": subject, "name": name}),  # the id says who; the name is for show
             expires_days=SESSION_DAYS,
             httponly=True,
             secure=self.request.protocol == "https",
@@ -94,12 +114,25 @@ class CallbackHandler(GoogleHandler):
         )
         self.redirect("/")
 
-    async def google_user(self, code):
-        """The token from the code, then the profile from the token; HTTP errors for failures."""
+    async def google_user(self, code, verifier):
+        """(Google's id, name) for a code and its PKCE verifier; HTTP errors for failures."""
+        google = self.get_google_oauth_settings()
+        body = urlencode(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "code_verifier": verifier,
+                "redirect_uri": self.settings["redirect_uri"],
+                "client_id": google["key"],
+                "client_secret": google["secret"],
+            }
+        )
         try:
-            access = await self.get_authenticated_user(
-                redirect_uri=self.settings["redirect_uri"], code=code
+            # get_authenticated_user() would build this request without code_verifier.
+            response = await self.get_auth_http_client().fetch(
+                self._OAUTH_ACCESS_TOKEN_URL, method="POST", body=body
             )
+            access = json.loads(response.body)
             user = await self.oauth2_request(
                 self._OAUTH_USERINFO_URL, access_token=access["access_token"]
             )
@@ -112,10 +145,12 @@ class CallbackHandler(GoogleHandler):
         except OSError:
             raise tornado.web.HTTPError(503, "Google cannot be reached.") from None
         except (ValueError, KeyError, TypeError):
-            user = None
-        if not isinstance(user, dict) or not isinstance(user.get("name"), str):
+            user = {}
+        # This userinfo URL calls Google's stable account id "id"; OpenID Connect calls it "sub".
+        subject = user.get("id", user.get("sub")) if isinstance(user, dict) else None
+        if not isinstance(subject, str) or not subject or not isinstance(user.get("name"), str):
             raise tornado.web.HTTPError(502, "Google sent an answer this site cannot read.")
-        return user
+        return subject, user["name"][:MAX_NAME]
 
 
 class LogoutHandler(BaseHandler):

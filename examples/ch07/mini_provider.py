@@ -1,7 +1,13 @@
-"""A tiny OAuth 2 provider for trying sign-in offline: consent page, codes, tokens, user info."""
+"""A tiny OAuth 2 provider for trying sign-in offline: consent page, codes, tokens, user info.
+
+A teaching provider: everything lives in memory and it signs no ID tokens. Never deploy it.
+"""
 
 import asyncio
+import base64
+import hashlib
 import hmac
+import re
 import secrets
 import sys
 import time
@@ -16,6 +22,9 @@ from tornado.options import define, options
 BASE = Path(__file__).parent
 MAX_BODY_SIZE = 16 * 1024
 CODE_SECONDS = 60
+TOKEN_SECONDS = 3600
+CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of a SHA-256 digest, unpadded
+VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636, section 4.1
 DEMO_CLIENT_ID = "tea-notes"
 DEFAULT_REDIRECT_URI = "http://localhost:8000/auth/callback"
 # People who "have an account" here. A display name is whatever its owner typed.
@@ -43,16 +52,33 @@ class Grant:
     redirect_uri: str
     user: str
     scope: str
+    code_challenge: str
     expires: float
 
 
+@dataclass
+class Token:
+    """An access token: whom it speaks for, which client holds it, until when."""
+
+    user: str
+    client_id: str
+    expires: float
+
+
+def s256(verifier):
+    """The PKCE code challenge for a code verifier (RFC 7636, method S256)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 class ProviderHandler(tornado.web.RequestHandler):
-    def initialize(self, clients, users, codes, tokens, code_seconds):
+    def initialize(self, clients, users, codes, tokens, code_seconds, token_seconds):
         self.clients = clients
         self.users = users
         self.codes = codes
         self.tokens = tokens
         self.code_seconds = code_seconds
+        self.token_seconds = token_seconds
 
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
@@ -63,10 +89,16 @@ class ProviderHandler(tornado.web.RequestHandler):
 
 
 class AuthorizeHandler(ProviderHandler):
+    def set_default_headers(self):
+        # No other site may show this page in a frame and trick a click on "Allow" through it.
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
+
     def get(self):
         client_id, redirect_uri = self.checked_client(self.get_query_argument)
         if self.get_query_argument("response_type", "") != "code":
             raise tornado.web.HTTPError(400, "Only response_type=code is supported.")
+        challenge = self.checked_challenge(self.get_query_argument)
         self.render(
             "provider_consent.html",
             client=self.clients[client_id],
@@ -76,11 +108,14 @@ class AuthorizeHandler(ProviderHandler):
                 "redirect_uri": redirect_uri,
                 "scope": self.get_query_argument("scope", ""),
                 "state": self.get_query_argument("state", ""),
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
             },
         )
 
     def post(self):
         client_id, redirect_uri = self.checked_client(self.get_body_argument)
+        challenge = self.checked_challenge(self.get_body_argument)
         state = self.get_body_argument("state", "")
         user = self.get_body_argument("user", "")
         if self.get_body_argument("decision", "") != "allow":
@@ -96,6 +131,7 @@ class AuthorizeHandler(ProviderHandler):
             redirect_uri=redirect_uri,
             user=user,
             scope=self.get_body_argument("scope", ""),
+            code_challenge=challenge,
             expires=time.monotonic() + self.code_seconds,
         )
         self.redirect(url_concat(redirect_uri, {"code": code, "state": state}), status=303)
@@ -109,6 +145,15 @@ class AuthorizeHandler(ProviderHandler):
             raise tornado.web.HTTPError(400, "Unknown client_id, or a redirect_uri not registered.")
         return client_id, redirect_uri
 
+    def checked_challenge(self, get_argument):
+        """PKCE is required, and only S256: "plain" would put the verifier in the front channel."""
+        if get_argument("code_challenge_method", "") != "S256":
+            raise tornado.web.HTTPError(400, "PKCE is required: code_challenge_method=S256.")
+        challenge = get_argument("code_challenge", "")
+        if not CHALLENGE.fullmatch(challenge):
+            raise tornado.web.HTTPError(400, "code_challenge must be 43 base64url characters.")
+        return challenge
+
 
 class TokenHandler(ProviderHandler):
     def check_xsrf_cookie(self):
@@ -117,9 +162,7 @@ class TokenHandler(ProviderHandler):
     def post(self):
         self.set_header("Cache-Control", "no-store")
         client_id = self.get_body_argument("client_id", "")
-        client = self.clients.get(client_id)
-        secret = self.get_body_argument("client_secret", "").encode("utf-8")
-        if client is None or not hmac.compare_digest(secret, client.secret.encode("utf-8")):
+        if not self.client_authenticated(client_id):
             return self.oauth_error(401, "invalid_client", "unknown client or wrong secret")
         if self.get_body_argument("grant_type", "") != "authorization_code":
             return self.oauth_error(400, "unsupported_grant_type", "use authorization_code")
@@ -131,27 +174,56 @@ class TokenHandler(ProviderHandler):
             return self.oauth_error(400, "invalid_grant", "the code has expired")
         if self.get_body_argument("redirect_uri", "") != grant.redirect_uri:
             return self.oauth_error(400, "invalid_grant", "redirect_uri does not match")
+        verifier = self.get_body_argument("code_verifier", "")
+        if not VERIFIER.fullmatch(verifier) or not hmac.compare_digest(
+            s256(verifier), grant.code_challenge
+        ):
+            return self.oauth_error(400, "invalid_grant", "code_verifier is missing or wrong")
         token = secrets.token_urlsafe(32)
-        self.tokens[token] = grant.user
-        self.write({"access_token": token, "token_type": "Bearer", "scope": grant.scope})
+        self.tokens[token] = Token(grant.user, client_id, time.monotonic() + self.token_seconds)
+        self.write(
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": self.token_seconds,
+                "scope": grant.scope,
+            }
+        )
+
+    def client_authenticated(self, client_id):
+        client = self.clients.get(client_id)
+        secret = self.get_body_argument("client_secret", "").encode("utf-8")
+        return client is not None and hmac.compare_digest(secret, client.secret.encode("utf-8"))
 
     def oauth_error(self, status, error, description):
         self.set_status(status)
         self.write({"error": error, "error_description": description})
 
 
+class RevokeHandler(TokenHandler):
+    def post(self):
+        """RFC 7009: a client gives up one of its tokens; unknown tokens are no error."""
+        client_id = self.get_body_argument("client_id", "")
+        if not self.client_authenticated(client_id):
+            return self.oauth_error(401, "invalid_client", "unknown client or wrong secret")
+        token = self.get_body_argument("token", "")
+        if token in self.tokens and self.tokens[token].client_id == client_id:
+            del self.tokens[token]
+
+
 class UserInfoHandler(ProviderHandler):
     def get(self):
-        scheme, _, token = self.request.headers.get("Authorization", "").partition(" ")
+        scheme, _, value = self.request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer":
-            token = self.get_query_argument("access_token", "")
-        user = self.tokens.get(token)
-        if user is None:
+            value = self.get_query_argument("access_token", "")
+        token = self.tokens.get(value)
+        if token is None or time.monotonic() > token.expires:
             self.set_status(401)
             self.set_header("WWW-Authenticate", 'Bearer error="invalid_token"')
-            self.write({"error": "invalid_token", "error_description": "missing or unknown token"})
+            description = "missing, unknown, expired or revoked token"
+            self.write({"error": "invalid_token", "error_description": description})
             return
-        self.write({"sub": user, **self.users[user]})
+        self.write({"sub": token.user, **self.users[token.user]})
 
 
 def make_app(
@@ -159,6 +231,7 @@ def make_app(
     redirect_uri=DEFAULT_REDIRECT_URI,
     users=DEMO_USERS,
     code_seconds=CODE_SECONDS,
+    token_seconds=TOKEN_SECONDS,
 ):
     clients = {
         DEMO_CLIENT_ID: Client(
@@ -167,11 +240,19 @@ def make_app(
             redirect_uri=redirect_uri,
         )
     }
-    shared = dict(clients=clients, users=users, codes={}, tokens={}, code_seconds=code_seconds)
+    shared = dict(
+        clients=clients,
+        users=users,
+        codes={},
+        tokens={},
+        code_seconds=code_seconds,
+        token_seconds=token_seconds,
+    )
     return tornado.web.Application(
         [
             (r"/authorize", AuthorizeHandler, shared),
             (r"/token", TokenHandler, shared),
+            (r"/revoke", RevokeHandler, shared),
             (r"/userinfo", UserInfoHandler, shared),
         ],
         template_path=BASE / "templates",

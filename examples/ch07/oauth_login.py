@@ -1,6 +1,8 @@
-"""Sign in with any OAuth 2 provider: a state check, a code exchanged for a token, a session."""
+"""Sign in with any OAuth 2 provider: state and PKCE, a code exchanged for a token, a session."""
 
 import asyncio
+import base64
+import hashlib
 import hmac
 import json
 import os
@@ -22,13 +24,13 @@ MAX_BODY_SIZE = 16 * 1024
 SETTINGS = ("name", "authorize_url", "token_url", "userinfo_url", "scope", "client_id",
             "redirect_uri")  # fmt: skip
 ENV_VARIABLE = "OAUTH_CLIENT_SECRET"  # holds the client secret
-STATE_COOKIE = "oauth_state"
 STATE_SECONDS = 600
 SESSION_DAYS = 7
 MAX_CODE = 512
 MAX_NAME = 100
 TIMEOUTS = {"connect_timeout": 5, "request_timeout": 10}
 EXPIRED_CODE_ERRORS = {"invalid_grant", "bad_verification_code"}  # RFC 6749; GitHub's name
+SIGNED_OUT = "Your sign-in has expired or was revoked, so you are signed out. Please sign in again."
 
 
 def load_config(path):
@@ -58,7 +60,7 @@ class SettingsOAuth2Mixin(tornado.auth.OAuth2Mixin):
     def _OAUTH_ACCESS_TOKEN_URL(self):
         return self.settings["oauth"]["token_url"]
 
-    async def get_authenticated_user(self, redirect_uri, code):
+    async def get_authenticated_user(self, redirect_uri, code, code_verifier):
         """Exchange the code for an access token (the back channel), then ask who it is for."""
         oauth = self.settings["oauth"]
         body = urlencode(
@@ -68,6 +70,7 @@ class SettingsOAuth2Mixin(tornado.auth.OAuth2Mixin):
                 "redirect_uri": redirect_uri,
                 "client_id": oauth["client_id"],
                 "client_secret": oauth["client_secret"],
+                "code_verifier": code_verifier,
             }
         )
         status, token = await self.provider_json(self._OAUTH_ACCESS_TOKEN_URL, "POST", body)
@@ -76,8 +79,18 @@ class SettingsOAuth2Mixin(tornado.auth.OAuth2Mixin):
         if not isinstance(token.get("access_token"), str):
             error = str(token.get("error", status))[:100]
             raise tornado.web.HTTPError(502, "The provider refused to give a token (%s).", error)
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
-        status, user = await self.provider_json(oauth["userinfo_url"], headers=headers)
+        user = await self.user_info(token["access_token"])
+        if user is None:
+            raise tornado.web.HTTPError(502, "The provider would not say who you are (401).")
+        return user, token["access_token"]
+
+    async def user_info(self, access_token):
+        """Call the provider's API with the token; None if it no longer accepts the token."""
+        headers = {"Authorization": f"Bearer {access_token}"}  # in a header, never in the URL
+        url = self.settings["oauth"]["userinfo_url"]
+        status, user = await self.provider_json(url, headers=headers)
+        if status == 401:  # RFC 6750: WWW-Authenticate: Bearer error="invalid_token"
+            return None
         if status != 200:
             raise tornado.web.HTTPError(502, "The provider would not say who you are (%s).", status)
         return user
@@ -101,6 +114,12 @@ class SettingsOAuth2Mixin(tornado.auth.OAuth2Mixin):
         return response.code, data
 
 
+def s256(verifier):
+    """The PKCE code challenge for a code verifier (RFC 7636, method S256)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 def who(user):
     """(stable id, display name) from user info shaped like OpenID Connect, GitHub or Google."""
     subject = user.get("sub", user.get("id"))
@@ -116,6 +135,14 @@ class BaseHandler(tornado.web.RequestHandler):
         session = self.get_signed_cookie("session", max_age_days=SESSION_DAYS, min_version=2)
         return json.loads(session) if session else None
 
+    def state_cookie(self):
+        """The state cookie's name and attributes: a __Host- cookie whenever we are on HTTPS."""
+        if self.request.protocol == "https":
+            # The browser keeps a __Host- cookie only if it is Secure, has Path=/ and no Domain,
+            # so a sibling subdomain can no longer plant one for us (cookie tossing).
+            return "__Host-oauth_state", {"path": "/", "secure": True}
+        return "oauth_state", {"path": "/auth"}  # plain HTTP: only on localhost, for learning
+
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
         message = responses.get(status_code, "Unknown error")
@@ -126,38 +153,46 @@ class BaseHandler(tornado.web.RequestHandler):
 
 class HomeHandler(BaseHandler):
     def get(self):
-        self.render("home.html", provider=self.settings["oauth"]["name"], sign_in_url="/auth/login")
+        provider = self.settings["oauth"]["name"]
+        self.render(
+            "home.html", provider=provider, sign_in_url="/auth/login", profile_url="/profile"
+        )
 
 
 class LoginHandler(BaseHandler, SettingsOAuth2Mixin):
     def get(self):
         state = secrets.token_urlsafe(24)
+        verifier = secrets.token_urlsafe(48)  # 64 characters; RFC 7636 wants 43 to 128
+        name, attributes = self.state_cookie()
         self.set_signed_cookie(
-            STATE_COOKIE,
-            state,
+            name,
+            json.dumps({"state": state, "verifier": verifier}),  # one cookie: bound together
             expires_days=None,
-            path="/auth",
             httponly=True,
-            secure=self.request.protocol == "https",
             samesite="Lax",  # Strict would not be sent back on the provider's redirect
+            **attributes,
         )
         oauth = self.settings["oauth"]
         self.authorize_redirect(
             redirect_uri=oauth["redirect_uri"],
             client_id=oauth["client_id"],
             scope=oauth["scope"].split(),
-            extra_params={"state": state},
+            extra_params={
+                "state": state,
+                "code_challenge": s256(verifier),
+                "code_challenge_method": "S256",
+            },
         )
 
 
 class CallbackHandler(BaseHandler, SettingsOAuth2Mixin):
     async def get(self):
-        expected = self.get_signed_cookie(
-            STATE_COOKIE, max_age_days=STATE_SECONDS / 86400, min_version=2
-        )
-        self.clear_cookie(STATE_COOKIE, path="/auth")  # one state, one use
-        state = self.get_query_argument("state", "").encode("utf-8")
-        if not expected or not hmac.compare_digest(state, expected):
+        name, attributes = self.state_cookie()
+        saved = self.get_signed_cookie(name, max_age_days=STATE_SECONDS / 86400, min_version=2)
+        self.clear_cookie(name, **attributes)  # one state, one use
+        flow = json.loads(saved) if saved else {"state": ""}
+        state = self.get_query_argument("state", "")
+        if not flow["state"] or not hmac.compare_digest(state.encode(), flow["state"].encode()):
             raise tornado.web.HTTPError(403, "This sign-in did not start here, or took too long.")
         error = self.get_query_argument("error", None)
         if error == "access_denied":
@@ -167,11 +202,15 @@ class CallbackHandler(BaseHandler, SettingsOAuth2Mixin):
         code = self.get_query_argument("code", "")
         if not code or len(code) > MAX_CODE:
             raise tornado.web.HTTPError(400, "The provider sent no usable code.")
-        user = await self.get_authenticated_user(self.settings["oauth"]["redirect_uri"], code)
+        user, access_token = await self.get_authenticated_user(
+            self.settings["oauth"]["redirect_uri"], code, flow["verifier"]
+        )
         subject, name = who(user)
+        session_id = secrets.token_urlsafe(24)
+        self.settings["access_tokens"][session_id] = access_token  # on the server, not in a cookie
         self.set_signed_cookie(
             "session",
-            json.dumps({"id": subject, "name": name}),
+            json.dumps({"id": subject, "name": name, "sid": session_id}),
             expires_days=SESSION_DAYS,
             httponly=True,
             secure=self.request.protocol == "https",
@@ -180,8 +219,27 @@ class CallbackHandler(BaseHandler, SettingsOAuth2Mixin):
         self.redirect("/")
 
 
+class ProfileHandler(BaseHandler, SettingsOAuth2Mixin):
+    async def get(self):
+        """Use the token: ask the provider's API now; a refused token ends the session."""
+        tokens = self.settings["access_tokens"]
+        session_id = self.current_user["sid"] if self.current_user else None
+        if session_id not in tokens:
+            raise tornado.web.HTTPError(403, "Please sign in first.")
+        user = await self.user_info(tokens[session_id])
+        if user is None:  # expired or revoked: forget the token and the session
+            del tokens[session_id]
+            self.clear_cookie("session")
+            raise tornado.web.HTTPError(403, SIGNED_OUT)
+        _, name = who(user)
+        email = user.get("email") if isinstance(user.get("email"), str) else "(not shared)"
+        self.render("profile.html", provider=self.settings["oauth"]["name"], name=name, email=email)
+
+
 class LogoutHandler(BaseHandler):
     def post(self):
+        session = self.current_user or {}
+        self.settings["access_tokens"].pop(session.get("sid"), None)
         self.clear_cookie("session")
         self.redirect("/", status=303)
 
@@ -193,11 +251,13 @@ def make_app(oauth, cookie_secret=None):
             (r"/auth/login", LoginHandler),
             (r"/auth/callback", CallbackHandler),
             (r"/auth/logout", LogoutHandler),
+            (r"/profile", ProfileHandler),
         ],
         template_path=BASE / "templates",
         cookie_secret=cookie_secret or secrets.token_urlsafe(32),
         xsrf_cookies=True,
         oauth=oauth,
+        access_tokens={},  # session id -> access token; in memory only, for learning
     )
 
 
