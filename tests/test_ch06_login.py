@@ -411,7 +411,9 @@ def test_a_burst_of_logins_is_limited(site):
     assert 0 < int(limited.headers["Retry-After"]) <= login.LOGIN_WINDOW
     alert = " ".join(limited.html.find(role="alert").get_text().split())
     seconds = limited.headers["Retry-After"]
-    assert alert == f"Too many sign-in attempts from your address. Please try again in {seconds} seconds."
+    assert alert == (
+        f"Too many sign-in attempts from your address. Please try again in {seconds} seconds."
+    )
     assert limited.html.find(id="username")["value"] == "mei"
     # Even the right password waits: the limit comes before the hash, which is the costly part.
     right = sign_in(site)

@@ -105,7 +105,8 @@ def test_board_refuses_to_be_framed(watched, origin):
     new_page, messages = watched
     with serve_in_thread(xsrf_board.make_app()) as board:
         src = f"http://{origin}:{board.port}/"
-        with serve_in_thread(tornado.web.Application([(r"/", FramingHandler, {"src": src})])) as evil:
+        framing = tornado.web.Application([(r"/", FramingHandler, {"src": src})])
+        with serve_in_thread(framing) as evil:
             page = new_page()
             page.goto(f"http://127.0.0.1:{evil.port}/")
             page.wait_for_load_state("load")
