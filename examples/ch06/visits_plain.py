@@ -44,9 +44,7 @@ class VisitsHandler(BaseHandler):
 
 
 def make_app():
-    return tornado.web.Application(
-        [(r"/", VisitsHandler)], default_handler_class=NotFoundHandler
-    )
+    return tornado.web.Application([(r"/", VisitsHandler)], default_handler_class=NotFoundHandler)
 
 
 async def main(port):
