@@ -91,6 +91,7 @@ def test_bad_target_is_a_one_line_error():
     )
 
 
+@pytest.mark.reader
 def test_the_evil_site_sets_no_policy(server):
     # It is the attacker's own page: nothing makes it restrict itself, and its inline script
     # is the attack. The board's policy protects the board's pages, not this one.

@@ -23,8 +23,10 @@ LIMITS = {"username": 40, "password": 200}
 SESSION_DAYS = 7
 LOGIN_ATTEMPTS = 5  # password checks per client address ...
 LOGIN_WINDOW = 60  # ... in this many seconds
+# ANCHOR: pool
 # scrypt runs here, two hashes at a time (2 x 128 MiB), not on the default executor.
 HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
+# ANCHOR_END: pool
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
