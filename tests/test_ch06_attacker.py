@@ -89,3 +89,11 @@ def test_bad_target_is_a_one_line_error():
     assert done.stderr == (
         "error: the target must look like http://localhost:8000, not 'https://example.com'\n"
     )
+
+
+@pytest.mark.reader
+def test_the_evil_site_sets_no_policy(server):
+    # It is the attacker's own page: nothing makes it restrict itself, and its inline script
+    # is the attack. The board's policy protects the board's pages, not this one.
+    resp = server.fetch("/")
+    assert resp.headers["Content-Security-Policy"] is None

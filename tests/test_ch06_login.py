@@ -1,5 +1,6 @@
 import subprocess
 import sys
+import threading
 import time
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
@@ -51,18 +52,18 @@ def cookies_of(resp):
     return jar
 
 
-def login_page(server, query=""):
+def login_page(server, query="", xsrf_name="_xsrf"):
     resp = server.fetch(f"/login{query}")
     assert resp.status == 200
-    xsrf = cookies_of(resp)["_xsrf"].value
+    xsrf = cookies_of(resp)[xsrf_name].value
     return resp.html, xsrf
 
 
-def sign_in(server, username="mei", password=PASSWORD, headers=None, **extra):
-    page, xsrf = login_page(server)
+def sign_in(server, username="mei", password=PASSWORD, headers=None, xsrf_name="_xsrf", **extra):
+    page, xsrf = login_page(server, xsrf_name=xsrf_name)
     token = page.find("input", attrs={"name": "_xsrf"})["value"]
     fields = {"_xsrf": token, "username": username, "password": password, **extra}
-    headers = {**FORM, "Cookie": f"_xsrf={xsrf}", **(headers or {})}
+    headers = {**FORM, "Cookie": f"{xsrf_name}={xsrf}", **(headers or {})}
     return server.fetch("/login", method="POST", body=urlencode(fields), headers=headers)
 
 
@@ -101,6 +102,7 @@ def test_home_page_for_visitors(server):
 def test_random_secret_is_announced(server):
     if server.process is not None:
         assert "using a random secret" in server.output()
+        assert "Development mode: cookies without Secure" in server.output()
 
 
 @pytest.mark.reader
@@ -121,11 +123,62 @@ def test_login_sets_a_signed_cookie_and_follows_next(site):
 
 
 @pytest.mark.usefixtures("cheap_hashes")
-def test_secure_cookie_behind_https_proxy():
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_production_cookies_are_always_secure(scheme):
+    # Behind a proxy (xheaders=True), a forged or passed-through X-Scheme must not matter.
+    app = login.make_app(SECRET, passwords={"mei": PASSWORD}, production=True)
+    with serve_in_thread(app, xheaders=True) as srv:
+        page = srv.fetch("/login", headers={"X-Scheme": scheme})
+        xsrf = cookies_of(page)["__Host-xsrf"]
+        resp = sign_in(srv, headers={"X-Scheme": scheme}, xsrf_name="__Host-xsrf")
+        assert resp.status == 303
+        user = cookies_of(resp)["__Host-user"]
+        for cookie in xsrf, user:  # what browsers demand of a __Host- cookie
+            assert (cookie["secure"], cookie["path"], cookie["domain"]) == (True, "/", "")
+        assert decode_signed_value(SECRET, "__Host-user", user.value) == b"mei"
+        diary = srv.fetch("/diary", headers={"Cookie": f'__Host-user="{user.value}"'})
+        assert diary.status == 200
+        assert srv.fetch("/diary", headers=user_cookie(user.value)).status == 302
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_development_mode_never_claims_secure():
+    # The teaching simplification: plain http://localhost, whatever the request says.
     with serve_in_thread(login.make_app(SECRET, passwords={"mei": PASSWORD}), xheaders=True) as srv:
         resp = sign_in(srv, headers={"X-Forwarded-Proto": "https"})
     assert resp.status == 303
-    assert cookies_of(resp)["user"]["secure"] is True
+    assert cookies_of(resp)["user"]["secure"] == ""
+
+
+@pytest.fixture
+def production(mode, tmp_path, monkeypatch):
+    """The example in production mode: imported, or started with --production."""
+    if mode == "in-process":
+        monkeypatch.setattr(login, "SCRYPT", CHEAP)
+        with serve_in_thread(login.make_app(SECRET, production=True)) as srv:
+            yield srv
+    else:
+        secret_file = tmp_path / "cookie-secret"
+        secret_file.write_text(SECRET + "\n", encoding="utf-8")
+        args = [f"--cookie-secret-file={secret_file}", "--production"]
+        with run_example("ch06/login.py", *args) as srv:
+            yield srv
+
+
+@pytest.mark.reader
+def test_production_option(production):
+    resp = sign_in(production, xsrf_name="__Host-xsrf")
+    assert cookies_of(resp)["__Host-user"]["secure"] is True
+    assert "Development mode" not in production.output()
+    cookie = cookies_of(resp)["__Host-user"].value
+    diary = production.fetch("/diary", headers={"Cookie": f'__Host-user="{cookie}"'})
+    xsrf = cookies_of(diary)["__Host-xsrf"].value
+    token = diary.html.find("form", action="/logout").find("input", attrs={"name": "_xsrf"})
+    headers = {**FORM, "Cookie": f'__Host-user="{cookie}"; __Host-xsrf={xsrf}'}
+    body = urlencode({"_xsrf": token["value"]})
+    resp = production.fetch("/logout", method="POST", body=body, headers=headers)
+    cleared = cookies_of(resp)["__Host-user"]
+    assert (cleared.value, cleared["secure"]) == ("", True)
 
 
 def test_next_defaults_to_home(site):
@@ -300,3 +353,122 @@ def test_bad_secret_file_is_a_one_line_error(tmp_path, content, problem):
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and problem in done.stderr
     assert len(done.stderr.splitlines()) == 1
+
+
+CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def bad_login(server):
+    return sign_in(server, password="guess")
+
+
+@pytest.mark.reader
+def test_security_headers_on_every_answer(site):
+    cookie = user_cookie(cookies_of(sign_in(site)).get("user").value)
+    answers = [
+        site.fetch("/"),
+        site.fetch("/login"),
+        site.fetch("/diary"),  # 302 to the login page
+        site.fetch("/diary", headers=cookie),
+        sign_in(site, password=""),  # 400, the form again
+        site.fetch("/login", method="POST", body="", headers=FORM),  # 403, no token
+        site.fetch("/nowhere"),  # 404
+        site.fetch("/logout"),  # 405
+    ]
+    answers += [bad_login(site) for _ in range(login.LOGIN_ATTEMPTS)]  # 400 ... then 429
+    limited = [400] * (login.LOGIN_ATTEMPTS - 1) + [429]
+    assert [resp.status for resp in answers] == [200, 200, 302, 200, 400, 403, 404, 405, *limited]
+    for resp in answers:
+        assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_pages_need_no_inline_code(site):
+    """The policy allows no inline scripts or styles, so no page may contain any."""
+    cookie = user_cookie(cookies_of(sign_in(site)).get("user").value)
+    pages = [site.fetch("/login").html, site.fetch("/diary", headers=cookie).html]
+    pages += [site.fetch("/").html, bad_login(site).html]
+    for page in pages:
+        assert page.find("script") is None and page.find("style") is None
+        for tag in page.find_all(True):
+            assert not [a for a in tag.attrs if a == "style" or a.startswith("on")], tag
+
+
+def test_a_burst_of_logins_is_limited(site):
+    statuses = [bad_login(site).status for _ in range(login.LOGIN_ATTEMPTS)]
+    assert statuses == [400] * login.LOGIN_ATTEMPTS
+    limited = bad_login(site)
+    assert limited.status == 429
+    assert 0 < int(limited.headers["Retry-After"]) <= login.LOGIN_WINDOW
+    alert = " ".join(limited.html.find(role="alert").get_text().split())
+    seconds = limited.headers["Retry-After"]
+    assert alert == (
+        f"Too many sign-in attempts from your address. Please try again in {seconds} seconds."
+    )
+    assert limited.html.find(id="username")["value"] == "mei"
+    # Even the right password waits: the limit comes before the hash, which is the costly part.
+    right = sign_in(site)
+    assert right.status == 429 and "user" not in cookies_of(right)
+    # Other pages, and mistakes that need no hash, are still answered.
+    assert site.fetch("/").status == 200
+    assert sign_in(site, password="").status == 400
+
+
+def test_rate_limit():
+    now = [1000.0]
+    limit = login.RateLimit(3, 60, clock=lambda: now[0], max_keys=4)
+    assert [limit.wait("a") for _ in range(4)] == [0, 0, 0, 60]
+    now[0] += 59.5
+    assert limit.wait("a") == 1  # ceil(0.5): Retry-After is whole seconds
+    assert limit.wait("b") == 0  # each address has its own count
+    now[0] += 1
+    assert limit.wait("a") == 0  # the first three have left the window
+    for key in "cd":
+        limit.wait(key)
+    now[0] += 61  # everybody is quiet for a window; the next new key tidies up
+    assert limit.wait("e") == 0
+    assert sorted(limit.recent) == ["e"]
+
+
+def test_other_requests_are_served_while_logins_hash():
+    """A burst of bad logins at the real scrypt cost, and pages asked for meanwhile.
+
+    Measured, not timed: the answers are counted; the durations are only printed.
+    """
+    burst = login.LOGIN_ATTEMPTS + 3
+    with serve_in_thread(login.make_app(SECRET, passwords={"mei": PASSWORD})) as srv:
+        forms = [login_page(srv) for _ in range(burst)]
+        statuses, hashing = [], []
+
+        def post(page, xsrf):
+            token = page.find("input", attrs={"name": "_xsrf"})["value"]
+            fields = {"_xsrf": token, "username": "mei", "password": "guess"}
+            headers = {**FORM, "Cookie": f"_xsrf={xsrf}"}
+            statuses.append(srv.fetch("/login", "POST", urlencode(fields), headers).status)
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=post, args=form) for form in forms]
+        for thread in threads:
+            thread.start()
+        pages = []
+        for _ in range(5):
+            pages.append(srv.fetch("/").status)
+            hashing.append(sum(t.name.startswith("scrypt") for t in threading.enumerate()))
+        served = time.perf_counter() - started
+        unanswered = burst - len(statuses)
+        for thread in threads:
+            thread.join()
+        total = time.perf_counter() - started
+    print(f"\n5 pages served in {served:.3f} s while {unanswered} of {burst} logins were pending;")
+    print(f"the burst took {total:.2f} s; scrypt threads seen: {max(hashing)}")
+    assert pages == [200] * 5
+    assert sorted(statuses) == [400] * login.LOGIN_ATTEMPTS + [429] * 3
+    assert 0 < max(hashing) <= 2  # its own small pool, not the default executor

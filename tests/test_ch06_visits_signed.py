@@ -74,11 +74,54 @@ def test_cookie_attributes(server):
     assert cookie.value.startswith("2|1:1|")  # format version 2, key version 1
 
 
-def test_secure_behind_https_proxy():
-    # Behind a TLS-terminating proxy (xheaders=True), request.protocol is "https".
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_production_cookies_are_always_secure(scheme):
+    # Behind a proxy (xheaders=True), a forged or passed-through X-Scheme must not matter.
+    app = visits_signed.make_app({1: OLD}, production=True)
+    with serve_in_thread(app, xheaders=True) as srv:
+        resp = srv.fetch("/", headers={"X-Scheme": scheme})
+        cookie = SimpleCookie(resp.headers["Set-Cookie"])["__Host-visits"]
+        assert cookie["secure"] is True
+        assert (cookie["path"], cookie["domain"]) == ("/", "")  # what __Host- requires
+        again = srv.fetch("/", headers={"Cookie": f'__Host-visits="{cookie.value}"'})
+        assert count(again) == 2
+
+
+def test_development_mode_never_claims_secure():
+    # The teaching simplification: plain http://localhost, whatever the request says.
     with serve_in_thread(visits_signed.make_app({1: OLD}), xheaders=True) as srv:
         resp = srv.fetch("/", headers={"X-Forwarded-Proto": "https"})
-    assert morsel(resp)["secure"] is True
+    assert morsel(resp)["secure"] == ""
+
+
+@pytest.mark.reader
+def test_production_option(mode, tmp_path):
+    if mode == "in-process":
+        running = serve_in_thread(visits_signed.make_app({1: OLD}, production=True))
+    else:
+        keys = tmp_path / "keys.txt"
+        keys.write_text(f"1 {OLD}\n", encoding="utf-8")
+        running = run_example("ch06/visits_signed.py", f"--cookie-keys={keys}", "--production")
+    with running as srv:
+        resp = srv.fetch("/")
+    assert SimpleCookie(resp.headers["Set-Cookie"])["__Host-visits"]["secure"] is True
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"), [("GET", "/", 200), ("GET", "/nowhere", 404), ("POST", "/", 405)]
+)
+def test_security_headers_on_every_answer(server, method, path, status):
+    resp = server.fetch(path, method=method, body=b"" if method == "POST" else None)
+    assert resp.status == status
+    assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
 
 
 @pytest.mark.reader

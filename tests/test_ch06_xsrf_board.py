@@ -252,3 +252,51 @@ def test_errors_without_a_message(server):
 def test_huge_body_is_refused_before_it_is_read(server):
     answer = server.post_head("/notes", xsrf_board.MAX_BODY_SIZE + 1)
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+
+
+CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def answers(server):
+    """One answer of each kind the board gives: pages, redirects, JSON and error pages."""
+    _, cookie, token = open_board(server)
+    yield server.fetch("/")
+    yield post_note(server, "Lunch at noon", cookie, token)  # 303
+    yield like(server, 1, cookie, cookie)  # 200 JSON
+    yield post_note(server, "", cookie, token)  # 400, the form again
+    yield post_note(server, "no token")  # 403
+    yield server.fetch("/nowhere")  # 404
+    yield like(server, 99, cookie, cookie)  # 404 from a handler
+    yield server.fetch("/notes")  # 405
+
+
+@pytest.mark.reader
+def test_security_headers_on_every_answer(server):
+    statuses = []
+    for resp in answers(server):
+        statuses.append(resp.status)
+        assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert statuses == [200, 303, 200, 400, 403, 404, 404, 405]
+
+
+def test_the_page_needs_no_inline_code(server):
+    """The policy allows no inline scripts or styles, so the page must not contain any."""
+    _, cookie, token = open_board(server)
+    post_note(server, "Lunch at noon", cookie, token)
+    for page in [server.fetch("/").html, post_note(server, "", cookie, token).html]:
+        assert [script.get("src") for script in page.find_all("script")] == [
+            page.find("script")["src"]
+        ]
+        assert all(not script.string for script in page.find_all("script"))
+        assert page.find("style") is None
+        for tag in page.find_all(True):
+            assert not [a for a in tag.attrs if a == "style" or a.startswith("on")], tag

@@ -4,9 +4,12 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import math
 import os
 import secrets
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tornado.options
@@ -18,6 +21,22 @@ BASE = Path(__file__).parent
 MAX_BODY_SIZE = 16 * 1024
 LIMITS = {"username": 40, "password": 200}
 SESSION_DAYS = 7
+LOGIN_ATTEMPTS = 5  # password checks per client address ...
+LOGIN_WINDOW = 60  # ... in this many seconds
+# ANCHOR: pool
+# scrypt runs here, two hashes at a time (2 x 128 MiB), not on the default executor.
+HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
+# ANCHOR_END: pool
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 # Demo data, hashed at startup. Real passwords never appear in source code.
 DEMO_PASSWORDS = {"mei": "plum rain on the harbour", "ravi": "seven lanterns and a kite"}
@@ -71,6 +90,28 @@ class Accounts:
         return matches and stored is not None
 
 
+# ANCHOR: limit
+class RateLimit:
+    """At most `attempts` per `window` seconds for each key (a client address), in memory."""
+
+    def __init__(self, attempts, window, clock=time.monotonic, max_keys=10_000):
+        self.attempts, self.window, self.clock, self.max_keys = attempts, window, clock, max_keys
+        self.recent = {}  # key -> times of its attempts within the window, oldest first
+
+    def wait(self, key):
+        """0 if `key` may try now (the try is counted), else the seconds until it may."""
+        now = self.clock()
+        if len(self.recent) >= self.max_keys:  # forget keys that have been quiet for a window
+            self.recent = {k: v for k, v in self.recent.items() if v[-1] > now - self.window}
+        times = [t for t in self.recent.get(key, []) if t > now - self.window]
+        if len(times) >= self.attempts:
+            self.recent[key] = times
+            return math.ceil(times[0] + self.window - now)
+        self.recent[key] = [*times, now]
+        return 0
+
+
+# ANCHOR_END: limit
 def safe_next(url):
     """`url` if it is a path on this site, otherwise "/": logging in never leads elsewhere."""
     if url.startswith("/") and not url.startswith(("//", "/\\")) and url.isprintable():
@@ -82,11 +123,21 @@ class BaseHandler(tornado.web.RequestHandler):
     def initialize(self, accounts):
         self.accounts = accounts
 
+    def set_default_headers(self):
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+
     def get_current_user(self):
-        name = self.get_signed_cookie("user", max_age_days=SESSION_DAYS, min_version=2)
+        cookie = self.settings["session_cookie"]
+        name = self.get_signed_cookie(cookie, max_age_days=SESSION_DAYS, min_version=2)
         if name is None or name.decode("utf-8") not in self.accounts:
             return None
         return name.decode("utf-8")
+
+
+class NotFoundHandler(BaseHandler):
+    def prepare(self):
+        raise tornado.web.HTTPError(404)
 
 
 class HomeHandler(BaseHandler):
@@ -101,9 +152,13 @@ class DiaryHandler(BaseHandler):
 
 
 class LoginHandler(BaseHandler):
+    def initialize(self, accounts, limiter):
+        super().initialize(accounts)
+        self.limiter = limiter
+
     def get(self):
         next_url = safe_next(self.get_argument("next", "/"))
-        self.render("login.html", next_url=next_url, username="", errors={}, failed=False)
+        self.render("login.html", next_url=next_url, username="", errors={}, failed=False, wait=0)
 
     async def post(self):
         form = {field: self.get_body_argument(field, "") for field in LIMITS}
@@ -114,60 +169,97 @@ class LoginHandler(BaseHandler):
                 errors[field] = "Please fill this in."
             elif len(form[field]) > limit:
                 errors[field] = f"Please use at most {limit} characters."
-        if not errors:
+        wait = 0 if errors else self.limiter.wait(self.request.remote_ip)
+        if not errors and not wait:
             # scrypt takes a moment: run it on a thread so other requests carry on meanwhile.
             matches = await IOLoop.current().run_in_executor(
-                None, self.accounts.check, form["username"], form["password"]
+                HASHING, self.accounts.check, form["username"], form["password"]
             )
             if matches:
                 self.set_signed_cookie(
-                    "user",
+                    self.settings["session_cookie"],
                     form["username"],
                     expires_days=SESSION_DAYS,
                     httponly=True,
-                    secure=self.request.protocol == "https",
+                    secure=self.settings["secure_cookies"],
                     samesite="Lax",
                 )
                 self.redirect(next_url, status=303)
                 return
-        self.set_status(400)
+        if wait:
+            self.set_status(429)
+            self.set_header("Retry-After", str(wait))
+        else:
+            self.set_status(400)
         self.render(
             "login.html",
             next_url=next_url,
             username=form["username"],
             errors=errors,
-            failed=not errors,
+            failed=not errors and not wait,
+            wait=wait,
         )
 
 
 class LogoutHandler(BaseHandler):
     def post(self):
-        self.clear_cookie("user", httponly=True, samesite="Lax")
+        self.clear_cookie(
+            self.settings["session_cookie"],
+            httponly=True,
+            secure=self.settings["secure_cookies"],
+            samesite="Lax",
+        )
         self.redirect("/", status=303)
 
 
-def make_app(cookie_secret=None, passwords=DEMO_PASSWORDS):
+# ANCHOR: cookies
+def cookie_settings(production):
+    """Cookie names and the Secure flag: fixed by the mode, never by what a request claims."""
+    if production:
+        # Served over HTTPS only: Secure always, and __Host- names, which browsers accept
+        # only with Secure, Path=/ and no Domain, so no subdomain can plant or widen them.
+        return {
+            "session_cookie": "__Host-user",
+            "secure_cookies": True,
+            "xsrf_cookie_name": "__Host-xsrf",
+            "xsrf_cookie_kwargs": {"secure": True, "samesite": "Lax"},
+        }
+    # Teaching simplification for plain http://localhost: no Secure, no prefix.
+    return {
+        "session_cookie": "user",
+        "secure_cookies": False,
+        "xsrf_cookie_kwargs": {"samesite": "Lax"},
+    }
+
+
+# ANCHOR_END: cookies
+def make_app(cookie_secret=None, passwords=DEMO_PASSWORDS, production=False):
     accounts = Accounts(passwords)
-    handlers = [
-        (r"/", HomeHandler),
-        (r"/diary", DiaryHandler),
-        (r"/login", LoginHandler),
-        (r"/logout", LogoutHandler),
-    ]
+    login = {"accounts": accounts, "limiter": RateLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW)}
     return tornado.web.Application(
-        [(path, handler, {"accounts": accounts}) for path, handler in handlers],
+        [
+            (r"/", HomeHandler, {"accounts": accounts}),
+            (r"/diary", DiaryHandler, {"accounts": accounts}),
+            (r"/login", LoginHandler, login),
+            (r"/logout", LogoutHandler, {"accounts": accounts}),
+        ],
         template_path=BASE / "templates",
         cookie_secret=cookie_secret or secrets.token_urlsafe(32),
         login_url="/login",
         xsrf_cookies=True,
         cross_origin_protection=True,
+        default_handler_class=NotFoundHandler,
+        default_handler_args={"accounts": accounts},
+        **cookie_settings(production),
     )
 
 
-async def main(port, cookie_secret=None):
+async def main(port, cookie_secret=None, production=False):
     if cookie_secret is None:
         print("No --cookie-secret-file: using a random secret; a restart logs everyone out.")
-    app = make_app(cookie_secret)
+    if not production:
+        print("Development mode: cookies without Secure. Use --production behind HTTPS.")
+    app = make_app(cookie_secret, production=production)
     app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
@@ -176,6 +268,7 @@ async def main(port, cookie_secret=None):
 if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
     define("cookie_secret_file", type=str, help="file holding the cookie secret")
+    define("production", default=False, type=bool, help="served over HTTPS: Secure cookies")
     try:
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
@@ -189,4 +282,4 @@ if __name__ == "__main__":
         # ANCHOR_END: secret_file
     except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, secret))
+    asyncio.run(main(options.port, secret, options.production))

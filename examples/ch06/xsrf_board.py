@@ -16,6 +16,19 @@ MAX_BODY_SIZE = 16 * 1024
 MAX_NOTE = 200
 KEEP = 20  # newest notes kept in memory
 
+# ANCHOR: headers
+SECURITY_HEADERS = {
+    # Scripts, styles and everything else only from this site's own files: no inline code.
+    "Content-Security-Policy": (
+        "default-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+# ANCHOR_END: headers
+
 
 class StaticFiles(tornado.web.StaticFileHandler):
     """Static files: a NUL byte in the path gets a 400, where Tornado 6.5.9 to 6.6.1 give a 500."""
@@ -45,6 +58,11 @@ class BaseHandler(tornado.web.RequestHandler):
     def initialize(self, board):
         self.board = board
 
+    def set_default_headers(self):
+        # Called again before an error page is written, so error pages carry them too.
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+
     def write_error(self, status_code, **kwargs):
         # Say why a request was refused: for a 403 this is the XSRF or origin check.
         _, error, _ = kwargs.get("exc_info", (None, None, None))
@@ -53,6 +71,11 @@ class BaseHandler(tornado.web.RequestHandler):
             message += f": {error.get_message()}"
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
         self.finish(message + "\n")
+
+
+class NotFoundHandler(BaseHandler):
+    def prepare(self):
+        raise tornado.web.HTTPError(404)
 
 
 class BoardHandler(BaseHandler):
@@ -115,6 +138,8 @@ def make_app(trusted_origins=()):
         xsrf_cookie_kwargs={"samesite": "Lax"},
         cross_origin_protection=True,
         trusted_origins=list(trusted_origins),
+        default_handler_class=NotFoundHandler,
+        default_handler_args={"board": board},
     )
 
 
