@@ -96,6 +96,8 @@ def test_a_tls_client_that_names_no_known_host_gets_no_handshake(site):
     _, secure, cert, _ = site
     context = trusting(cert)
     context.check_hostname = False
-    with socket.create_connection(("127.0.0.1", secure), timeout=10) as sock:
-        with pytest.raises(ssl.SSLError):
-            context.wrap_socket(sock, server_hostname="evil.example")
+    with (
+        socket.create_connection(("127.0.0.1", secure), timeout=10) as sock,
+        pytest.raises(ssl.SSLError),
+    ):
+        context.wrap_socket(sock, server_hostname="evil.example")
