@@ -151,6 +151,12 @@ def test_a_post_without_the_token_is_refused(server):
     assert resp.text == "403 Forbidden: '_xsrf' argument missing from POST\n"
 
 
+def test_a_method_notices_do_not_take_is_a_short_plain_answer(server):
+    headers = {**FORM, "Cookie": "_xsrf=t", "X-XSRFToken": "t"}
+    resp = server.fetch("/notices", "PUT", "text=x", headers)
+    assert (resp.status, resp.text) == (405, "405 Method Not Allowed\n")
+
+
 @pytest.mark.parametrize(
     "headers",
     [

@@ -48,15 +48,16 @@ class Hub:
     async def relay(self):
         delay = 0.1
         while True:
-            try:
-                async for message in self.pubsub.listen():  # reconnects and subscribes again
-                    delay = 0.1
-                    if message["type"] == "message":  # not the confirmation of a subscription
-                        self.deliver(message["data"])
+            try:  # waits for the next message; reconnects and subscribes again if need be
+                message = await self.pubsub.get_message(timeout=None)
             except REDIS_DOWN as exc:
                 log.warning("lost Redis (%s); trying again in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_RETRY_DELAY)
+                continue
+            delay = 0.1
+            if message["type"] == "message":  # not the confirmation of a subscription
+                self.deliver(message["data"])
 
     def deliver(self, notice):
         for socket in list(self.sockets):
