@@ -100,20 +100,27 @@ def wait_until(predicate, timeout=20.0, interval=0.05):
     return False
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    """A throwaway redis-server on a loopback port, with no persistence; its URL."""
+@contextlib.contextmanager
+def redis_server(port, directory):
+    """redis-server with the chapter's redis.conf, on `port` instead of 6379; stopped at exit."""
     binary = require_binary("redis-server")
-    directory = tmp_path_factory.mktemp("redis")
-    port = free_port()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
-               "--save", "", "--appendonly", "no", "--daemonize", "no"]  # fmt: skip
-    process = start(command, directory / "redis.log")
+    command = [binary, str(CH08 / "redis.conf"), "--port", str(port)]
+    log = Path(directory) / f"redis-{port}.log"
+    with open(log, "ab") as out:  # appended to: a test may start it again on the same port
+        process = subprocess.Popen(command, cwd=directory, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_for_port(port, process, directory / "redis.log")
-        yield f"redis://127.0.0.1:{port}/0"
+        wait_for_port(port, process, log)
+        yield process
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A throwaway redis-server (the chapter's redis.conf) on a loopback port; its URL."""
+    port = free_port()
+    with redis_server(port, tmp_path_factory.mktemp("redis")):
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 @pytest.fixture(scope="module")

@@ -2,19 +2,22 @@ import asyncio
 import contextlib
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
 from urllib.parse import urlencode
 
 import pytest
+import redis as redis_sync
 import tornado.httpclient
 import tornado.websocket
 
 from conftest import ROOT, Server, body_limit, free_port, run_example, serve_in_thread
 from examples.ch08 import live
 from tests import ch08_fixtures
-from tests.ch08_fixtures import CH08, nginx, processes, wait_until
+from tests.ch08_fixtures import CH08, nginx, processes, redis_server, wait_until
 
 EXAMPLE = live
 redis_url = ch08_fixtures.redis_url
@@ -44,8 +47,18 @@ def server(request, redis_url):
             yield srv
 
 
-def publish(port, text):
-    return Server(port).fetch("/notices", "POST", urlencode({"text": text}), FORM)
+def token(port):
+    """The _xsrf cookie the form page sets: a script sends it back as cookie and field."""
+    resp = Server(port).fetch("/notices")
+    assert resp.status == 200
+    return re.search(r"_xsrf=([^;]+)", resp.headers["Set-Cookie"])[1]
+
+
+def publish(port, text, headers=None, xsrf=None):
+    xsrf = xsrf or token(port)
+    body = urlencode({"text": text, "_xsrf": xsrf})
+    headers = {**FORM, "Cookie": f"_xsrf={xsrf}", **(headers or {})}
+    return Server(port).fetch("/notices", "POST", body, headers)
 
 
 def stats(port):
@@ -117,8 +130,54 @@ def test_bad_notices_are_refused(server, text):
 
 
 def test_a_notice_that_is_not_utf8_is_refused(server):
-    resp = server.fetch("/notices", "POST", b"text=%FF%FE", FORM)
+    headers = {**FORM, "Cookie": "_xsrf=t"}
+    resp = server.fetch("/notices", "POST", b"_xsrf=t&text=%FF%FE", headers)
     assert resp.status == 400
+
+
+@pytest.mark.reader
+def test_the_form_page_carries_the_token(server):
+    resp = server.fetch("/notices")
+    assert resp.status == 200
+    field = resp.html.find("input", attrs={"name": "_xsrf"})
+    assert field is not None and field["value"]
+    assert resp.html.find("form")["action"] == "/notices"
+
+
+def test_a_post_without_the_token_is_refused(server):
+    resp = server.fetch("/notices", "POST", urlencode({"text": "hello"}), FORM)
+    assert resp.status == 403
+    assert resp.reason == "Forbidden"
+    assert resp.text == "403 Forbidden: '_xsrf' argument missing from POST\n"
+
+
+def test_a_method_notices_do_not_take_is_a_short_plain_answer(server):
+    headers = {**FORM, "Cookie": "_xsrf=t", "X-XSRFToken": "t"}
+    resp = server.fetch("/notices", "PUT", "text=x", headers)
+    assert (resp.status, resp.text) == (405, "405 Method Not Allowed\n")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:1"},
+        {"Origin": "http://evil.example"},
+    ],
+)
+def test_a_cross_origin_post_is_refused_even_with_a_token(server, headers):
+    resp = publish(server.port, "Free cake in room 3", headers, xsrf="a-matching-pair")
+    assert resp.status == 403
+    assert "not allowed" in resp.text
+    assert stats(server.port)["pid"]  # still up
+
+
+@pytest.mark.reader
+def test_a_same_origin_post_with_the_token_is_published(server):
+    origin = {"Sec-Fetch-Site": "same-origin", "Origin": f"http://127.0.0.1:{server.port}"}
+    assert publish(server.port, "Meeting moved to 4 pm", origin).text == "published\n"
+    plain_origin = {"Origin": f"http://127.0.0.1:{server.port}"}  # no Sec-Fetch-Site: plain HTTP
+    assert publish(server.port, "Meeting moved to 4 pm", plain_origin).status == 200
 
 
 @pytest.mark.reader
@@ -156,6 +215,56 @@ def test_a_quiet_poll_ends_with_no_content(redis_url, monkeypatch):
         resp = srv.fetch("/next")
         assert (resp.status, resp.body) == (204, b"")
         assert stats(srv.port)["polls"] == 0
+
+
+def test_while_redis_is_down_publishing_is_503_and_then_recovers(tmp_path):
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    with (
+        redis_server(port, tmp_path) as redis_process,
+        serve_in_thread(live_app(url), **body_limit(live)) as srv,
+    ):
+        ch08_fixtures.stop(redis_process)
+        down = publish(srv.port, "Is anyone there?", xsrf="a-matching-pair")
+        assert (down.status, down.reason) == (503, "Service Unavailable")
+        assert down.text.startswith("Notices are unavailable for a moment (no Redis)")
+        assert down.headers["Retry-After"] == "5"
+        with redis_server(port, tmp_path):
+            asyncio.run(heard_again(srv.port))
+
+
+async def heard_again(port):
+    """Once Redis is back, publish until the relay (subscribed again) hands a notice on."""
+    ws, _ = await connect(port)
+    try:
+        for attempt in range(150):
+            resp = publish(port, f"Back {attempt}")
+            assert resp.status in (200, 503)
+            if resp.status == 200:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    notice = json.loads(await asyncio.wait_for(ws.read_message(), 0.5))
+                    assert notice["type"] == "notice" and notice["text"].startswith("Back ")
+                    return
+            else:
+                await asyncio.sleep(0.2)
+        raise AssertionError("no notice came through after Redis returned")
+    finally:
+        ws.close()
+
+
+def test_the_chapter_redis_listens_on_loopback_and_writes_nothing(tmp_path):
+    port = free_port()
+    with redis_server(port, tmp_path) as process:
+        client = redis_sync.Redis(port=port, decode_responses=True)
+        try:
+            assert client.config_get("bind") == {"bind": "127.0.0.1"}
+            assert client.config_get("save") == {"save": ""}
+            assert client.config_get("appendonly") == {"appendonly": "no"}
+            client.set("book:test", "x")
+        finally:
+            client.close()
+        assert ch08_fixtures.stop(process, signal.SIGTERM) == 0
+    assert not list(tmp_path.glob("*.rdb")) and not (tmp_path / "appendonlydir").exists()
 
 
 def test_redis_that_cannot_be_reached_is_a_one_line_error():

@@ -76,6 +76,35 @@ def test_a_client_cannot_forge_its_address_through_nginx(site):
     assert body == b"client 127.0.0.3, protocol http\n"
 
 
+def test_no_forged_proxy_header_gets_past_nginx(site):
+    """Every header xheaders=True trusts is set by nginx, whatever the client sent."""
+    port, _ = site
+    forged = {
+        "X-Real-IP": "203.0.113.9",
+        "X-Forwarded-For": "203.0.113.9",
+        "X-Scheme": "https",
+        "X-Forwarded-Proto": "https",
+    }
+    for name, value in forged.items():
+        status, _, body = fetch(port, "/whoami", headers={name: value}, source="127.0.0.3")
+        assert (status, body) == (200, b"client 127.0.0.3, protocol http\n"), name
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_the_site_answers_to_its_own_names(site, host):
+    port, _ = site
+    status, _, body = fetch(port, "/whoami", headers={"Host": f"{host}:{port}"})
+    assert (status, body) == (200, b"client 127.0.0.1, protocol http\n")
+
+
+@pytest.mark.parametrize("host", ["evil.example", "203.0.113.9", "localhost.evil.example"])
+def test_an_unknown_host_gets_no_answer(site, host):
+    port, running = site
+    with pytest.raises(http.client.RemoteDisconnected):
+        fetch(port, "/whoami", headers={"Host": host})
+    assert all("/whoami" not in log.read_text() for _, _, log in running)
+
+
 def test_a_process_that_stops_is_skipped(site):
     port, running = site
     process, _, _ = running[0]

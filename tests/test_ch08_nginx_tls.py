@@ -2,6 +2,8 @@
 
 import http.client
 import re
+import socket
+import ssl
 
 import pytest
 
@@ -29,9 +31,9 @@ def site(tmp_path, certificate):
             yield plain, secure, cert, running
 
 
-def get(conn, path):
+def get(conn, path, headers=None):
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         resp = conn.getresponse()
         return resp.status, resp.headers, resp.read()
     finally:
@@ -46,10 +48,10 @@ def test_plain_http_is_redirected_to_https_with_the_same_path(site):
     assert headers["Location"] == f"https://localhost:{secure}/whoami?x=1"
 
 
-def https(site, path):
+def https(site, path, headers=None):
     _, secure, cert, _ = site
     conn = http.client.HTTPSConnection("localhost", secure, timeout=10, context=trusting(cert))
-    return get(conn, path)
+    return get(conn, path, headers)
 
 
 def test_tornado_knows_the_client_came_over_https(site):
@@ -72,3 +74,30 @@ def test_page_and_static_files_over_https(site):
 def test_requests_over_https_are_spread(site):
     pids = {str(process.pid) for process, _, _ in site[3]}
     assert {https(site, "/whoami")[1]["X-Worker-Pid"] for _ in range(8)} == pids
+
+
+def test_a_forged_scheme_cannot_downgrade_https(site):
+    for name in ("X-Scheme", "X-Forwarded-Proto"):
+        status, _, body = https(site, "/whoami", {name: "http"})
+        assert (status, body) == (200, b"client 127.0.0.1, protocol https\n"), name
+
+
+def test_an_unknown_host_is_neither_redirected_nor_served(site):
+    plain, _, _, running = site
+    conn = http.client.HTTPConnection("localhost", plain, timeout=10)
+    with pytest.raises(http.client.RemoteDisconnected):  # no redirect to https://evil.example
+        get(conn, "/whoami", {"Host": "evil.example"})
+    with pytest.raises(http.client.RemoteDisconnected):
+        https(site, "/whoami", {"Host": "evil.example"})
+    assert all("/whoami" not in log.read_text() for _, _, log in running)
+
+
+def test_a_tls_client_that_names_no_known_host_gets_no_handshake(site):
+    _, secure, cert, _ = site
+    context = trusting(cert)
+    context.check_hostname = False
+    with (
+        socket.create_connection(("127.0.0.1", secure), timeout=10) as sock,
+        pytest.raises(ssl.SSLError),
+    ):
+        context.wrap_socket(sock, server_hostname="evil.example")

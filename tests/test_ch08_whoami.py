@@ -54,7 +54,15 @@ def test_work_takes_the_seconds_asked(server):
 def test_bad_seconds_are_refused(server, seconds):
     resp = server.fetch(f"/work?seconds={seconds}")
     assert resp.status == 400
-    assert resp.reason == f"seconds must be a whole number from 0 to {whoami.MAX_WORK}"
+    assert resp.headers["Content-Type"] == "text/plain; charset=UTF-8"
+    assert resp.text == f"seconds must be a whole number from 0 to {whoami.MAX_WORK}\n"
+
+
+def test_the_status_line_carries_only_the_standard_phrase(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /work?seconds=99 HTTP/1.1\r\nHost: x\r\n\r\n")
+        status_line = sock.makefile("rb").readline()
+    assert status_line == b"HTTP/1.1 400 Bad Request\r\n"
 
 
 def test_proxy_headers_are_trusted_when_run_as_deployed():
@@ -122,6 +130,26 @@ def test_sigterm_gives_up_after_the_grace_period(tmp_path):
                 slow.result()
         assert process.wait(15) == 0
         assert "Gave up on 1 request(s) after 1.0 s" in log.read_text()
+
+
+def test_a_refused_method_does_not_upset_the_count(server):
+    assert server.fetch("/whoami", "TRACE").status == 405  # refused before prepare()
+    assert server.fetch("/work?seconds=0").status == 200
+    assert running_count(server) == "1"
+
+
+def test_sigterm_after_a_refused_method_stops_at_once(tmp_path):
+    """The grace period is long; with nothing running the process must not wait for it."""
+    with processes("whoami.py", [free_port()], "--grace=300", directory=tmp_path) as running:
+        process, port, log = running[0]
+        srv = Server(port)
+        assert srv.fetch("/whoami", "TRACE").status == 405
+        assert srv.fetch("/whoami").status == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0  # a generous bound, far below the 300 s grace
+        output = log.read_text()
+        assert "Stopping; 0 request(s) still running" in output
+        assert "Gave up" not in output
 
 
 def test_two_requests_running_at_once(server):

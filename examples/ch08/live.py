@@ -3,8 +3,11 @@
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import sys
+from http.client import responses
+from pathlib import Path
 
 import redis.asyncio
 import redis.exceptions
@@ -13,10 +16,14 @@ import tornado.web
 import tornado.websocket
 from tornado.options import define, options
 
+BASE = Path(__file__).parent
 CHANNEL = "book:notices"
 MAX_NOTICE = 140
 MAX_BODY_SIZE = 4096
 POLL_TIMEOUT = 50  # seconds; answer "nothing new" well before a proxy gives up (nginx.conf: 120)
+MAX_RETRY_DELAY = 5.0  # seconds between attempts to reach a Redis that went away
+REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+log = logging.getLogger("live")
 
 
 # ANCHOR: hub
@@ -39,8 +46,17 @@ class Hub:
         await self.redis.publish(CHANNEL, json.dumps(notice))
 
     async def relay(self):
-        async for message in self.pubsub.listen():
-            if message["type"] == "message":  # not the confirmation of our subscription
+        delay = 0.1
+        while True:
+            try:  # waits for the next message; reconnects and subscribes again if need be
+                message = await self.pubsub.get_message(timeout=None)
+            except REDIS_DOWN as exc:
+                log.warning("lost Redis (%s); trying again in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_DELAY)
+                continue
+            delay = 0.1
+            if message["type"] == "message":  # not the confirmation of a subscription
                 self.deliver(message["data"])
 
     def deliver(self, notice):
@@ -66,6 +82,9 @@ class PublishHandler(tornado.web.RequestHandler):
     def initialize(self, hub):
         self.hub = hub
 
+    def get(self):
+        self.render("notices.html", limit=MAX_NOTICE)  # the form, with its _xsrf token
+
     async def post(self):
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
         text = self.get_body_argument("text", "").strip()
@@ -73,8 +92,23 @@ class PublishHandler(tornado.web.RequestHandler):
             self.set_status(400)
             self.write(f"A notice is 1 to {MAX_NOTICE} characters of text.\n")
             return
-        await self.hub.publish(text)  # every process hears it from Redis, this one too
+        try:
+            await self.hub.publish(text)  # every process hears it from Redis, this one too
+        except REDIS_DOWN:
+            self.set_status(503)
+            self.set_header("Retry-After", "5")
+            self.write("Notices are unavailable for a moment (no Redis); try again shortly.\n")
+            return
         self.write("published\n")
+
+    def write_error(self, status_code, **kwargs):
+        # Say why: for a 403 this is the XSRF or origin check.
+        _, error, _ = kwargs.get("exc_info", (None, None, None))
+        message = f"{status_code} {responses.get(status_code, 'Unknown Error')}"
+        if isinstance(error, tornado.web.HTTPError) and status_code < 500 and error.get_message():
+            message += f": {error.get_message()}"
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish(message + "\n")
 
 
 class PollHandler(tornado.web.RequestHandler):
@@ -131,6 +165,9 @@ def make_app(hub):
             (r"/live", LiveHandler, dict(hub=hub)),
             (r"/stats", StatsHandler, dict(hub=hub)),
         ],
+        template_path=BASE / "templates",
+        xsrf_cookies=True,
+        cross_origin_protection=True,
         websocket_ping_interval=30,  # traffic on quiet sockets, so no proxy times them out
         websocket_max_message_size=1024,
     )

@@ -53,14 +53,18 @@ class Running:
 
 
 class BaseHandler(tornado.web.RequestHandler):
+    counted = False  # on_finish runs even for requests refused before prepare (405)
+
     def set_default_headers(self):
         self.set_header("X-Worker-Pid", str(os.getpid()))
 
     def prepare(self):
         self.settings["running"].enter()
+        self.counted = True
 
     def on_finish(self):
-        self.settings["running"].leave()
+        if self.counted:
+            self.settings["running"].leave()
 
 
 class PageHandler(BaseHandler):
@@ -82,13 +86,13 @@ class WhoAmIHandler(BaseHandler):
 
 class WorkHandler(BaseHandler):
     async def get(self):
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
         seconds = self.get_argument("seconds", "1")
         if not SECONDS.fullmatch(seconds) or int(seconds) > MAX_WORK:
-            raise tornado.web.HTTPError(
-                400, reason=f"seconds must be a whole number from 0 to {MAX_WORK}"
-            )
+            self.set_status(400)
+            self.write(f"seconds must be a whole number from 0 to {MAX_WORK}\n")
+            return
         await asyncio.sleep(int(seconds))
-        self.set_header("Content-Type", "text/plain; charset=UTF-8")
         self.write(f"worked for {seconds} s\n")
 
 
