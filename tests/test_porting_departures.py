@@ -1,3 +1,4 @@
+import concurrent.futures
 import contextlib
 import socket
 import struct
@@ -66,10 +67,20 @@ def test_bad_station_is_400_without_calling_upstream(server, station):
     assert resp.headers["Content-Type"] == TEXT
 
 
-def test_paths_outside_the_route_are_404(server):
-    assert server.fetch("/departures/").status == 404
-    assert server.fetch("/departures/a/b").status == 404
-    assert server.fetch("/departures/%FF").status == 400
+@pytest.mark.parametrize(
+    ("method", "path", "status", "text"),
+    [
+        ("GET", "/departures/", 404, "Not Found\n"),
+        ("GET", "/departures/a/b", 404, "Not Found\n"),
+        ("GET", "/", 404, "Not Found\n"),
+        ("GET", "/departures/%FF", 400, "Bad Request\n"),  # not UTF-8: Tornado's own 400
+        ("POST", "/departures/hangzhou", 405, "Method Not Allowed\n"),
+    ],
+)
+def test_tornados_own_errors_are_plain_text_too(server, method, path, status, text):
+    resp = server.fetch(path, method=method, body=b"" if method == "POST" else None)
+    assert (resp.status, resp.text) == (status, text)
+    assert resp.headers["Content-Type"] == TEXT
 
 
 @pytest.mark.reader
@@ -87,13 +98,13 @@ def test_failing_upstream_is_502(mode):
 
 
 @contextlib.contextmanager
-def hang_up(reset):
-    """An upstream that takes each connection and closes it without answering.
+def raw_upstream(answer):
+    """An upstream on a bare socket that takes each connection and answers it with `answer`.
 
-    It reads the request first, so its close is a clean FIN (the client sees
-    HTTPStreamClosedError); with reset=True it aborts the connection at once with an RST
-    (the client sees ConnectionResetError). A close at once without either is a race
-    between the two.
+    b"" reads the request and closes the connection without a word, a clean FIN (the client
+    sees HTTPStreamClosedError); "reset" aborts the connection at once with an RST (the client
+    sees ConnectionResetError; a close at once without either is a race between the two); any
+    other bytes are sent after the request is read, and then the connection is closed.
     """
     listener = socket.create_server(("127.0.0.1", 0))
 
@@ -104,15 +115,17 @@ def hang_up(reset):
             except OSError:  # the listener was closed: the test is over
                 return
             with conn:
-                if reset:
+                if answer == "reset":
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                else:
-                    request = b""
-                    while b"\r\n\r\n" not in request:
-                        chunk = conn.recv(4096)
-                        if not chunk:
-                            break
-                        request += chunk
+                    continue
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    request += chunk
+                with contextlib.suppress(OSError):  # the client may hang up first
+                    conn.sendall(answer)
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -124,14 +137,48 @@ def hang_up(reset):
         thread.join(5)
 
 
+MALFORMED = "the rail service closed the connection or sent a malformed answer\n"
+
+
 @pytest.mark.reader
-@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
-def test_upstream_that_hangs_up_is_502_not_a_timeout(mode, reset):
-    with hang_up(reset) as upstream, serve_board(mode, upstream, timeout=5.0) as srv:
+@pytest.mark.parametrize("answer", [b"", "reset"], ids=["closed", "reset"])
+def test_upstream_that_hangs_up_is_502_not_a_timeout(mode, answer):
+    with raw_upstream(answer) as upstream, serve_board(mode, upstream, timeout=5.0) as srv:
         resp = srv.fetch("/departures/hangzhou")
         assert "Traceback" not in srv.output()
-    expected = "the rail service hung up without a complete answer\n"
-    assert (resp.status, resp.text) == (502, expected)
+    assert (resp.status, resp.text) == (502, MALFORMED)
+
+
+OK_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+GARBAGE = {
+    "not-http": b"SSH-2.0-OpenSSH_9.2\r\n",
+    "bad-status-line": b"HTTP/1.1 two hundred OK\r\n\r\n{}",
+    "header-line-of-200kb": OK_HEAD + b"X-Padding: " + b"a" * 200_000 + b"\r\n\r\n{}",
+    "header-without-colon": OK_HEAD + b"no colon here\r\nContent-Length: 2\r\n\r\n{}",
+    "two-content-lengths": OK_HEAD + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    "body-shorter-than-said": OK_HEAD + b"Content-Length: 10\r\n\r\n{}",
+    "bad-chunk-size": OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    "bad-gzip": OK_HEAD + b"Content-Encoding: gzip\r\nContent-Length: 8\r\n\r\nnot gzip",
+}
+
+
+@pytest.mark.parametrize("answer", GARBAGE.values(), ids=GARBAGE.keys())
+def test_malformed_http_from_upstream_is_502(answer):
+    with (
+        raw_upstream(answer) as upstream,
+        serve_in_thread(departures.make_app(upstream)) as srv,
+    ):
+        resp = srv.fetch("/departures/hangzhou")
+    assert (resp.status, resp.text) == (502, MALFORMED)
+
+
+@pytest.mark.reader
+def test_malformed_http_from_upstream_leaves_no_traceback(mode):
+    answer = GARBAGE["header-line-of-200kb"]
+    with raw_upstream(answer) as upstream, serve_board(mode, upstream) as srv:
+        resp = srv.fetch("/departures/hangzhou")
+        assert "Traceback" not in srv.output()
+    assert (resp.status, resp.text) == (502, MALFORMED)
 
 
 @pytest.mark.reader
@@ -139,6 +186,25 @@ def test_slow_upstream_is_504(mode):
     with serve_rail(delay=2.0) as rail, serve_board(mode, base_url(rail), timeout=0.3) as srv:
         resp = srv.fetch("/departures/hangzhou")
     assert (resp.status, resp.text) == (504, "no answer from the rail service within 0.3 s\n")
+
+
+@pytest.mark.reader
+def test_more_calls_than_the_client_pool_wait_and_are_503_not_blamed_on_upstream(mode):
+    """Each board makes two calls; past the client's max_clients they queue, and time out there.
+
+    The rail service takes longer than the timeout, so the calls in flight time out (504); the
+    calls still queued when their own timeout comes are ours to blame, not the rail service's.
+    """
+    boards = departures.MAX_CLIENTS + 10
+    with serve_rail(delay=3.0) as rail, serve_board(mode, base_url(rail), timeout=1.0) as srv:
+        with concurrent.futures.ThreadPoolExecutor(boards) as pool:
+            replies = list(pool.map(srv.fetch, ["/departures/hangzhou"] * boards))
+        assert "Traceback" not in srv.output()
+    answers = {(r.status, r.text) for r in replies}
+    assert answers == {
+        (503, "too busy: too many calls to the rail service waiting\n"),
+        (504, "no answer from the rail service within 1.0 s\n"),
+    }
 
 
 class Garbled(tornado.web.RequestHandler):
@@ -164,6 +230,18 @@ class Garbled(tornado.web.RequestHandler):
         ('{"station": "X", "trains": [["07:40", "G1", "Y"]]}', '{"G1": true}'),
         ('{"station": "X", "trains": [["07:40", "G1", "Y"]]}', '{"G1": false}'),
         ('{"station": "X", "trains": [["noon", "G1", "Y"]]}', '{"G1": 5}'),
+        ('{"station": "X", "trains": [["07:40", "G1", "Y"]]}', '{"G1": -30}'),
+        ('{"station": "X", "trains": [["07:40", "G1", "Y"]]}', '{"G1": 1441}'),
+        ('{"station": "X", "trains": [["07:40", "G1", "Y"]]}', f'{{"G1": {10**28}}}'),
+        ('{"station": "X", "trains": [["99:99", "G1", "Y"]]}', '{"G1": 5}'),
+        ('{"station": "X", "trains": [["-5:-70", "G1", "Y"]]}', '{"G1": 5}'),
+        ('{"station": "X", "trains": [["7:40", "G1", "Y"]]}', "{}"),
+        ('{"station": "X", "trains": [["07:40 ", "G1", "Y"]]}', "{}"),
+        ('{"station": "X", "trains": ["G12"]}', "{}"),
+        ('{"station": "X", "trains": [["07:40", "G1", "Y", "Z"]]}', "{}"),
+        ('{"station": "X", "trains": [["07:40", 1, "Y"]]}', "{}"),
+        ('{"station": "X", "trains": [["07:40", "G1", null]]}', "{}"),
+        ('{"station": ["X"], "trains": []}', "{}"),
     ],
 )
 def test_garbled_upstream_data_is_502(timetable, delays):
@@ -183,11 +261,34 @@ def test_late_trains_past_midnight_wrap_around():
     assert departures.board(timetable, {"Z1": 25}).splitlines()[1].endswith("expected 00:15")
 
 
+def test_a_delay_of_a_whole_day_is_the_most_the_board_accepts():
+    timetable = {"station": "X", "trains": [["00:00", "Z1", "Y"]]}
+    line = departures.board(timetable, {"Z1": departures.MAX_LATE}).splitlines()[1]
+    assert line.endswith("1440 min late, expected 00:00")
+
+
+def test_a_trailing_slash_on_upstream_is_dropped():
+    with serve_rail() as rail:
+        upstream = base_url(rail) + "/"
+        with run_example(example_relpath(departures), f"--upstream={upstream}") as srv:
+            resp = srv.fetch("/departures/hangzhou")
+    assert (resp.status, resp.text) == (200, HANGZHOU)
+
+
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
         ("--upstream=127.0.0.1:8001", "error: upstream must be an http:// or https:// URL, not "
          "127.0.0.1:8001"),
+        ("--upstream=ftp://127.0.0.1/", "error: upstream must be an http:// or https:// URL, not "
+         "ftp://127.0.0.1/"),
+        ("--upstream=http://:8001", "error: upstream must be an http:// or https:// URL, not "
+         "http://:8001"),
+        ("--upstream=http://127.0.0.1:8001/?key=1", "error: upstream is a base URL, without ? or "
+         "#, not http://127.0.0.1:8001/?key=1"),
+        ("--upstream=http://127.0.0.1:8001#top", "error: upstream is a base URL, without ? or #, "
+         "not http://127.0.0.1:8001#top"),
+        ("--upstream=http://127.0.0.1:80010", "error: Port out of range 0-65535"),
         ("--timeout=0", "error: timeout must be more than 0 and at most 60 s, not 0.0"),
     ],
 )  # fmt: skip
