@@ -9,6 +9,7 @@ transcripts on every Tornado it tests (tests/test_version_matrix.py checks that 
 the pinned version).
 A program listed in UPSTREAMS calls another example that the book has the reader start first in
 another terminal; that one runs on a free port too, and the program is given its `--upstream`.
+The book starts such an upstream on port 8001, so its own transcripts `curl localhost:8001`.
 
 To (re)write the outputs after changing an example: python -m tests.transcript FILE...
 """
@@ -25,6 +26,7 @@ PROMPT = "$ "
 BOOK_PORT = 8000
 VOLATILE = re.compile(r"^(Date): .*$", re.MULTILINE)
 UPSTREAMS = {"porting/departures.py": "porting/rail.py"}
+UPSTREAM_PORT = 8001
 SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
 
 
@@ -61,18 +63,22 @@ def serving(program):
         yield stack.enter_context(run_example(program, *args))
 
 
-def run(command, port):
-    command = command.replace(f"localhost:{BOOK_PORT}", f"localhost:{port}")
+def book_port(program):
+    return UPSTREAM_PORT if program in UPSTREAMS.values() else BOOK_PORT
+
+
+def run(command, port, book=BOOK_PORT):
+    command = command.replace(f"localhost:{book}", f"localhost:{port}")
     if command.startswith("python "):
         command = f'"{sys.executable}" {command[len("python ") :]}'
     done = subprocess.run(
         command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
     )
-    return normalize(done.stdout + done.stderr, port)
+    return normalize(done.stdout + done.stderr, port, book)
 
 
-def normalize(output, port=BOOK_PORT):
-    output = output.replace("\r\n", "\n").replace(f"localhost:{port}", f"localhost:{BOOK_PORT}")
+def normalize(output, port=BOOK_PORT, book=BOOK_PORT):
+    output = output.replace("\r\n", "\n").replace(f"localhost:{port}", f"localhost:{book}")
     return "\n".join(line.rstrip() for line in output.rstrip().splitlines())
 
 
@@ -84,9 +90,10 @@ def replay(path):
     """Yield (command, expected, actual) for every step, running the example if curl needs it."""
     steps = parse(path)
     if needs_server(steps):
-        with serving(program_for(path)) as server:
+        program = program_for(path)
+        with serving(program) as server:
             for command, expected in steps:
-                yield command, expected, run(command, server.port)
+                yield command, expected, run(command, server.port, book_port(program))
     else:
         for command, expected in steps:
             yield command, expected, run(command, BOOK_PORT)
