@@ -255,7 +255,7 @@ class UserInfoHandler(ProviderHandler):
         if token is None or time.monotonic() > token.expires:
             self.set_status(401)
             self.set_header("WWW-Authenticate", 'Bearer error="invalid_token"')
-            description = "missing, unknown, expired or revoked token"
+            description = "unknown, expired or revoked token"
             self.write({"error": "invalid_token", "error_description": description})
             return
         self.write({"sub": token.user, **self.users[token.user]})
