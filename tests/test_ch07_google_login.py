@@ -82,6 +82,13 @@ def test_failures_are_clear_pages(monkeypatch, broken, setup, status, expected):
         assert "session" not in browser.jars[site.port]
 
 
+def test_a_provider_that_does_not_answer_in_time_is_503(monkeypatch, broken):
+    monkeypatch.setattr(google_login, "TIMEOUTS", {"connect_timeout": 1, "request_timeout": 0.2})
+    with local_google(monkeypatch, _OAUTH_ACCESS_TOKEN_URL=f"{broken}/slow") as (site, _):
+        resp = sign_in(Browser(), site)
+    assert (resp.status, message(resp)) == (503, "Google cannot be reached.")
+
+
 def test_people_with_the_same_name_are_different_people(monkeypatch):
     twins = {
         "101": {"name": "Mei Lin", "email": "mei@example.com"},
@@ -107,7 +114,10 @@ def test_on_https_the_state_cookie_is_host_only(monkeypatch):
         consent = location(start)
         choice = browser.submit(consent, browser.fetch(consent), user="ravi", decision="allow")
         assert browser.fetch(location(choice)).status == 302
-        assert "__Host-oauth_state" not in browser.jars[site.port]
+        assert list(browser.jars[site.port]) == ["__Host-session"]
+        tossed = Browser({"X-Forwarded-Proto": "https"})
+        tossed.jars[site.port] = {"session": browser.jars[site.port]["__Host-session"]}
+        assert tossed.fetch(site.url + "/").html.find(id="sign-in") is not None
 
 
 def test_denied_forged_and_empty_callbacks(monkeypatch):
@@ -126,6 +136,13 @@ def test_denied_forged_and_empty_callbacks(monkeypatch):
         state = query(location(browser.fetch(f"{site.url}/auth/login")))["state"]
         resp = browser.fetch(f"{site.url}/auth/callback?{urlencode({'state': state})}")
         assert (resp.status, message(resp)) == (400, "Google sent no usable code.")
+        state = query(location(browser.fetch(f"{site.url}/auth/login")))["state"]
+        error = {"state": state, "error": "server_error\n[E] FORGED"}
+        resp = browser.fetch(f"{site.url}/auth/callback?{urlencode(error)}")
+        assert (resp.status, message(resp)) == (
+            502,
+            "Google reported an error (server_error?[E] FORGED).",
+        )
         resp = browser.fetch(f"{site.url}/auth/logout")
         assert (resp.status, message(resp)) == (405, "Method Not Allowed")
 

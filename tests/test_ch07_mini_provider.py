@@ -85,16 +85,17 @@ def authorize_url(srv, redirect_uri, **extra):
 def serve_provider(mode, redirect_uri, code_seconds=mini_provider.CODE_SECONDS, **kwargs):
     """The provider with the demo client registered for redirect_uri: (server, client secret).
 
-    In-process, `server.tokens` is the provider's own store of the tokens it has issued.
+    In-process, `server.codes` and `server.tokens` are the provider's own stores.
     """
     if mode == "in-process":
         app = mini_provider.make_app(SECRET, redirect_uri, code_seconds=code_seconds, **kwargs)
         with serve_in_thread(app, max_body_size=mini_provider.MAX_BODY_SIZE) as srv:
             srv.tokens = app.wildcard_router.rules[0].target_kwargs["tokens"]
+            srv.codes = app.wildcard_router.rules[0].target_kwargs["codes"]
             yield srv, SECRET
     else:
         with run_example("ch07/mini_provider.py", f"--redirect-uri={redirect_uri}") as srv:
-            secret = re.search(r"OAUTH_CLIENT_SECRET\): (\S+)", srv.output())[1]
+            secret = re.search(r"export OAUTH_CLIENT_SECRET=(\S+)", srv.output())[1]
             yield srv, secret
 
 
@@ -311,11 +312,15 @@ def test_a_revoked_token_is_refused(provider):
 
 @pytest.mark.reader
 def test_user_info_needs_a_known_token(server):
-    for headers in ({}, {"Authorization": "Bearer made-up"}, {"Authorization": "Basic eDp5"}):
+    for headers in ({}, {"Authorization": "Basic eDp5"}):  # RFC 6750: no token, no error code
         resp = server.fetch("/userinfo", headers=headers)
         assert resp.status == 401
-        assert resp.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
-        assert json.loads(resp.body)["error"] == "invalid_token"
+        assert resp.headers["WWW-Authenticate"] == 'Bearer realm="Mini ID"'
+        assert "error" not in json.loads(resp.body)
+    resp = server.fetch("/userinfo", headers={"Authorization": "Bearer made-up"})
+    assert resp.status == 401
+    assert resp.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    assert json.loads(resp.body)["error"] == "invalid_token"
     assert server.fetch("/token", "POST", "client_id=tea-notes&client_secret=", FORM).status == 401
 
 
@@ -332,3 +337,69 @@ def test_the_redirect_uri_must_be_a_url():
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr == "error: redirect_uri must be an http(s) URL, not localhost:8000/cb\n"
+
+
+def test_token_answers_are_never_cached(provider):
+    srv, secret, redirect_uri = provider
+    code = get_code(Browser(), srv, redirect_uri)
+    form = urlencode({"grant_type": "authorization_code", "code": code, "client_id": CLIENT})
+    for body in (form, form + f"&client_secret={secret}&redirect_uri=x&code_verifier=x"):
+        resp = srv.fetch("/token", "POST", body, FORM)
+        assert (resp.headers["Cache-Control"], resp.headers["Pragma"]) == ("no-store", "no-cache")
+
+
+def test_a_parameter_given_twice_is_refused(provider):
+    srv, secret, redirect_uri = provider
+    code = get_code(Browser(), srv, redirect_uri)
+    form = {"grant_type": "authorization_code", "code": code, "client_id": CLIENT}
+    body = urlencode({**form, "client_secret": secret, "code_verifier": VERIFIER})
+    body += "&" + urlencode({"redirect_uri": "https://evil.example/"})
+    body += "&" + urlencode({"redirect_uri": redirect_uri})
+    resp = srv.fetch("/token", "POST", body, FORM)
+    assert (resp.status, json.loads(resp.body)["error"]) == (400, "invalid_request")
+    assert resp.headers["Cache-Control"] == "no-store"
+    resp = Browser().fetch(authorize_url(srv, redirect_uri) + "&state=s2")  # state twice
+    assert resp.status == 400 and "Location" not in resp.headers
+    assert resp.html.find(id="message").text == "A parameter appears more than once."
+
+
+def test_a_client_cannot_revoke_another_clients_token(provider):
+    srv, secret, _ = provider
+    srv.tokens["theirs"] = mini_provider.Token("mei", "another-app", float("inf"))
+    form = {"client_id": CLIENT, "client_secret": secret, "token": "theirs"}
+    resp = srv.fetch("/revoke", "POST", urlencode(form), FORM)
+    assert resp.status == 400
+    assert json.loads(resp.body) == {
+        "error": "invalid_grant",
+        "error_description": "the token was issued to another client",
+    }
+    assert "theirs" in srv.tokens
+
+
+def test_expired_codes_and_tokens_are_forgotten():
+    redirect_uri = "http://localhost:8000/auth/callback"
+    kwargs = {"code_seconds": -1, "token_seconds": -1}
+    with serve_provider("in-process", redirect_uri, **kwargs) as (srv, secret):
+        for _ in range(5):  # sign-ins nobody finishes
+            get_code(Browser(), srv, redirect_uri)
+        assert len(srv.codes) == 1  # each new code sweeps out the expired ones
+        srv.codes.clear()
+    with serve_provider("in-process", redirect_uri, token_seconds=-1) as (srv, secret):
+        for _ in range(5):
+            exchange(srv, secret, get_code(Browser(), srv, redirect_uri), redirect_uri)
+        assert len(srv.tokens) == 1
+
+
+def test_the_stores_have_a_limit(provider, monkeypatch):
+    srv, secret, redirect_uri = provider
+    monkeypatch.setattr(mini_provider, "MAX_CODES", 2)
+    monkeypatch.setattr(mini_provider, "MAX_TOKENS", 1)
+    codes = [get_code(Browser(), srv, redirect_uri) for _ in range(2)]
+    url = authorize_url(srv, redirect_uri)
+    browser = Browser()
+    resp = browser.submit(url, browser.fetch(url), user="mei", decision="allow")
+    assert resp.status == 503
+    assert resp.html.find(id="message").text == "Too many sign-ins at once. Please try again later."
+    assert exchange(srv, secret, codes[0], redirect_uri)[0] == 200
+    status, answer = exchange(srv, secret, codes[1], redirect_uri)
+    assert (status, answer["error"]) == (503, "temporarily_unavailable")

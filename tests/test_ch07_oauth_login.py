@@ -1,4 +1,6 @@
+import asyncio
 import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -51,6 +53,27 @@ class Down(tornado.web.RequestHandler):
         self.write({"error": "temporarily_unavailable"})
 
 
+class OddError(tornado.web.RequestHandler):
+    def post(self):
+        self.set_status(400)
+        self.write({"error": []})
+
+
+class EmptySubject(tornado.web.RequestHandler):
+    def get(self):
+        self.write({"sub": "", "name": "Nobody"})
+
+
+class ObjectSubject(tornado.web.RequestHandler):
+    def get(self):
+        self.write({"sub": {"k": "v"}, "name": "Somebody"})
+
+
+class Slow(tornado.web.RequestHandler):
+    async def post(self):
+        await asyncio.sleep(3)
+
+
 @pytest.fixture(scope="module")
 def broken():
     """A provider that answers, but not the way OAuth 2 says it should."""
@@ -61,6 +84,10 @@ def broken():
             (r"/nameless", Nameless),
             (r"/anonymous", Anonymous),
             (r"/down", Down),
+            (r"/odd-error", OddError),
+            (r"/empty-subject", EmptySubject),
+            (r"/object-subject", ObjectSubject),
+            (r"/slow", Slow),
         ]
     )
     with serve_in_thread(app) as srv:
@@ -90,6 +117,7 @@ def sign_in_site(
         app = oauth_login.make_app(oauth)
         listen = {"max_body_size": oauth_login.MAX_BODY_SIZE, "xheaders": True}
         with serve_in_thread(app, **listen) as site:
+            site.tokens = app.settings["access_tokens"]
             redirect_uri = f"{site.url}/auth/callback"
             with serve_provider(mode, redirect_uri, code_seconds, **(provider_kw or {})) as (
                 provider,
@@ -345,12 +373,20 @@ def test_a_provider_that_answers_garbage_is_502(site_with, broken):
     assert message(resp) == "The sign-in provider sent an unreadable answer."
 
 
+def test_a_token_answer_with_an_odd_error_is_502(site_with, broken):
+    site, _ = site_with(token_url=f"{broken}/odd-error")  # {"error": []}
+    resp = sign_in(Browser(), site)
+    assert (resp.status, message(resp)) == (502, "The provider refused to give a token (400).")
+
+
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
         ("/refuse", "The provider would not say who you are (401)."),
         ("/nameless", "The provider did not say who you are."),
         ("/down", "The provider would not say who you are (503)."),
+        ("/empty-subject", "The provider did not say who you are."),
+        ("/object-subject", "The provider did not say who you are."),
     ],
 )
 def test_user_info_that_says_nothing_is_502(site_with, broken, path, expected):
@@ -393,6 +429,74 @@ def test_who_reads_common_shapes_of_user_info(user, expected):
     assert oauth_login.who(user) == expected
 
 
+@pytest.mark.parametrize("subject", ["", {"k": "v"}, ["mei"], True, 1.5, None])
+def test_who_wants_a_real_id(subject):
+    with pytest.raises(tornado.web.HTTPError):
+        oauth_login.who({"sub": subject, "name": "Mei Lin"})
+
+
+def test_a_forged_error_cannot_forge_a_log_line(site_with, caplog):
+    site, _ = site_with()
+    browser = Browser()
+    state = query(location(browser.fetch(f"{site.url}/auth/login")))["state"]
+    forged = {"state": state, "error": "x\n[E 251205 12:00:00 web:1] FORGED LINE"}
+    with caplog.at_level(logging.WARNING):
+        resp = browser.fetch(f"{site.url}/auth/callback?{urlencode(forged)}")
+    assert (resp.status, message(resp)) == (
+        502,
+        "The provider reported an error (x?[E 251205 12:00:00 web:1] FORGED LINE).",
+    )
+    assert caplog.records and not any("\n" in r.getMessage() for r in caplog.records)
+
+
+def test_the_access_log_keeps_no_code(site_with, caplog):
+    site, _ = site_with()
+    with caplog.at_level(logging.INFO, logger="tornado.access"):
+        browser = Browser()
+        sign_in(browser, site)
+        browser.fetch(site.url + "/")  # logged after the callback's line
+    lines = [r.getMessage() for r in caplog.records if r.name == "tornado.access"]
+    lines = [line for line in lines if " /auth/" in line]  # the site's, not the provider's
+    assert any(line.startswith("302 GET /auth/callback (") for line in lines)
+    assert not any("code=" in line or "state=" in line for line in lines)
+
+
+def test_signing_in_again_keeps_one_token(site_with):
+    site, _ = site_with()
+    browser = Browser()
+    for _ in range(6):
+        assert sign_in(browser, site).status == 302
+    assert len(site.tokens) == 1
+    assert browser.fetch(f"{site.url}/profile").status == 200
+
+
+def test_the_oldest_session_makes_room(site_with, monkeypatch):
+    monkeypatch.setattr(oauth_login, "MAX_SESSIONS", 2)
+    site, _ = site_with()
+    browsers = [Browser() for _ in range(3)]
+    for browser in browsers:
+        sign_in(browser, site)
+    assert len(site.tokens) == 2
+    resp = browsers[0].fetch(f"{site.url}/profile")
+    assert (resp.status, message(resp)) == (403, "Please sign in first.")
+    assert browsers[2].fetch(f"{site.url}/profile").status == 200
+
+
+def test_on_https_a_tossed_session_cookie_is_ignored(site_with):
+    site, _ = site_with()
+    attacker = Browser(HTTPS)
+    sign_in(attacker, site, user="mallory")
+    (name,) = attacker.jars[site.port]
+    assert name == "__Host-session"
+    victim = Browser(HTTPS)
+    victim.jars[site.port] = {"session": attacker.jars[site.port][name]}  # from a sibling host
+    assert victim.fetch(site.url + "/").html.find(id="sign-in") is not None
+    sign_in(victim, site, user="mei")
+    victim.jars[site.port]["session"] = attacker.jars[site.port][name]  # sent after the real one
+    home = victim.fetch(site.url + "/").html
+    assert home.find(id="account").text == "Mini ID account mei"
+
+
 def run_with_config(tmp_path, text, secret="s3cret"):
     config = tmp_path / "provider.toml"
     config.write_text(text, encoding="utf-8")
@@ -428,6 +532,19 @@ def test_bad_configuration_is_a_one_line_error(tmp_path):
 def test_the_shipped_configurations_are_complete(monkeypatch):
     monkeypatch.setenv("OAUTH_CLIENT_SECRET", "s3cret")
     for name in ("local.toml", "github.toml"):
-        oauth = oauth_login.load_config(ROOT / "examples/ch07" / name)
+        text = (ROOT / "examples/ch07" / name).read_text(encoding="utf-8")
+        path = ROOT / "examples/ch07" / name
+        if "YOUR-CLIENT-ID" in text:  # github.toml, until a reader fills it in
+            with pytest.raises(ValueError, match="replace the placeholder in: client_id$"):
+                oauth_login.load_config(path)
+            continue
+        oauth = oauth_login.load_config(path)
         assert oauth["redirect_uri"] == "http://localhost:8000/auth/callback"
         assert oauth["client_secret"] == "s3cret"
+
+
+def test_a_placeholder_is_a_one_line_error(tmp_path):
+    github = (ROOT / "examples/ch07/github.toml").read_text(encoding="utf-8")
+    assert run_with_config(tmp_path, github) == (
+        "error: CONFIG: replace the placeholder in: client_id"
+    )

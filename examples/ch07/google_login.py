@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -31,8 +32,15 @@ TIMEOUTS = {"connect_timeout": 5, "request_timeout": 10}
 
 class BaseHandler(tornado.web.RequestHandler):
     def get_current_user(self):
-        session = self.get_signed_cookie("session", max_age_days=SESSION_DAYS, min_version=2)
+        name, _ = self.session_cookie()
+        session = self.get_signed_cookie(name, max_age_days=SESSION_DAYS, min_version=2)
         return json.loads(session) if session else None
+
+    def session_cookie(self):
+        """Like the state cookie, the session cookie must be one no sibling host can plant."""
+        if self.request.protocol == "https":
+            return "__Host-session", {"path": "/", "secure": True}
+        return "session", {"path": "/"}
 
     def state_cookie(self):
         """The state cookie's name and attributes: a __Host- cookie whenever we are on HTTPS."""
@@ -98,19 +106,24 @@ class CallbackHandler(GoogleHandler):
         state = self.get_query_argument("state", "")
         if not flow["state"] or not hmac.compare_digest(state.encode(), flow["state"].encode()):
             raise tornado.web.HTTPError(403, "This sign-in did not start here, or took too long.")
-        if self.get_query_argument("error", None) is not None:
+        error = self.get_query_argument("error", None)
+        if error == "access_denied":
             raise tornado.web.HTTPError(403, "Google did not sign you in: you are not signed in.")
+        if error is not None:  # shown and logged: short, no line breaks
+            error = re.sub(r"[^\x20-\x7e]", "?", error[:100])
+            raise tornado.web.HTTPError(502, "Google reported an error (%s).", error)
         code = self.get_query_argument("code", "")
         if not code or len(code) > MAX_CODE:
             raise tornado.web.HTTPError(400, "Google sent no usable code.")
         subject, name = await self.google_user(code, flow["verifier"])
+        cookie, attributes = self.session_cookie()
         self.set_signed_cookie(
-            "session",
+            cookie,
             json.dumps({"id": subject, "name": name}),  # the id says who; the name is for show
             expires_days=SESSION_DAYS,
             httponly=True,
-            secure=self.request.protocol == "https",
             samesite="Lax",
+            **attributes,
         )
         self.redirect("/")
 
@@ -130,13 +143,15 @@ class CallbackHandler(GoogleHandler):
         try:
             # get_authenticated_user() would build this request without code_verifier.
             response = await self.get_auth_http_client().fetch(
-                self._OAUTH_ACCESS_TOKEN_URL, method="POST", body=body
+                self._OAUTH_ACCESS_TOKEN_URL, method="POST", body=body, **TIMEOUTS
             )
             access = json.loads(response.body)
             user = await self.oauth2_request(
                 self._OAUTH_USERINFO_URL, access_token=access["access_token"]
             )
         except tornado.httpclient.HTTPClientError as exc:
+            if exc.code == 599:  # no answer in time
+                raise tornado.web.HTTPError(503, "Google cannot be reached.") from None
             if exc.code == 400:  # how Google answers an expired or reused code
                 raise tornado.web.HTTPError(400, EXPIRED) from None
             raise tornado.web.HTTPError(
@@ -155,7 +170,8 @@ class CallbackHandler(GoogleHandler):
 
 class LogoutHandler(BaseHandler):
     def post(self):
-        self.clear_cookie("session")
+        name, attributes = self.session_cookie()
+        self.clear_cookie(name, **attributes)
         self.redirect("/", status=303)
 
 

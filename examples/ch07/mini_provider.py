@@ -1,6 +1,7 @@
 """A tiny OAuth 2 provider for trying sign-in offline: consent page, codes, tokens, user info.
 
-A teaching provider: everything lives in memory and it signs no ID tokens. Never deploy it.
+A teaching provider: nobody signs in to it (anyone may pick any account), everything lives in
+memory and it signs no ID tokens. Never deploy it.
 """
 
 import asyncio
@@ -23,6 +24,8 @@ BASE = Path(__file__).parent
 MAX_BODY_SIZE = 16 * 1024
 CODE_SECONDS = 60
 TOKEN_SECONDS = 3600
+MAX_CODES = 1000  # codes and tokens waiting in memory at once: teaching-sized limits
+MAX_TOKENS = 1000
 CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of a SHA-256 digest, unpadded
 VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636, section 4.1
 DEMO_CLIENT_ID = "tea-notes"
@@ -80,12 +83,28 @@ class ProviderHandler(tornado.web.RequestHandler):
         self.code_seconds = code_seconds
         self.token_seconds = token_seconds
 
+    def prepare(self):
+        if self.repeated():
+            raise tornado.web.HTTPError(400, "A parameter appears more than once.")
+
+    def repeated(self):
+        """RFC 6749, section 3.1: no parameter twice, or which redirect_uri would count?"""
+        return any(len(values) > 1 for values in self.request.arguments.values())
+
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
         message = responses.get(status_code, "Unknown error")
         if isinstance(error, tornado.web.HTTPError) and error.get_message():
             message = error.get_message()
         self.render("provider_error.html", status=status_code, message=message)
+
+
+def purge(store, limit):
+    """Forget what has expired; False if the store is still full."""
+    now = time.monotonic()
+    for key in [key for key, value in store.items() if now > value.expires]:
+        del store[key]
+    return len(store) < limit
 
 
 class AuthorizeHandler(ProviderHandler):
@@ -123,8 +142,10 @@ class AuthorizeHandler(ProviderHandler):
                 url_concat(redirect_uri, {"error": "access_denied", "state": state}), status=303
             )
             return
-        if user not in self.users:
+        if user not in self.users:  # anyone may pick any account: a teaching simplification
             raise tornado.web.HTTPError(400, "Please choose one of the accounts.")
+        if not purge(self.codes, MAX_CODES):
+            raise tornado.web.HTTPError(503, "Too many sign-ins at once. Please try again later.")
         code = secrets.token_urlsafe(24)
         self.codes[code] = Grant(
             client_id=client_id,
@@ -159,8 +180,14 @@ class TokenHandler(ProviderHandler):
     def check_xsrf_cookie(self):
         """Applications call this endpoint directly; the client secret authenticates them."""
 
+    def prepare(self):
+        self.set_header("Cache-Control", "no-store")  # RFC 6749, section 5.1: both headers
+        self.set_header("Pragma", "no-cache")
+        if self.repeated():
+            self.oauth_error(400, "invalid_request", "a parameter appears more than once")
+            self.finish()
+
     def post(self):
-        self.set_header("Cache-Control", "no-store")
         client_id = self.get_body_argument("client_id", "")
         if not self.client_authenticated(client_id):
             return self.oauth_error(401, "invalid_client", "unknown client or wrong secret")
@@ -179,6 +206,8 @@ class TokenHandler(ProviderHandler):
             s256(verifier), grant.code_challenge
         ):
             return self.oauth_error(400, "invalid_grant", "code_verifier is missing or wrong")
+        if not purge(self.tokens, MAX_TOKENS):
+            return self.oauth_error(503, "temporarily_unavailable", "too many tokens")
         token = secrets.token_urlsafe(32)
         self.tokens[token] = Token(grant.user, client_id, time.monotonic() + self.token_seconds)
         self.write(
@@ -202,13 +231,14 @@ class TokenHandler(ProviderHandler):
 
 class RevokeHandler(TokenHandler):
     def post(self):
-        """RFC 7009: a client gives up one of its tokens; unknown tokens are no error."""
+        """RFC 7009: a client gives up one of its own tokens; an unknown token is no error."""
         client_id = self.get_body_argument("client_id", "")
         if not self.client_authenticated(client_id):
             return self.oauth_error(401, "invalid_client", "unknown client or wrong secret")
-        token = self.get_body_argument("token", "")
-        if token in self.tokens and self.tokens[token].client_id == client_id:
-            del self.tokens[token]
+        value = self.get_body_argument("token", "")
+        if value in self.tokens and self.tokens[value].client_id != client_id:
+            return self.oauth_error(400, "invalid_grant", "the token was issued to another client")
+        self.tokens.pop(value, None)
 
 
 class UserInfoHandler(ProviderHandler):
@@ -216,11 +246,16 @@ class UserInfoHandler(ProviderHandler):
         scheme, _, value = self.request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer":
             value = self.get_query_argument("access_token", "")
+        if not value:  # RFC 6750, section 3.1: no credentials, so no error code
+            self.set_status(401)
+            self.set_header("WWW-Authenticate", 'Bearer realm="Mini ID"')
+            self.write({"error_description": "send an access token"})
+            return
         token = self.tokens.get(value)
         if token is None or time.monotonic() > token.expires:
             self.set_status(401)
             self.set_header("WWW-Authenticate", 'Bearer error="invalid_token"')
-            description = "missing, unknown, expired or revoked token"
+            description = "unknown, expired or revoked token"
             self.write({"error": "invalid_token", "error_description": description})
             return
         self.write({"sub": token.user, **self.users[token.user]})
@@ -264,7 +299,8 @@ def make_app(
 async def main(port, redirect_uri):
     client_secret = secrets.token_urlsafe(24)
     print(f"Registered client {DEMO_CLIENT_ID} with redirect URI {redirect_uri}")
-    print(f"Its client secret (export it as OAUTH_CLIENT_SECRET): {client_secret}", flush=True)
+    print("Its client secret; in the site's terminal, run:")
+    print(f"  export OAUTH_CLIENT_SECRET={client_secret}", flush=True)
     app = make_app(client_secret, redirect_uri)
     app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
     print(f"Listening on http://localhost:{port}/", flush=True)

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import sys
 import tomllib
@@ -17,6 +18,7 @@ import tornado.httpclient
 import tornado.options
 import tornado.web
 from tornado.httputil import responses
+from tornado.log import access_log
 from tornado.options import define, options
 
 BASE = Path(__file__).parent
@@ -28,6 +30,8 @@ STATE_SECONDS = 600
 SESSION_DAYS = 7
 MAX_CODE = 512
 MAX_NAME = 100
+MAX_SESSIONS = 1000  # access tokens kept in memory: a teaching-sized limit
+PLACEHOLDER = "YOUR-"
 TIMEOUTS = {"connect_timeout": 5, "request_timeout": 10}
 EXPIRED_CODE_ERRORS = {"invalid_grant", "bad_verification_code"}  # RFC 6749; GitHub's name
 SIGNED_OUT = "Your sign-in has expired or was revoked, so you are signed out. Please sign in again."
@@ -43,6 +47,9 @@ def load_config(path):
     missing = [key for key in SETTINGS if not isinstance(config.get(key), str) or not config[key]]
     if missing:
         raise ValueError(f"{path}: missing settings: {', '.join(missing)}")
+    unfilled = [key for key in SETTINGS if PLACEHOLDER in config[key]]
+    if unfilled:
+        raise ValueError(f"{path}: replace the placeholder in: {', '.join(unfilled)}")
     secret = os.environ.get(ENV_VARIABLE, "")
     if not secret:
         raise ValueError(f"set the client secret in the environment variable {ENV_VARIABLE}")
@@ -74,11 +81,13 @@ class SettingsOAuth2Mixin(tornado.auth.OAuth2Mixin):
             }
         )
         status, token = await self.provider_json(self._OAUTH_ACCESS_TOKEN_URL, "POST", body)
-        if token.get("error") in EXPIRED_CODE_ERRORS:
+        error = token.get("error") if isinstance(token.get("error"), str) else str(status)
+        if error in EXPIRED_CODE_ERRORS:
             raise tornado.web.HTTPError(400, "This sign-in link has expired or was already used.")
         if not isinstance(token.get("access_token"), str):
-            error = str(token.get("error", status))[:100]
-            raise tornado.web.HTTPError(502, "The provider refused to give a token (%s).", error)
+            raise tornado.web.HTTPError(
+                502, "The provider refused to give a token (%s).", printable(error)
+            )
         user = await self.user_info(token["access_token"])
         if user is None:
             raise tornado.web.HTTPError(502, "The provider would not say who you are (401).")
@@ -120,19 +129,35 @@ def s256(verifier):
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def printable(text):
+    """Text from the provider, safe to show and to log: short, without line breaks."""
+    return re.sub(r"[^\x20-\x7e]", "?", text[:100])
+
+
 def who(user):
     """(stable id, display name) from user info shaped like OpenID Connect, GitHub or Google."""
     subject = user.get("sub", user.get("id"))
+    if type(subject) is int:  # GitHub's ids are numbers (and True is no id)
+        subject = str(subject)
     names = [user.get(key) for key in ("name", "login", "email")]
     name = next((n.strip() for n in names if isinstance(n, str) and n.strip()), None)
-    if subject is None or name is None:
+    if not isinstance(subject, str) or not subject or name is None:
         raise tornado.web.HTTPError(502, "The provider did not say who you are.")
-    return str(subject), name[:MAX_NAME]
+    return subject, name[:MAX_NAME]
+
+
+def log_request(handler):
+    """Tornado's access log line without the query string: a callback's holds code and state."""
+    status, request = handler.get_status(), handler.request
+    log = access_log.info if status < 400 else access_log.warning
+    millis = 1000 * request.request_time()
+    log("%d %s %s (%s) %.2fms", status, request.method, request.path, request.remote_ip, millis)
 
 
 class BaseHandler(tornado.web.RequestHandler):
     def get_current_user(self):
-        session = self.get_signed_cookie("session", max_age_days=SESSION_DAYS, min_version=2)
+        name, _ = self.session_cookie()
+        session = self.get_signed_cookie(name, max_age_days=SESSION_DAYS, min_version=2)
         return json.loads(session) if session else None
 
     def state_cookie(self):
@@ -142,6 +167,16 @@ class BaseHandler(tornado.web.RequestHandler):
             # so a sibling subdomain can no longer plant one for us (cookie tossing).
             return "__Host-oauth_state", {"path": "/", "secure": True}
         return "oauth_state", {"path": "/auth"}  # plain HTTP: only on localhost, for learning
+
+    def session_cookie(self):
+        """The session cookie's name and attributes: tossing it works as well as tossing state."""
+        if self.request.protocol == "https":
+            return "__Host-session", {"path": "/", "secure": True}
+        return "session", {"path": "/"}
+
+    def end_session(self):
+        name, attributes = self.session_cookie()
+        self.clear_cookie(name, **attributes)
 
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
@@ -197,8 +232,10 @@ class CallbackHandler(BaseHandler, SettingsOAuth2Mixin):
         error = self.get_query_argument("error", None)
         if error == "access_denied":
             raise tornado.web.HTTPError(403, "You chose not to share your account: not signed in.")
-        if error is not None:
-            raise tornado.web.HTTPError(502, "The provider reported an error (%s).", error[:100])
+        if error is not None:  # printable(): it is logged, too
+            raise tornado.web.HTTPError(
+                502, "The provider reported an error (%s).", printable(error)
+            )
         code = self.get_query_argument("code", "")
         if not code or len(code) > MAX_CODE:
             raise tornado.web.HTTPError(400, "The provider sent no usable code.")
@@ -206,15 +243,20 @@ class CallbackHandler(BaseHandler, SettingsOAuth2Mixin):
             self.settings["oauth"]["redirect_uri"], code, flow["verifier"]
         )
         subject, name = who(user)
+        tokens = self.settings["access_tokens"]
+        tokens.pop((self.current_user or {}).get("sid"), None)  # signing in again
+        while len(tokens) >= MAX_SESSIONS:
+            del tokens[next(iter(tokens))]  # the oldest session must sign in again
         session_id = secrets.token_urlsafe(24)
-        self.settings["access_tokens"][session_id] = access_token  # on the server, not in a cookie
+        tokens[session_id] = access_token  # on the server, not in a cookie
+        name_of_cookie, attributes = self.session_cookie()
         self.set_signed_cookie(
-            "session",
+            name_of_cookie,
             json.dumps({"id": subject, "name": name, "sid": session_id}),
             expires_days=SESSION_DAYS,
             httponly=True,
-            secure=self.request.protocol == "https",
             samesite="Lax",
+            **attributes,
         )
         self.redirect("/")
 
@@ -229,7 +271,7 @@ class ProfileHandler(BaseHandler, SettingsOAuth2Mixin):
         user = await self.user_info(tokens[session_id])
         if user is None:  # expired or revoked: forget the token and the session
             del tokens[session_id]
-            self.clear_cookie("session")
+            self.end_session()
             raise tornado.web.HTTPError(403, SIGNED_OUT)
         _, name = who(user)
         email = user.get("email") if isinstance(user.get("email"), str) else "(not shared)"
@@ -240,7 +282,7 @@ class LogoutHandler(BaseHandler):
     def post(self):
         session = self.current_user or {}
         self.settings["access_tokens"].pop(session.get("sid"), None)
-        self.clear_cookie("session")
+        self.end_session()
         self.redirect("/", status=303)
 
 
@@ -256,6 +298,7 @@ def make_app(oauth, cookie_secret=None):
         template_path=BASE / "templates",
         cookie_secret=cookie_secret or secrets.token_urlsafe(32),
         xsrf_cookies=True,
+        log_function=log_request,
         oauth=oauth,
         access_tokens={},  # session id -> access token; in memory only, for learning
     )
