@@ -1,0 +1,265 @@
+"""Every route of every example, sent hostile input: never a 500, never an uncaught exception.
+
+The book's rule is that bad input gets a 4xx with a message. The tests of each example check the
+messages; this sweep checks the rule itself, everywhere at once, so that a new route or a new
+example cannot slip past it. The examples are found, not listed: every module under examples/
+with a make_app(). Each route's pattern is filled with ordinary and hostile path values; each
+argument name the module or its templates mention is sent with hostile values in the query and
+in the body (with a valid XSRF token and a same-origin header, so that the checks behind XSRF are
+reached too); every method is tried once; and a few hostile bodies and headers are sent as well.
+Every upstream, provider or token endpoint an example calls refuses connections here, so 502,
+503 and 504 are expected answers; 500 (Tornado's answer to an uncaught exception) never is.
+Only in-process: what is checked here is handler logic, not how the program is started.
+"""
+
+import contextlib
+import http.client
+import inspect
+import logging
+import re
+import socket
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port, serve_in_thread
+from tests.ch04_fixtures import app_with_engine
+from tests.ch08_fixtures import redis_server
+from tests.test_static_hostile import example_modules
+
+# Query and body values, already percent-encoded as a client would send them.
+VALUES = [
+    "", "%20", "0", "-1", "1.5", "1e309", "9" * 40, "true", "null", "%5B%5D", "%7B%7D",
+    "%00", "%ff", "%c0%ae", "%0d%0aX-Injected:%201", "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    "..%2F..%2Fetc%2Fpasswd", "%e2%80%ae", "a" * 5000,
+]  # fmt: skip
+# The few that each argument also gets alone, the others set to an ordinary value.
+SHARP = ["", "%00", "%ff", "-1", "9" * 40]
+PATH_VALUES = ["x", "0", "-1", "9" * 40, "%00", "%ff", "%2e%2e", "%3Cb%3E", "a" * 300]
+METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"]
+BODIES = [  # (content type, body)
+    ("application/x-www-form-urlencoded", b"\xff\xfe=\x00"),
+    ("application/json", b"{not json"),
+    ("application/json", b"[1, 2, 3]"),
+    ("application/json", b'{"a": "\\ud800"}'),
+    ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data\r\n\r\n--x--"),
+    ("multipart/form-data", b"no boundary"),
+    ("text/plain; charset=latin-1", "caf\xe9".encode("latin-1")),
+]
+HEADERS = [
+    {"Cookie": "a=%ff; b=\"unterminated; _xsrf=2|zz|zz|zz"},
+    {"Cookie": "session=2|1:0|10:1700000000|7:session|4:e30=|" + "0" * 64},
+    {"Cookie": "__Host-session=x; user=x; visits=x; oauth_state=x; __Host-oauth_state=x"},
+    {"X-XSRFToken": "2|00|zz|1", "Origin": "null"},
+    {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+    {"Last-Event-ID": "-1%00\xff".encode("latin-1").decode("latin-1")},
+    {"Accept-Language": "zz;q=abc, *;q=-1", "If-None-Match": '"\\"', "Range": "bytes=9-1"},
+    {"X-Real-IP": "not an address", "X-Forwarded-For": "::1, 999.1.1.1", "X-Scheme": "gopher"},
+    {"Authorization": "Bearer \u00e9".encode().decode("latin-1")},
+]
+# What an example answers when a service it calls is down, as every one's here is: not a fault.
+DEPENDENCY_DOWN = {502, 503, 504}
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+ARGUMENT = re.compile(r"""get_(?:query_|body_)?arguments?\(\s*["']([A-Za-z_]\w*)["']""")
+FIELD = re.compile(r"""\bname=["']([A-Za-z_]\w*)["']""")
+
+
+def needs_of(module):
+    params = inspect.signature(module.make_app).parameters
+    return {name for name, p in params.items() if p.default is inspect.Parameter.empty}, params
+
+
+@contextlib.asynccontextmanager
+async def plain(app):
+    yield app
+
+
+@contextlib.contextmanager
+def application(module, tmp_path):
+    """The example's Application as its tests build it, with nothing it calls listening."""
+    needs, params = needs_of(module)
+    nobody = f"http://127.0.0.1:{free_port()}"  # an upstream or provider that refuses
+    name = module.__name__.removeprefix("examples.")
+    kwargs = {}
+    if "upstream" in params:
+        kwargs["upstream"] = nobody
+    if "poll_timeout" in params:
+        kwargs["poll_timeout"] = 0.05
+    if "heartbeat" in params:
+        kwargs["heartbeat"] = 0.05
+    if needs == {"engine"}:
+        yield app_with_engine(module, f"sqlite:///{tmp_path / 'sweep.db'}")
+    elif needs == {"hub"}:
+        port = free_port()
+        with redis_server(port, tmp_path):
+            yield hub_app(module, f"redis://127.0.0.1:{port}/0")
+    elif name == "ch07.google_login":
+        yield plain(module.make_app({"key": "client", "secret": "secret"}))
+    elif name == "ch07.oauth_login":
+        oauth = {
+            "name": "Mini ID", "scope": "profile", "client_id": "client",
+            "client_secret": "secret", "authorize_url": f"{nobody}/authorize",
+            "token_url": f"{nobody}/token", "userinfo_url": f"{nobody}/userinfo",
+        }  # fmt: skip
+        yield plain(module.make_app(oauth))
+    elif name == "ch07.mini_provider":
+        yield plain(module.make_app("secret", "http://localhost:8000/auth/callback"))
+    else:
+        assert not needs, f"{name}.make_app needs {sorted(needs)}: teach this sweep to build it"
+        yield plain(module.make_app(**kwargs))
+
+
+@contextlib.asynccontextmanager
+async def hub_app(module, url):
+    hub = module.Hub(url)
+    await hub.start()
+    try:
+        yield module.make_app(hub)
+    finally:
+        await hub.close()
+
+
+MODULES = [m for m in example_modules() if hasattr(m, "make_app")]
+NAMES = [m.__name__.removeprefix("examples.") for m in MODULES]
+
+
+def argument_names(module, settings):
+    """Names the handlers read, and the form fields of the module's templates."""
+    names = set(ARGUMENT.findall(inspect.getsource(module)))
+    templates = settings.get("template_path")
+    if templates:
+        for page in Path(templates).glob("*.html"):
+            names |= set(FIELD.findall(page.read_text(encoding="utf-8")))
+    names.discard("_xsrf")
+    return sorted(names)
+
+
+def paths(app):
+    """Concrete paths for every route: each capture group filled with ordinary and odd values."""
+    found = set()
+    for rule in app.wildcard_router.rules:
+        matcher = rule.matcher
+        groups = getattr(matcher, "_group_count", 0) if hasattr(matcher, "reverse") else 0
+        if not groups:
+            path = matcher.reverse() if hasattr(matcher, "reverse") else None
+            found.add(path or "/")
+            continue
+        for value in PATH_VALUES:
+            template = matcher.reverse(*["ZZZ"] * groups)
+            if template is not None:
+                found.add(template.replace("ZZZ", value))
+    return sorted(found)
+
+
+class Client:
+    """One keep-alive connection that says which requests got a 5xx; streams are not read."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = None
+        self.failures = []
+        self.sent = 0
+
+    def send(self, method, path, body=None, headers=None):
+        self.sent += 1
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            self.conn.request(method, path, body=body, headers={**SAME_ORIGIN, **(headers or {})})
+            resp = self.conn.getresponse()
+            if resp.getheader("Content-Type", "").startswith("text/event-stream"):
+                data = b""
+                self.close()
+            else:
+                data = resp.read()
+        except (TimeoutError, socket.timeout):
+            self.close()
+            return None  # a long poll or a stream that stays open: not a failure
+        except (http.client.HTTPException, ConnectionError):
+            self.close()  # the server may close a connection after a 4xx it cannot recover from
+            return None
+        if resp.getheader("Connection", "").lower() == "close" or resp.will_close:
+            self.close()
+        if resp.status >= 500 and resp.status not in DEPENDENCY_DOWN:
+            self.failures.append(f"{method} {path[:100]} -> {resp.status} {data[:150]!r}")
+        return resp
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def xsrf_token(client, path_list):
+    """The value of an XSRF cookie the app hands out, which also serves as the form token."""
+    for path in path_list:
+        resp = client.send("GET", path)
+        if resp is None:
+            continue
+        for header in resp.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            if "xsrf" in name.lower():
+                return name, rest.split(";", 1)[0]
+    return None
+
+
+def sweep(client, app, module):
+    path_list = paths(app)
+    names = argument_names(module, app.settings)
+    token = xsrf_token(client, path_list)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    extra = ""
+    if token:
+        form["Cookie"] = f"{token[0]}={token[1]}"
+        form["X-XSRFToken"] = urllib.parse.unquote(token[1])
+        extra = "&_xsrf=" + token[1]
+    for path in path_list:
+        for method in METHODS:
+            client.send(method, path, headers=form)
+        for headers in HEADERS:
+            client.send("GET", path, headers=headers)
+            client.send("POST", path, body=b"", headers={**form, **headers})
+        for content_type, body in BODIES:
+            client.send("POST", path, body=body, headers={**form, "Content-Type": content_type})
+        queries = [
+            "&".join(f"{name}={value}" for name in names) for value in VALUES
+        ] + [
+            "&".join(f"{n}={value if n == name else '1'}" for n in names)
+            for name in names
+            for value in SHARP
+        ]
+        for query in dict.fromkeys(queries):  # unique, in order
+            if not query:
+                continue
+            client.send("GET", f"{path}?{query}")
+            client.send("POST", path, body=(query + extra).encode(), headers=form)
+        client.send("GET", f"{path}?{names[0] if names else 'x'}=1&{names[0] if names else 'x'}=2")
+
+
+@contextlib.asynccontextmanager
+async def keeping(cm, into):
+    """Enter `cm` and keep what it yields: the routes are read from the app being served."""
+    async with cm as app:
+        into.append(app)
+        yield app
+
+
+@pytest.mark.parametrize("module", MODULES, ids=NAMES)
+def test_no_hostile_request_gets_a_500(module, tmp_path, caplog):
+    caplog.set_level(logging.ERROR)
+    served = []
+    with application(module, tmp_path) as app_cm, serve_in_thread(keeping(app_cm, served)) as srv:
+        client = Client(srv.port)
+        try:
+            sweep(client, served[0], module)
+        finally:
+            client.close()
+    uncaught = [
+        record.getMessage()
+        for record in caplog.records
+        if record.exc_info and record.name.startswith(("tornado", "asyncio"))
+    ]
+    assert not client.failures, "\n".join(client.failures)
+    assert not uncaught, "\n".join(uncaught)
+    assert client.sent > 50
