@@ -172,7 +172,7 @@ def test_bad_cursor_is_a_close_code_a_browser_can_read(server, since):
 
 
 async def silent_screen(port):
-    """A raw client that completes the handshake and then never reads: a laptop with its lid shut."""
+    """A raw client that completes the handshake, then never reads: a laptop with its lid shut."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         b"GET /live?since=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
@@ -213,7 +213,8 @@ def test_a_closing_screen_does_not_cost_the_others_a_call():
             await hang_up(sender, watcher)
             return reason, got, screens
 
-        assert asyncio.run(scenario()) == ("ping timed out", [["A1", "A1"], ["B2", "B2"]], 2)
+        calls = [["A1", "A1"], ["B2", "B2"]]
+        assert asyncio.run(scenario()) == ("ping timed out", calls, 2)
 
 
 def test_settings_keep_connections_honest():

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import example_relpath, run_example, serve_in_thread
 from examples.ch05 import trip_board
-from tests.test_ch05_waiting_room import wait_until
 from tests.test_ch05_upstream import base_url, serve_garbage, serve_upstream, start_error, stats
+from tests.test_ch05_waiting_room import wait_until
 
 EXAMPLE = trip_board
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there

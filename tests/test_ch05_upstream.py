@@ -29,11 +29,11 @@ def serve_upstream(delay=0.0, fail=False, mode="in-process", hang_up=False):
 
 GARBAGE = {
     "no status line": b"HELLO THERE\r\n\r\n",
-    "body cut short": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"city\":",
+    "body cut short": b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"city":',
     "not JSON": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
     "a JSON list": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]",
     "deeply nested": b"HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n" + b"[" * 200000,
-    "wrong fields": b"HTTP/1.1 200 OK\r\nContent-Length: 24\r\n\r\n{\"city\": 1, \"sky\": null}",
+    "wrong fields": b'HTTP/1.1 200 OK\r\nContent-Length: 24\r\n\r\n{"city": 1, "sky": null}',
 }
 
 
@@ -138,7 +138,8 @@ def test_a_hang_up_is_logged_as_444_not_200(caplog):
             sock.sendall(b"GET /weather/beijing HTTP/1.1\r\nHost: x\r\n\r\n")
             assert sock.recv(100) == b""
         stats(srv)
-    logged = [r.getMessage().split(" (")[0] for r in caplog.records if "/weather/" in r.getMessage()]
+    messages = [record.getMessage() for record in caplog.records]
+    logged = [message.split(" (")[0] for message in messages if "/weather/" in message]
     assert logged == ["444 GET /weather/beijing"]
 
 
