@@ -95,7 +95,9 @@ def test_websocket_page_stops_on_a_stale_cursor(board_page):
     page.add_init_script(
         """
         const RealWebSocket = window.WebSocket;
-        window.WebSocket = (url) => new RealWebSocket(url.replace(/since=[0-9]+/, "since=5"));
+        window.WebSocket = function (url) {  // called with new: returns the real socket
+          return new RealWebSocket(url.replace(/since=[0-9]+/, "since=5"));
+        };
         """
     )
     with serve_in_thread(queue_board_ws.make_app()) as srv:
