@@ -5,7 +5,15 @@ import pytest
 
 from conftest import example_relpath, run_example, serve_in_thread
 from examples.ch05 import forecast
-from tests.test_ch05_upstream import base_url, fetch_together, serve_upstream, start_error, stats
+from tests.test_ch05_upstream import (
+    GARBAGE,
+    base_url,
+    fetch_together,
+    serve_garbage,
+    serve_upstream,
+    start_error,
+    stats,
+)
 
 EXAMPLE = forecast
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -68,7 +76,16 @@ def test_an_upstream_that_hangs_up_is_502_not_a_timeout(mode):
     with serve_upstream(hang_up=True) as up, serve_client(mode, base_url(up)) as srv:
         resp = srv.fetch("/weather/lhasa")
     assert resp.status == 502
-    assert json.loads(resp.body) == {"error": "the weather service hung up without answering"}
+    assert json.loads(resp.body) == {"error": forecast.BROKEN}
+
+
+@pytest.mark.parametrize("kind", GARBAGE)
+def test_garbage_from_the_upstream_is_502_never_500(kind):
+    with serve_garbage(kind) as url, serve_client("in-process", url) as srv:
+        resp = srv.fetch("/weather/lhasa")
+    broken = kind in ("no status line", "body cut short")
+    error = forecast.BROKEN if broken else forecast.NOT_A_REPORT
+    assert (resp.status, json.loads(resp.body)) == (502, {"error": error})
 
 
 def test_a_missing_upstream_is_502(mode):

@@ -5,7 +5,16 @@ import pytest
 
 from conftest import example_relpath, run_example, serve_in_thread
 from examples.ch05 import forecast_blocking
-from tests.test_ch05_upstream import base_url, fetch_together, serve_upstream, start_error, stats
+from tests.test_ch05_upstream import (
+    GARBAGE,
+    base_url,
+    fetch_together,
+    serve_garbage,
+    serve_upstream,
+    start_error,
+    stats,
+    unanswered_connect,
+)
 
 EXAMPLE = forecast_blocking
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -68,7 +77,25 @@ def test_a_timeout_is_504_and_a_hang_up_is_502(monkeypatch, kind):
     with serve_upstream(hang_up=True) as up, serve_client("in-process", base_url(up)) as srv:
         resp = srv.fetch(f"/{kind}/lhasa")
         assert resp.status == 502
-        assert json.loads(resp.body) == {"error": "the weather service hung up without answering"}
+        assert json.loads(resp.body) == {"error": forecast_blocking.BROKEN}
+
+
+@pytest.mark.parametrize("kind", GARBAGE)
+def test_garbage_from_the_upstream_is_502_never_500(kind):
+    with serve_garbage(kind) as url, serve_client("in-process", url) as srv:
+        resp = srv.fetch("/blocking/lhasa")
+    broken = kind in ("no status line", "body cut short")
+    error = forecast_blocking.BROKEN if broken else forecast_blocking.NOT_A_REPORT
+    assert (resp.status, json.loads(resp.body)) == (502, {"error": error})
+
+
+def test_a_connection_never_accepted_is_a_timeout_too(monkeypatch):
+    # urllib wraps a connect timeout in URLError, which is an OSError like "unreachable".
+    monkeypatch.setattr(forecast_blocking, "TIMEOUT", 0.2)
+    with unanswered_connect() as url, serve_client("in-process", url) as srv:
+        resp = srv.fetch("/blocking/lhasa")
+    assert resp.status == 504
+    assert json.loads(resp.body) == {"error": "the weather service did not answer in 0.2 s"}
 
 
 def test_upstream_must_be_http():

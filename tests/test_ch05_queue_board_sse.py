@@ -140,6 +140,19 @@ def test_every_stream_gets_every_call_once_and_leavers_are_forgotten(server):
     assert wait_until(lambda: stats(server) == {"version": 2, "streams": 0})
 
 
+def test_a_pipelined_request_on_a_closed_connection_leaves_no_stream_behind():
+    # With a second request waiting in its buffer, Tornado does not watch the connection for a
+    # close: only a heartbeat that fails to write finds out. The second GET is then read from the
+    # buffer of a connection already gone, and no on_connection_close will ever come for it.
+    request = b"GET /events?since=0 HTTP/1.1\r\nHost: x\r\n\r\n"
+    with serve_in_thread(queue_board_sse.make_app(heartbeat=0.1)) as srv:
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", srv.port)) as sock:
+                sock.sendall(request + request)
+                assert sock.recv(4096).startswith(b"HTTP/1.1 200 OK")
+        assert wait_until(lambda: stats(srv)["streams"] == 0)
+
+
 def test_a_note_cannot_end_an_event_or_forge_one(server):
     note = "a\n\nid: 99\ndata: forged"
     assert call(server, "E6", "3", note).status == 303

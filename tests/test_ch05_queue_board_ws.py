@@ -6,6 +6,7 @@ import pytest
 import tornado.httpclient
 import tornado.websocket
 
+from conftest import serve_in_thread
 from examples.ch05 import queue_board_ws
 from tests.test_ch05_waiting_room import wait_until
 
@@ -158,26 +159,62 @@ def test_pages_of_other_sites_are_refused(server):
 
 
 @pytest.mark.parametrize("since", ["", "x", "-1", "1"])
-def test_bad_cursor_is_400_before_the_handshake(server, since):
+def test_bad_cursor_is_a_close_code_a_browser_can_read(server, since):
     async def scenario():
-        with pytest.raises(tornado.httpclient.HTTPClientError) as caught:
-            await connect(server, since=since)
-        return caught.value.code, json.loads(caught.value.response.body)
+        conn = await connect(server, since=since)  # the handshake succeeds...
+        message = await receive(conn)  # ...and the server closes at once, saying why
+        await hang_up(conn)
+        return message, conn.close_code, conn.close_reason
 
-    assert asyncio.run(scenario()) == (400, {"error": "since must be a version from 0 to 0"})
+    reason = "since must be a version from 0 to 0"
+    assert asyncio.run(scenario()) == (None, 4000, reason)
+    assert wait_until(lambda: stats(server) == {"version": 0, "screens": 0})
 
 
-def test_the_explanation_is_in_the_body_not_the_status_line(server):
-    headers = {
-        "Connection": "Upgrade",
-        "Upgrade": "websocket",
-        "Sec-WebSocket-Version": "13",
-        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-    }
-    resp = server.fetch("/live?since=3", headers=headers)
-    assert (resp.status, resp.reason) == (400, "Bad Request")
-    assert resp.headers["Content-Type"] == "application/json; charset=UTF-8"
-    assert json.loads(resp.body) == {"error": "since must be a version from 0 to 0"}
+async def silent_screen(port):
+    """A raw client that completes the handshake, then never reads: a laptop with its lid shut."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"GET /live?since=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+    return reader, writer
+
+
+async def wait_for_close_frame(reader):
+    """Skip the pings this client never answers, until the server's close frame arrives."""
+    while True:
+        opcode, length = await reader.readexactly(2)
+        payload = await reader.readexactly(length)
+        if opcode == 0x88:
+            return payload[2:].decode()
+
+
+def test_a_closing_screen_does_not_cost_the_others_a_call():
+    # Pings every 0.2 s: the silent screen misses its pong and the server starts to close it,
+    # then waits up to 5 s for the close handshake before on_close. Calls made meanwhile must
+    # reach everybody else, and the sender's own connection must survive.
+    app = queue_board_ws.make_app(ping_interval=0.2, ping_timeout=0.2)
+    with serve_in_thread(app) as srv:
+
+        async def scenario():
+            watcher = await connect(srv)
+            reader, writer = await silent_screen(srv.port)
+            reason = await wait_for_close_frame(reader)  # the server is closing it now
+            sender = await connect(srv)
+            got = []
+            for ticket in ("A1", "B2"):
+                await sender.write_message(json.dumps({"ticket": ticket, "counter": 1}))
+                got.append([(await receive(conn))["ticket"] for conn in (sender, watcher)])
+            screens = stats(srv)["screens"]
+            writer.close()
+            await hang_up(sender, watcher)
+            return reason, got, screens
+
+        calls = [["A1", "A1"], ["B2", "B2"]]
+        assert asyncio.run(scenario()) == ("ping timed out", calls, 2)
 
 
 def test_settings_keep_connections_honest():

@@ -1,11 +1,15 @@
+import concurrent.futures
 import contextlib
 import json
+import socket
+import threading
 
 import pytest
 
 from conftest import example_relpath, run_example, serve_in_thread
 from examples.ch05 import trip_board
-from tests.test_ch05_upstream import base_url, serve_upstream, start_error, stats
+from tests.test_ch05_upstream import base_url, serve_garbage, serve_upstream, start_error, stats
+from tests.test_ch05_waiting_room import wait_until
 
 EXAMPLE = trip_board
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -74,8 +78,7 @@ def test_an_upstream_that_hangs_up_is_not_reported_as_599(mode):
     with serve_upstream(hang_up=True) as up, serve_client(mode, base_url(up)) as srv:
         status, body = board(srv, "/board?city=harbin")
     assert status == 502
-    error = "the weather service hung up without answering"
-    assert body == {"cities": [{"city": "harbin", "error": error}]}
+    assert body == {"cities": [{"city": "harbin", "error": trip_board.BROKEN}]}
 
 
 @pytest.mark.reader
@@ -88,6 +91,83 @@ def test_the_deadline_counts_time_spent_queueing(mode):
     assert body["cities"][3:] == [
         {"city": city, "error": "no answer within 1.8 s"} for city in CITIES[3:]
     ]
+
+
+@pytest.mark.parametrize("kind", ["not JSON", "a JSON list", "no status line"])
+def test_garbage_from_the_upstream_is_a_row_not_a_500(kind):
+    with serve_garbage(kind) as url, serve_client("in-process", url) as srv:
+        status, body = board(srv, "/board?city=harbin")
+    error = trip_board.BROKEN if kind == "no status line" else trip_board.NOT_A_REPORT
+    assert (status, body) == (502, {"cities": [{"city": "harbin", "error": error}]})
+
+
+class SilentUpstream:
+    """Accepts connections and never answers; counts how many the client keeps open at once."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.open, self.accepted, self.peak = [], 0, 0
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            # A client that closed a connection before opening this one has sent its FIN first.
+            self.open = [sock for sock in self.open if not self.closed_by_client(sock)] + [conn]
+            self.accepted += 1
+            self.peak = max(self.peak, len(self.open))
+
+    @staticmethod
+    def closed_by_client(sock):
+        try:
+            while sock.recv(65536, socket.MSG_DONTWAIT):
+                pass  # the request, which we never answer
+        except BlockingIOError:
+            return False  # still open
+        sock.close()
+        return True
+
+    def close(self):
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the thread
+        self.listener.close()
+        self.thread.join(10)
+        for sock in self.open:
+            sock.close()
+
+
+def test_at_most_three_connections_even_after_timeouts():
+    """Three boards of three cities, each call timing out after 1 s; B arrives half-way.
+
+    B's cities get their slots when A's time out, with 0.5 s of their deadline left, and C
+    waits behind B. A slot must go back only once its connection has closed: if the deadline
+    merely stopped waiting, C's cities would open three more while B's are still open.
+    """
+    upstream = SilentUpstream()
+    boards = ["/board?" + "&".join(f"city={city}" for city in cities) for cities in
+              (CITIES[:3], CITIES[3:], CITIES[:3])]  # fmt: skip
+    try:
+        with (
+            serve_in_thread(trip_board.make_app(upstream.url, timeout=1.0)) as srv,
+            concurrent.futures.ThreadPoolExecutor(3) as pool,
+        ):
+            futures = [pool.submit(board, srv, boards[0])]
+            assert wait_until(lambda: upstream.accepted == 3)
+            threading.Event().wait(0.5)  # not measured: it only places B half-way
+            futures.append(pool.submit(board, srv, boards[1]))
+            assert wait_until(lambda: upstream.accepted == 6)
+            futures.append(pool.submit(board, srv, boards[2]))
+            results = [future.result() for future in futures]
+    finally:
+        upstream.close()
+    assert [status for status, _ in results] == [502, 502, 502]
+    errors = {row["error"] for _, body in results for row in body["cities"]}
+    assert errors == {"no answer within 1.0 s"}
+    assert upstream.peak == trip_board.CONCURRENCY
 
 
 @pytest.mark.parametrize(

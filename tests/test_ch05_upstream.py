@@ -4,6 +4,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -24,6 +25,61 @@ def serve_upstream(delay=0.0, fail=False, mode="in-process", hang_up=False):
         args += ["--hang-up"] if hang_up else []
         with run_example("ch05/upstream.py", *args) as srv:
             yield srv
+
+
+GARBAGE = {
+    "no status line": b"HELLO THERE\r\n\r\n",
+    "body cut short": b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"city":',
+    "not JSON": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    "a JSON list": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]",
+    "deeply nested": b"HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n" + b"[" * 200000,
+    "wrong fields": b'HTTP/1.1 200 OK\r\nContent-Length: 24\r\n\r\n{"city": 1, "sky": null}',
+}
+
+
+@contextlib.contextmanager
+def serve_garbage(kind):
+    """A raw socket server that reads each request and answers with GARBAGE[kind]; its base URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # the listener was closed: the test is over
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(4096)
+                conn.sendall(GARBAGE[kind])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the thread
+        listener.close()
+        thread.join(10)
+
+
+@contextlib.contextmanager
+def unanswered_connect():
+    """A base URL whose connections are never accepted: the listen queue is full."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    address = listener.getsockname()
+    fillers = []
+    with contextlib.ExitStack() as stack:
+        stack.callback(listener.close)
+        for _ in range(4):  # the kernel queues one or two; then SYNs are dropped
+            sock = stack.enter_context(socket.socket())
+            sock.setblocking(False)
+            sock.connect_ex(address)
+            fillers.append(sock)
+        yield f"http://{address[0]}:{address[1]}"
 
 
 def base_url(srv):
@@ -74,6 +130,17 @@ def test_a_service_that_hangs_up_sends_nothing(mode):
             sock.sendall(b"GET /weather/beijing HTTP/1.1\r\nHost: x\r\n\r\n")
             assert sock.recv(100) == b""  # the connection closed before a single byte came
         assert stats(srv) == {"in_flight": 0, "peak": 0, "served": 0}
+
+
+def test_a_hang_up_is_logged_as_444_not_200(caplog):
+    with serve_upstream(hang_up=True) as srv, caplog.at_level("INFO", "tornado.access"):
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(b"GET /weather/beijing HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert sock.recv(100) == b""
+        stats(srv)
+    messages = [record.getMessage() for record in caplog.records]
+    logged = [message.split(" (")[0] for message in messages if "/weather/" in message]
+    assert logged == ["444 GET /weather/beijing"]
 
 
 def test_requests_overlap_while_they_wait():

@@ -12,6 +12,24 @@ import tornado.web
 from tornado.options import define, options
 
 CITY = re.compile(r"[a-z]{1,30}")
+BROKEN = "the weather service closed the connection or sent a malformed response"
+NOT_A_REPORT = "the weather service sent something that is not a weather report"
+
+
+# ANCHOR: report
+REPORT = {"city": str, "sky": str, "temp_c": int}  # the fields of a weather report, and their types
+
+
+def weather_report(body):
+    """The weather report in an upstream's JSON body, or None if the body is not one."""
+    try:
+        report = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested absurdly deep
+        return None
+    if not isinstance(report, dict) or any(type(report.get(k)) is not t for k, t in REPORT.items()):
+        return None
+    return {key: report[key] for key in REPORT}
+    # ANCHOR_END: report
 
 
 class WeatherHandler(tornado.web.RequestHandler):
@@ -30,14 +48,17 @@ class WeatherHandler(tornado.web.RequestHandler):
         except tornado.simple_httpclient.HTTPTimeoutError:
             return self.reply(504, f"the weather service did not answer in {self.timeout} s")
         except tornado.simple_httpclient.HTTPStreamClosedError:
-            return self.reply(502, "the weather service hung up without answering")
+            return self.reply(502, BROKEN)
         except tornado.httpclient.HTTPClientError as exc:
             if exc.code == 404:
                 return self.reply(404, f"no weather for {city}")
             return self.reply(502, f"the weather service answered {exc.code}")
         except OSError:
             return self.reply(502, "the weather service is unreachable")
-        self.write(json.loads(response.body))
+        report = weather_report(response.body)
+        if report is None:
+            return self.reply(502, NOT_A_REPORT)
+        self.write(report)
 
     def reply(self, status, error):
         self.set_status(status)

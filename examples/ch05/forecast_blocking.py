@@ -15,6 +15,24 @@ from tornado.options import define, options
 
 CITY = re.compile(r"[a-z]{1,30}")
 TIMEOUT = 5.0
+BROKEN = "the weather service closed the connection or sent a malformed response"
+NOT_A_REPORT = "the weather service sent something that is not a weather report"
+
+
+# ANCHOR: report
+REPORT = {"city": str, "sky": str, "temp_c": int}  # the fields of a weather report, and their types
+
+
+def weather_report(body):
+    """The weather report in an upstream's JSON body, or None if the body is not one."""
+    try:
+        report = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested absurdly deep
+        return None
+    if not isinstance(report, dict) or any(type(report.get(k)) is not t for k, t in REPORT.items()):
+        return None
+    return {key: report[key] for key in REPORT}
+    # ANCHOR_END: report
 
 
 def fetch_weather(upstream, city):
@@ -24,18 +42,23 @@ def fetch_weather(upstream, city):
     try:
         url = f"{upstream}/weather/{city}"  # the upstream was checked to be http(s) at startup
         with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:  # noqa: S310
-            return 200, json.load(resp)
+            body = resp.read()
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 404:
             return 404, {"error": f"no weather for {city}"}
         return 502, {"error": f"the weather service answered {exc.code}"}
-    except TimeoutError:
-        return 504, {"error": f"the weather service did not answer in {TIMEOUT} s"}
-    except http.client.RemoteDisconnected:
-        return 502, {"error": "the weather service hung up without answering"}
-    except OSError:
+    except http.client.HTTPException:  # no status line, a broken one, a body cut short
+        return 502, {"error": BROKEN}
+    except OSError as exc:
+        cause = exc.reason if isinstance(exc, urllib.error.URLError) else exc  # connect timeout
+        if isinstance(cause, TimeoutError):
+            return 504, {"error": f"the weather service did not answer in {TIMEOUT} s"}
         return 502, {"error": "the weather service is unreachable"}
+    report = weather_report(body)
+    if report is None:
+        return 502, {"error": NOT_A_REPORT}
+    return 200, report
 
 
 class BlockingHandler(tornado.web.RequestHandler):

@@ -7,6 +7,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import tornado.iostream
 import tornado.options
 import tornado.web
 from tornado.options import define, options
@@ -131,14 +132,18 @@ class EventsHandler(tornado.web.RequestHandler):
         self.write(f"retry: {RETRY_MS}\n\n")
         for call in self.board.since(int(since)):
             self.show(call)
-        self.flush()
         self.board.streams.add(self)
-        while True:
-            await asyncio.wait([self.closed], timeout=self.heartbeat)
-            if self.closed.done():
-                return  # the client hung up; on_connection_close has forgotten this stream
-            self.write(": still here\n\n")  # a comment line: EventSource ignores it
-            self.flush()
+        try:
+            await self.flush()
+            while True:
+                await asyncio.wait([self.closed], timeout=self.heartbeat)
+                if self.closed.done():
+                    return  # the client hung up; on_connection_close has forgotten this stream
+                self.write(": still here\n\n")  # a comment line: EventSource ignores it
+                await self.flush()
+        except tornado.iostream.StreamClosedError:
+            # Gone without on_connection_close: e.g. a pipelined request read after the close.
+            self.board.streams.discard(self)
 
     def show(self, call):
         data = json.dumps(asdict(call))  # JSON has no raw newline that could end the event

@@ -18,6 +18,7 @@ COUNTERS = 4
 MAX_NOTE = 40
 RECENT = 8  # calls shown on a freshly loaded page
 VERSION = re.compile(r"[0-9]{1,9}")
+STALE_CURSOR = 4000  # close code: the page asked for a version this board never had
 MAX_MESSAGE = 1024  # bytes; a longer WebSocket message closes the connection
 PING_INTERVAL = 20  # seconds between pings to every screen
 PING_TIMEOUT = 10  # seconds to wait for the pong before giving up on a screen
@@ -64,7 +65,7 @@ class Board:
     def add(self, ticket, counter, note):
         call = Call(self.version + 1, ticket, counter, note)
         self.calls.append(call)
-        for screen in self.screens:
+        for screen in list(self.screens):  # show() may drop a screen that is closing
             screen.show(call)
 
     def since(self, version):
@@ -105,19 +106,15 @@ class LiveHandler(tornado.websocket.WebSocketHandler):
     def initialize(self, board):
         self.board = board
 
-    def prepare(self):
-        since, last = self.get_query_argument("since", ""), self.board.version
-        if not VERSION.fullmatch(since) or int(since) > last:
-            self.set_status(400)
-            self.finish({"error": f"since must be a version from 0 to {last}"})
-            return  # finished in prepare(): get() never runs, so there is no handshake
-        self.since = int(since)
-
     def check_origin(self, origin):
         return False  # asked only about other sites' pages (6.6); no other site may connect
 
     def open(self):
-        for call in self.board.since(self.since):
+        since, last = self.get_query_argument("since", ""), self.board.version
+        if not VERSION.fullmatch(since) or int(since) > last:
+            # A browser never sees why a handshake failed; a close code and reason it does see.
+            return self.close(STALE_CURSOR, f"since must be a version from 0 to {last}")
+        for call in self.board.since(int(since)):
             self.show(call)
         self.board.screens.add(self)
 
@@ -136,7 +133,11 @@ class LiveHandler(tornado.websocket.WebSocketHandler):
         self.board.screens.discard(self)
 
     def show(self, call):
-        self.write_message({"type": "call", **asdict(call)})
+        try:
+            self.write_message({"type": "call", **asdict(call)})
+        except tornado.websocket.WebSocketClosedError:
+            # Closing (a missed pong, an oversized message): on_close comes later, up to 5 s.
+            self.board.screens.discard(self)
 
     # ANCHOR_END: live
 
@@ -149,7 +150,7 @@ class StatsHandler(tornado.web.RequestHandler):
         self.write({"version": self.board.version, "screens": len(self.board.screens)})
 
 
-def make_app():
+def make_app(ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT):
     board = Board()
     return tornado.web.Application(
         [
@@ -160,8 +161,8 @@ def make_app():
         template_path=BASE / "templates",
         static_path=BASE / "static",
         static_handler_class=StaticFiles,
-        websocket_ping_interval=PING_INTERVAL,
-        websocket_ping_timeout=PING_TIMEOUT,
+        websocket_ping_interval=ping_interval,
+        websocket_ping_timeout=ping_timeout,
         websocket_max_message_size=MAX_MESSAGE,
     )
 

@@ -6,6 +6,7 @@ import re
 import sys
 
 import tornado.httpclient
+import tornado.ioloop
 import tornado.locks
 import tornado.options
 import tornado.simple_httpclient
@@ -15,6 +16,24 @@ from tornado.options import define, options
 CITY = re.compile(r"[a-z]{1,30}")
 MAX_CITIES = 8
 CONCURRENCY = 3  # weather requests in flight at once, for the whole application
+BROKEN = "the weather service closed the connection or sent a malformed response"
+NOT_A_REPORT = "the weather service sent something that is not a weather report"
+
+
+# ANCHOR: report
+REPORT = {"city": str, "sky": str, "temp_c": int}  # the fields of a weather report, and their types
+
+
+def weather_report(body):
+    """The weather report in an upstream's JSON body, or None if the body is not one."""
+    try:
+        report = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested absurdly deep
+        return None
+    if not isinstance(report, dict) or any(type(report.get(k)) is not t for k, t in REPORT.items()):
+        return None
+    return {key: report[key] for key in REPORT}
+    # ANCHOR_END: report
 
 
 class BoardHandler(tornado.web.RequestHandler):
@@ -38,19 +57,31 @@ class BoardHandler(tornado.web.RequestHandler):
         """One row of the board: the weather, or why there is none."""
         client = tornado.httpclient.AsyncHTTPClient()
         url = f"{self.upstream}/weather/{city}"
+        loop = tornado.ioloop.IOLoop.current()
+        deadline = loop.time() + self.timeout  # for queueing and asking together
         try:
-            async with asyncio.timeout(self.timeout):
-                async with self.limit:
-                    response = await client.fetch(url, request_timeout=self.timeout)
+            await self.limit.acquire(deadline)
         except TimeoutError:
             return {"city": city, "error": f"no answer within {self.timeout} s"}
+        try:
+            # What is left is the request's own timeout: when it passes, the client closes the
+            # connection, and only after that does the slot go back to the semaphore.
+            left = max(deadline - loop.time(), 0.001)
+            response = await client.fetch(url, request_timeout=left)
+        except tornado.simple_httpclient.HTTPTimeoutError:
+            return {"city": city, "error": f"no answer within {self.timeout} s"}
         except tornado.simple_httpclient.HTTPStreamClosedError:
-            return {"city": city, "error": "the weather service hung up without answering"}
+            return {"city": city, "error": BROKEN}
         except tornado.httpclient.HTTPClientError as exc:
             return {"city": city, "error": f"the weather service answered {exc.code}"}
         except OSError:
             return {"city": city, "error": "the weather service is unreachable"}
-        return {"city": city, "weather": json.loads(response.body)}
+        finally:
+            self.limit.release()
+        report = weather_report(response.body)
+        if report is None:
+            return {"city": city, "error": NOT_A_REPORT}
+        return {"city": city, "weather": report}
 
 
 def check(cities):

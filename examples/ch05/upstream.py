@@ -35,6 +35,8 @@ class WeatherHandler(tornado.web.RequestHandler):
 
     async def get(self, city):
         if self.hang_up:
+            # Nothing is sent, so the 200 Tornado would log is false: 444 is nginx's code for this.
+            self.set_status(444, "Closed Without Response")
             return self.request.connection.close()  # no status line, no headers, nothing
         self.traffic.in_flight += 1
         self.traffic.peak = max(self.traffic.peak, self.traffic.in_flight)

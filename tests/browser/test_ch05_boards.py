@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 
 from conftest import serve_in_thread
-from examples.ch05 import queue_board, queue_board_sse
+from examples.ch05 import queue_board, queue_board_sse, queue_board_ws
 from tests.test_ch05_waiting_room import wait_until
 
 RECORD_WAITS = """
@@ -86,3 +86,23 @@ def test_event_source_shows_each_call_once(board_page):
         post_call(srv, "B2")
         page.locator("#calls li").nth(1).wait_for()
         assert page.locator("#calls .ticket").all_text_contents() == ["B2", "A1"]
+
+
+def test_websocket_page_stops_on_a_stale_cursor(board_page):
+    # As after a restart: the page asks for version 5 of a board that has none. The refused
+    # handshake of old showed the script only code 1006, and it reconnected every 2 s forever.
+    page = board_page
+    page.add_init_script(
+        """
+        const RealWebSocket = window.WebSocket;
+        window.WebSocket = function (url) {  // called with new: returns the real socket
+          return new RealWebSocket(url.replace(/since=[0-9]+/, "since=5"));
+        };
+        """
+    )
+    with serve_in_thread(queue_board_ws.make_app()) as srv:
+        page.goto(f"{srv.url}/")
+        status = page.locator("#status")
+        status.filter(has_text="please reload").wait_for()
+        message = "since must be a version from 0 to 0; please reload the page."
+        assert status.text_content() == message

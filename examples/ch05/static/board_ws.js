@@ -3,6 +3,7 @@ const list = document.getElementById("calls");
 const status = document.getElementById("status");
 const form = document.getElementById("call-form");
 let version = Number(list.dataset.version);
+const STALE_CURSOR = 4000;  // the server's close code for a version it never had
 let socket;
 
 function show(call) {
@@ -37,7 +38,11 @@ function connect() {
       version = message.version;
     }
   };
-  socket.onclose = () => {
+  socket.onclose = (event) => {
+    if (event.code === STALE_CURSOR) {  // this page is older than the board: it must reload
+      status.textContent = `${event.reason}; please reload the page.`;
+      return;
+    }
     status.textContent = "Connection lost; reconnecting…";
     setTimeout(connect, 2000);
   };
