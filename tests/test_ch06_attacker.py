@@ -68,6 +68,10 @@ def test_local_targets(url):
         "ftp://localhost",
         "http://localhost:8000/admin",
         "localhost:8000",
+        "http://localhost:8000/?next=x",  # the form's action would become ...?next=x/notes
+        "http://localhost:8000?",
+        "http://localhost:8000#top",
+        "http://localhost:8000/#",
     ],
 )
 def test_other_targets_are_refused(url):

@@ -223,6 +223,37 @@ def test_wrong_password_and_unknown_user_look_the_same(site, username, password)
     assert page.select(".error") == []
 
 
+@pytest.mark.parametrize(
+    "password",
+    [
+        f"  {PASSWORD}   ",
+        f"{PASSWORD}\x01\x02",
+        f"\x00{PASSWORD}",
+        f"{PASSWORD}\n",
+        f"\t{PASSWORD}",
+    ],
+    ids=["spaces", "control-characters", "nul", "newline", "tab"],
+)
+def test_the_password_is_checked_exactly_as_sent(site, password):
+    assert sign_in(site, password=password).status == 400
+
+
+def test_a_password_that_is_not_utf8_is_a_400(site):
+    page, xsrf = login_page(site)
+    token = page.find("input", attrs={"name": "_xsrf"})["value"]
+    body = urlencode({"_xsrf": token, "username": "mei"}) + "&password=%ff"
+    headers = {**FORM, "Cookie": f"_xsrf={xsrf}"}
+    assert site.fetch("/login", method="POST", body=body, headers=headers).status == 400
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_a_password_with_spaces_inside_and_around_works():
+    spaced = "  tea, then\ta walk  "
+    with serve_in_thread(login.make_app(SECRET, passwords={"mei": spaced})) as srv:
+        assert sign_in(srv, password=spaced).status == 303
+        assert sign_in(srv, password=spaced.strip()).status == 400
+
+
 def test_another_users_password_does_not_work(site):
     assert sign_in(site, username="ravi", password=PASSWORD).status == 400
 
@@ -433,9 +464,132 @@ def test_rate_limit():
     assert limit.wait("a") == 0  # the first three have left the window
     for key in "cd":
         limit.wait(key)
-    now[0] += 61  # everybody is quiet for a window; the next new key tidies up
-    assert limit.wait("e") == 0
-    assert sorted(limit.recent) == ["e"]
+    assert list(limit.recent) == ["b", "a", "c", "d"]  # least recently seen first
+    assert limit.wait("e") == 0  # a fifth key: "b", seen least recently, is forgotten
+    assert list(limit.recent) == ["a", "c", "d", "e"]
+
+
+def test_the_limiter_remembers_at_most_max_keys():
+    """An attacker with many addresses cannot make it grow without bound."""
+    limit = login.RateLimit(login.LOGIN_ATTEMPTS, login.LOGIN_WINDOW, clock=lambda: 0.0)
+    for number in range(3 * login.MAX_CLIENTS):
+        assert limit.wait(login.client_key(f"2001:db8:{number:x}::1")) == 0
+    assert len(limit.recent) == login.MAX_CLIENTS
+    assert sum(len(times) for times in limit.recent.values()) == login.MAX_CLIENTS
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),  # the same /64
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),  # the next one
+        ("::ffff:192.0.2.7", "192.0.2.7"),  # an IPv4 client on an IPv6 socket
+        ("fe80::1%eth0", "fe80::/64"),
+    ],
+)
+def test_client_key(address, key):
+    assert login.client_key(address) == key
+
+
+def test_one_ipv6_network_shares_one_allowance():
+    limit = login.RateLimit(3, 60, clock=lambda: 0.0)
+    waits = [limit.wait(login.client_key(f"2001:db8:0:7::{n:x}")) for n in range(1, 5)]
+    assert waits == [0, 0, 0, 60]  # four addresses of one /64: one client
+    assert limit.wait(login.client_key("2001:db8:0:8::1")) == 0
+
+
+def pending_of(app):
+    rules = app.wildcard_router.rules
+    return next(r.target_kwargs["pending"] for r in rules if "pending" in r.target_kwargs)
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_a_burst_beyond_the_global_cap_gets_503():
+    """Many addresses, one server: at most MAX_PENDING password checks wait or run at once."""
+    app = login.make_app(SECRET, passwords={"mei": PASSWORD})
+    pending = pending_of(app)
+    release = threading.Event()
+    with serve_in_thread(app, xheaders=True) as srv:
+        forms = [login_page(srv) for _ in range(login.MAX_PENDING + 1)]
+        # Occupy both hashing threads, so that the checks that follow have to wait in line.
+        blockers = [login.HASHING.submit(release.wait) for _ in range(2)]
+        statuses = []
+
+        def post(number, page, xsrf):
+            token = page.find("input", attrs={"name": "_xsrf"})["value"]
+            fields = {"_xsrf": token, "username": "mei", "password": "guess"}
+            headers = {**FORM, "Cookie": f"_xsrf={xsrf}", "X-Real-IP": f"192.0.2.{number}"}
+            statuses.append(srv.fetch("/login", "POST", urlencode(fields), headers).status)
+
+        threads = [
+            threading.Thread(target=post, args=(n, *form))
+            for n, form in enumerate(forms[:-1], start=1)
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            for _ in range(3000):  # until every one of them is in the queue
+                if pending.count == login.MAX_PENDING:
+                    break
+                time.sleep(0.01)
+            assert pending.count == login.MAX_PENDING
+            page, xsrf = forms[-1]
+            token = page.find("input", attrs={"name": "_xsrf"})["value"]
+            fields = {"_xsrf": token, "username": "mei", "password": PASSWORD}
+            headers = {**FORM, "Cookie": f"_xsrf={xsrf}", "X-Real-IP": "198.51.100.1"}
+            busy = srv.fetch("/login", "POST", urlencode(fields), headers)
+        finally:
+            release.set()
+            for thread in threads:
+                thread.join()
+        for blocker in blockers:
+            blocker.result()
+        assert busy.status == 503
+        assert busy.headers["Retry-After"] == str(login.BUSY_RETRY)
+        alert = " ".join(busy.html.find(role="alert").get_text().split())
+        assert (
+            alert
+            == "The server is busy checking other sign-ins. Please try again in a few seconds."
+        )
+        assert "user" not in cookies_of(busy)
+        assert statuses == [400] * login.MAX_PENDING
+        assert pending.count == 0
+        # The client that was turned away lost nothing of its own allowance.
+        resp = sign_in(srv, headers={"X-Real-IP": "198.51.100.1"})
+        assert resp.status == 303
+
+
+@pytest.fixture
+def proxied(mode, request, tmp_path, monkeypatch):
+    """The example behind a reverse proxy, or not: --xheaders when request.param is True."""
+    xheaders = request.param
+    if mode == "in-process":
+        monkeypatch.setattr(login, "SCRYPT", CHEAP)
+        app = login.make_app(SECRET)
+        with serve_in_thread(app, xheaders=xheaders, max_body_size=login.MAX_BODY_SIZE) as srv:
+            yield srv, xheaders
+    else:
+        secret_file = tmp_path / "cookie-secret"
+        secret_file.write_text(SECRET + "\n", encoding="utf-8")
+        args = [f"--cookie-secret-file={secret_file}", *(["--xheaders"] if xheaders else [])]
+        with run_example("ch06/login.py", *args) as srv:
+            yield srv, xheaders
+
+
+@pytest.mark.reader
+@pytest.mark.parametrize("proxied", [True, False], ids=["xheaders", "direct"], indirect=True)
+def test_behind_a_proxy_each_client_has_its_own_allowance(proxied):
+    srv, xheaders = proxied
+    first = {"X-Real-IP": "192.0.2.1"}
+    statuses = [sign_in(srv, password="guess", headers=first).status for _ in range(6)]
+    assert statuses == [400] * login.LOGIN_ATTEMPTS + [429]
+    other = sign_in(srv, password="guess", headers={"X-Real-IP": "192.0.2.2"})
+    # With --xheaders, the proxy's X-Real-IP names the client; without it, nobody's header counts.
+    assert other.status == (400 if xheaders else 429)
+    if srv.process is not None:
+        assert ("--xheaders: client addresses" in srv.output()) is xheaders
 
 
 def test_other_requests_are_served_while_logins_hash():

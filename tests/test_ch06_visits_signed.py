@@ -1,9 +1,13 @@
+import re
+import shlex
+import stat
 import subprocess
 import sys
 import time
 from http.cookies import SimpleCookie
 
 import pytest
+import tornado.web
 from tornado.web import create_signed_value, decode_signed_value
 
 from conftest import ROOT, run_example, serve_in_thread
@@ -221,8 +225,20 @@ def test_key_rotation():
 
 def test_read_keys(tmp_path):
     keys = tmp_path / "keys.txt"
-    keys.write_text(f"1 {OLD}\n# retired: 0 {'z' * 40}\n2 {NEW}  \n", encoding="utf-8")
+    lines = [f"1 {OLD}", f"# retired: 0 {'z' * 40}", f"   # indented: 3 {'y' * 40}", f"2 {NEW}  "]
+    keys.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert visits_signed.read_keys(keys) == {1: OLD, 2: NEW}
+
+
+def test_the_key_file_command_makes_a_private_file(tmp_path):
+    """The command the chapter gives creates the file readable by its owner only."""
+    chapter = (ROOT / "docs" / "ch06.md").read_text(encoding="utf-8")
+    command = re.search(r"`(\(umask 077; python -c .*? > cookie-keys\.txt\))`", chapter)[1]
+    command = command.replace("python", shlex.quote(sys.executable), 1)
+    subprocess.run(["sh", "-c", f"umask 022; {command}"], cwd=tmp_path, check=True, timeout=30)
+    keys = tmp_path / "cookie-keys.txt"
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    assert list(visits_signed.read_keys(keys)) == [1]
 
 
 @pytest.mark.parametrize(
@@ -233,13 +249,17 @@ def test_read_keys(tmp_path):
         (f"{OLD}\n", "write each key as 'VERSION KEY'"),
         ("1 short\n", "write each key as 'VERSION KEY'"),
         (f"one {OLD}\n", "write each key as 'VERSION KEY'"),
+        (f"\u00b21 {OLD}\n", "write each key as 'VERSION KEY'"),  # isdigit() says yes
+        (f"1\u00b2 {OLD}\n", "write each key as 'VERSION KEY'"),
+        (f"\u0661 {OLD}\n", "write each key as 'VERSION KEY'"),  # an Arabic-Indic one
     ],
 )
 def test_bad_key_files(tmp_path, content, message):
     keys = tmp_path / "keys.txt"
     keys.write_text(content, encoding="utf-8")
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as raised:
         visits_signed.read_keys(keys)
+    assert str(raised.value).startswith(f"{keys}: ")  # the message names the file
 
 
 @pytest.mark.parametrize("problem", ["missing", "bad"])
@@ -257,3 +277,14 @@ def test_bad_key_file_is_a_one_line_error(tmp_path, problem):
     assert done.returncode == 1
     assert done.stderr.startswith("error: ")
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_the_transcripts_forgery_fails_only_by_its_signature(keyed):
+    """The forged value in visits_signed.console is refused for its signature alone: with a
+    real signature in place of "forged", the same fields are believed, today and for decades."""
+    transcript = (ROOT / "examples/ch06/visits_signed.console").read_text(encoding="utf-8")
+    forged = re.search(r"visits=\"(2\|[^\"]*\|forged)\"", transcript)[1]
+    assert count(visit(keyed, forged)) == 1
+    fields = forged.removesuffix("forged")
+    signature = tornado.web._create_signature_v2(OLD, fields).decode()
+    assert count(visit(keyed, fields + signature)) == 1_000_000

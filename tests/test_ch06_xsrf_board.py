@@ -288,6 +288,32 @@ def test_security_headers_on_every_answer(server):
     assert statuses == [200, 303, 200, 400, 403, 404, 404, 405]
 
 
+def static_answers(server):
+    """One answer of each kind the static files give: the file, 304, and every error page."""
+    script = server.fetch("/").html.find("script")["src"]
+    first = server.fetch(script)
+    yield first  # 200
+    yield server.fetch(script, method="HEAD")  # 200, no body
+    yield server.fetch(script, headers={"If-None-Match": first.headers["Etag"]})  # 304
+    yield server.fetch("/static/board.js%00")  # 400, the NUL byte
+    yield server.fetch("/static/%ff")  # 400, not UTF-8
+    yield server.fetch("/static/")  # 403, a folder
+    yield server.fetch("/static/..%2fxsrf_board.py")  # 403, outside the folder
+    yield server.fetch("/static/x")  # 404, Tornado's own HTML error page
+    yield server.fetch("/static/board.js", method="POST", body="")  # 403, no XSRF token
+    yield server.fetch("/static/board.js", method="OPTIONS")  # 405
+
+
+@pytest.mark.reader
+def test_security_headers_on_every_static_answer(server):
+    """A static 404 page could be framed or sniffed like any other page: same headers."""
+    statuses = []
+    for resp in static_answers(server):
+        statuses.append(resp.status)
+        assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert statuses == [200, 200, 304, 400, 400, 403, 403, 404, 403, 405]
+
+
 def test_the_page_needs_no_inline_code(server):
     """The policy allows no inline scripts or styles, so the page must not contain any."""
     _, cookie, token = open_board(server)

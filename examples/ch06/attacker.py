@@ -18,7 +18,8 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 def check_target(url):
     """`url` if it is an http:// address on this computer; ValueError otherwise."""
     parts = urlsplit(url)
-    if parts.scheme != "http" or parts.hostname not in LOCAL_HOSTS or parts.path not in ("", "/"):
+    extra = parts.path not in ("", "/") or "?" in url or "#" in url  # nothing after the port
+    if parts.scheme != "http" or parts.hostname not in LOCAL_HOSTS or extra:
         raise ValueError(f"the target must look like http://localhost:8000, not {url!r}")
     return url.rstrip("/")
 

@@ -4,11 +4,13 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import ipaddress
 import math
 import os
 import secrets
 import sys
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,9 +25,12 @@ LIMITS = {"username": 40, "password": 200}
 SESSION_DAYS = 7
 LOGIN_ATTEMPTS = 5  # password checks per client address ...
 LOGIN_WINDOW = 60  # ... in this many seconds
+MAX_CLIENTS = 10_000  # addresses the limiter remembers; the least recently seen is forgotten
 # ANCHOR: pool
 # scrypt runs here, two hashes at a time (2 x 128 MiB), not on the default executor.
 HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
+MAX_PENDING = 8  # password checks running or queued, from all clients together
+BUSY_RETRY = 5  # seconds a client is asked to wait when all of them are taken
 # ANCHOR_END: pool
 
 SECURITY_HEADERS = {
@@ -92,23 +97,39 @@ class Accounts:
 
 # ANCHOR: limit
 class RateLimit:
-    """At most `attempts` per `window` seconds for each key (a client address), in memory."""
+    """At most `attempts` per `window` seconds for each key, for at most `max_keys` keys."""
 
-    def __init__(self, attempts, window, clock=time.monotonic, max_keys=10_000):
+    def __init__(self, attempts, window, clock=time.monotonic, max_keys=MAX_CLIENTS):
         self.attempts, self.window, self.clock, self.max_keys = attempts, window, clock, max_keys
-        self.recent = {}  # key -> times of its attempts within the window, oldest first
+        self.recent = OrderedDict()  # key -> its attempts in the window; least recent key first
 
     def wait(self, key):
         """0 if `key` may try now (the try is counted), else the seconds until it may."""
         now = self.clock()
-        if len(self.recent) >= self.max_keys:  # forget keys that have been quiet for a window
-            self.recent = {k: v for k, v in self.recent.items() if v[-1] > now - self.window}
-        times = [t for t in self.recent.get(key, []) if t > now - self.window]
-        if len(times) >= self.attempts:
-            self.recent[key] = times
-            return math.ceil(times[0] + self.window - now)
-        self.recent[key] = [*times, now]
-        return 0
+        times = [t for t in self.recent.pop(key, []) if t > now - self.window]
+        wait = math.ceil(times[0] + self.window - now) if len(times) >= self.attempts else 0
+        self.recent[key] = times if wait else [*times, now]  # now the most recent key
+        if len(self.recent) > self.max_keys:
+            self.recent.popitem(last=False)  # memory stays bounded, and so does each call
+        return wait
+
+
+def client_key(address):
+    """What the limit counts: an IPv4 address, or the /64 network of an IPv6 one."""
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6:
+        if ip.ipv4_mapped:  # ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1
+            return str(ip.ipv4_mapped)
+        # One home or server is usually given a whole /64: 2**64 addresses, one client.
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
+
+
+class Pending:
+    """How many password checks are running or waiting for HASHING, and the most allowed."""
+
+    def __init__(self, limit):
+        self.limit, self.count = limit, 0
 
 
 # ANCHOR_END: limit
@@ -152,16 +173,31 @@ class DiaryHandler(BaseHandler):
 
 
 class LoginHandler(BaseHandler):
-    def initialize(self, accounts, limiter):
+    def initialize(self, accounts, limiter, pending):
         super().initialize(accounts)
-        self.limiter = limiter
+        self.limiter, self.pending = limiter, pending
 
     def get(self):
         next_url = safe_next(self.get_argument("next", "/"))
-        self.render("login.html", next_url=next_url, username="", errors={}, failed=False, wait=0)
+        self.render(
+            "login.html",
+            next_url=next_url,
+            username="",
+            errors={},
+            failed=False,
+            busy=False,
+            wait=0,
+        )
+
+    def exact_body_argument(self, name):
+        """A form field exactly as sent. get_body_argument() would strip the value and turn
+        control characters into spaces: right for a username, wrong for a password."""
+        values = self.request.body_arguments.get(name)
+        return self.decode_argument(values[-1], name) if values else ""
 
     async def post(self):
-        form = {field: self.get_body_argument(field, "") for field in LIMITS}
+        form = {"username": self.get_body_argument("username", "")}
+        form["password"] = self.exact_body_argument("password")
         next_url = safe_next(self.get_body_argument("next", "/"))
         errors = {}
         for field, limit in LIMITS.items():
@@ -169,12 +205,17 @@ class LoginHandler(BaseHandler):
                 errors[field] = "Please fill this in."
             elif len(form[field]) > limit:
                 errors[field] = f"Please use at most {limit} characters."
-        wait = 0 if errors else self.limiter.wait(self.request.remote_ip)
-        if not errors and not wait:
+        busy = not errors and self.pending.count >= self.pending.limit
+        wait = 0 if errors or busy else self.limiter.wait(client_key(self.request.remote_ip))
+        if not errors and not busy and not wait:
             # scrypt takes a moment: run it on a thread so other requests carry on meanwhile.
-            matches = await IOLoop.current().run_in_executor(
-                HASHING, self.accounts.check, form["username"], form["password"]
-            )
+            self.pending.count += 1
+            try:
+                matches = await IOLoop.current().run_in_executor(
+                    HASHING, self.accounts.check, form["username"], form["password"]
+                )
+            finally:
+                self.pending.count -= 1
             if matches:
                 self.set_signed_cookie(
                     self.settings["session_cookie"],
@@ -186,9 +227,9 @@ class LoginHandler(BaseHandler):
                 )
                 self.redirect(next_url, status=303)
                 return
-        if wait:
-            self.set_status(429)
-            self.set_header("Retry-After", str(wait))
+        if busy or wait:
+            self.set_status(503 if busy else 429)
+            self.set_header("Retry-After", str(BUSY_RETRY if busy else wait))
         else:
             self.set_status(400)
         self.render(
@@ -196,7 +237,8 @@ class LoginHandler(BaseHandler):
             next_url=next_url,
             username=form["username"],
             errors=errors,
-            failed=not errors and not wait,
+            failed=not errors and not busy and not wait,
+            busy=busy,
             wait=wait,
         )
 
@@ -235,7 +277,8 @@ def cookie_settings(production):
 # ANCHOR_END: cookies
 def make_app(cookie_secret=None, passwords=DEMO_PASSWORDS, production=False):
     accounts = Accounts(passwords)
-    login = {"accounts": accounts, "limiter": RateLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW)}
+    limiter = RateLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW)
+    login = {"accounts": accounts, "limiter": limiter, "pending": Pending(MAX_PENDING)}
     return tornado.web.Application(
         [
             (r"/", HomeHandler, {"accounts": accounts}),
@@ -254,13 +297,16 @@ def make_app(cookie_secret=None, passwords=DEMO_PASSWORDS, production=False):
     )
 
 
-async def main(port, cookie_secret=None, production=False):
+async def main(port, cookie_secret=None, production=False, xheaders=False):
     if cookie_secret is None:
-        print("No --cookie-secret-file: using a random secret; a restart logs everyone out.")
+        print("No --cookie-secret-file: using a random secret; a restart signs everyone out.")
     if not production:
         print("Development mode: cookies without Secure. Use --production behind HTTPS.")
+    if xheaders:
+        # Only safe when the proxy is the one way in, and it overwrites these headers.
+        print("--xheaders: client addresses come from the proxy's X-Real-IP / X-Forwarded-For.")
     app = make_app(cookie_secret, production=production)
-    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE, xheaders=xheaders)
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
 
@@ -269,6 +315,7 @@ if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
     define("cookie_secret_file", type=str, help="file holding the cookie secret")
     define("production", default=False, type=bool, help="served over HTTPS: Secure cookies")
+    define("xheaders", default=False, type=bool, help="behind a reverse proxy: trust X-Real-IP")
     try:
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
@@ -282,4 +329,4 @@ if __name__ == "__main__":
         # ANCHOR_END: secret_file
     except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, secret, options.production))
+    asyncio.run(main(options.port, secret, options.production, options.xheaders))

@@ -1,6 +1,7 @@
 """A visit counter in a signed cookie: forged or expired values are ignored; keys can rotate."""
 
 import asyncio
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -25,10 +26,12 @@ def read_keys(path):
     """{version: key} from a file of "VERSION KEY" lines; the highest version signs."""
     keys = {}
     for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
+        line = line.strip()
+        if not line or line.startswith("#"):
             continue
-        version, _, key = line.strip().partition(" ")
-        if not version.isdigit() or len(key.strip()) < MIN_KEY_LENGTH:
+        version, _, key = line.partition(" ")
+        # [0-9]+, not str.isdigit(): that also accepts "²", which int() refuses.
+        if not re.fullmatch("[0-9]+", version) or len(key.strip()) < MIN_KEY_LENGTH:
             raise ValueError(f"{path}: write each key as 'VERSION KEY', keys of 32+ characters")
         keys[int(version)] = key.strip()
     if not keys:

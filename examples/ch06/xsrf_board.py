@@ -33,6 +33,11 @@ SECURITY_HEADERS = {
 class StaticFiles(tornado.web.StaticFileHandler):
     """Static files: a NUL byte in the path gets a 400, where Tornado 6.5.9 to 6.6.1 give a 500."""
 
+    def set_default_headers(self):
+        # Files and error pages alike: a 404 page here must not be framed or sniffed either.
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+
     def validate_absolute_path(self, root, absolute_path):
         if "\x00" in absolute_path:
             raise tornado.web.HTTPError(400, "a file name cannot contain a NUL byte")

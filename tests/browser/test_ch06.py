@@ -84,7 +84,7 @@ def test_login_works_under_its_policy(watched, monkeypatch):
         page.click("button:has-text('Sign in')")
         page.wait_for_url(f"{site.url}/diary")
         assert page.inner_text("h1") == "mei's diary"
-        page.click("button:has-text('Log out')")
+        page.click("button:has-text('Sign out')")
         page.wait_for_url(f"{site.url}/")
         assert page.inner_text("p") == "Please sign in to read your diary."
         assert page.evaluate("window.violations") == []
