@@ -229,3 +229,20 @@ def test_a_rolling_restart_under_load_loses_no_request(tmp_path):
             stop(process, signal.SIGTERM)
     assert answers[200] > 100
     assert set(answers) == {200}, answers
+
+
+def test_a_body_over_the_apps_limit_gets_nginx_413(site):
+    """live.py refuses bodies over MAX_BODY_SIZE; nginx says so first, with a status that fits."""
+    from examples.ch08 import live
+
+    port, running = site
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", "/whoami", body=b"x" * (live.MAX_BODY_SIZE + 1))
+        resp = conn.getresponse()
+        assert (resp.status, resp.headers["Server"][:5]) == (413, "nginx")
+    finally:
+        conn.close()
+    assert re.search(r"client_max_body_size (\d+)k;", (CH08 / "nginx.conf").read_text())[1] == str(
+        live.MAX_BODY_SIZE // 1024
+    )
