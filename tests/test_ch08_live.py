@@ -14,7 +14,15 @@ import redis as redis_sync
 import tornado.httpclient
 import tornado.websocket
 
-from conftest import ROOT, Server, body_limit, free_port, run_example, serve_in_thread, wait_for_port
+from conftest import (
+    ROOT,
+    Server,
+    body_limit,
+    free_port,
+    run_example,
+    serve_in_thread,
+    wait_for_port,
+)
 from examples.ch08 import live
 from tests import ch08_fixtures
 from tests.ch08_fixtures import CH08, nginx, processes, redis_server, wait_until
@@ -331,17 +339,19 @@ def test_after_redis_restarts_the_first_notice_is_published(tmp_path):
     """A pooled connection Redis closed is retried on a new one, not answered with 503."""
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
-    with redis_server(port, tmp_path) as first:
-        with serve_in_thread(live_app(url), **body_limit(live)) as srv:
-            assert publish(srv.port, "Before").status == 200  # the pool now holds a connection
-            ch08_fixtures.stop(first)
-            with redis_server(port, tmp_path):
-                client = redis_sync.Redis(port=port)
-                try:  # the relay has subscribed again
-                    assert wait_until(lambda: client.pubsub_numsub(live.CHANNEL)[0][1] == 1)
-                finally:
-                    client.close()
-                assert publish(srv.port, "After").status == 200
+    with (
+        redis_server(port, tmp_path) as first,
+        serve_in_thread(live_app(url), **body_limit(live)) as srv,
+    ):
+        assert publish(srv.port, "Before").status == 200  # the pool now holds a connection
+        ch08_fixtures.stop(first)
+        with redis_server(port, tmp_path):
+            client = redis_sync.Redis(port=port)
+            try:  # the relay has subscribed again
+                assert wait_until(lambda: client.pubsub_numsub(live.CHANNEL)[0][1] == 1)
+            finally:
+                client.close()
+            assert publish(srv.port, "After").status == 200
 
 
 def run_live(*args, env=None):
