@@ -149,6 +149,10 @@ async def load_with_asyncio(port, duration, connections):
                 if not head.startswith(b"HTTP/1.1 200 "):
                     errors += 1
                 latencies.append(time.monotonic() - started)
+                if re.search(rb"\r\nConnection: close\r\n", head, re.I):
+                    # nginx ends a client connection after keepalive_requests (1000): reconnect
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
         except (OSError, asyncio.IncompleteReadError):
             errors += 1
         finally:

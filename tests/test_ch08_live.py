@@ -14,7 +14,15 @@ import redis as redis_sync
 import tornado.httpclient
 import tornado.websocket
 
-from conftest import ROOT, Server, body_limit, free_port, run_example, serve_in_thread
+from conftest import (
+    ROOT,
+    Server,
+    body_limit,
+    free_port,
+    run_example,
+    serve_in_thread,
+    wait_for_port,
+)
 from examples.ch08 import live
 from tests import ch08_fixtures
 from tests.ch08_fixtures import CH08, nginx, processes, redis_server, wait_until
@@ -325,3 +333,61 @@ async def everyone_hears_it_once(listen, ports, pids):
     assert {m["text"] for m in second} == {"Drill over"}
     for s in listeners:
         s.close()
+
+
+def test_after_redis_restarts_the_first_notice_is_published(tmp_path):
+    """A pooled connection Redis closed is retried on a new one, not answered with 503."""
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    with (
+        redis_server(port, tmp_path) as first,
+        serve_in_thread(live_app(url), **body_limit(live)) as srv,
+    ):
+        assert publish(srv.port, "Before").status == 200  # the pool now holds a connection
+        ch08_fixtures.stop(first)
+        with redis_server(port, tmp_path):
+            client = redis_sync.Redis(port=port)
+            try:  # the relay has subscribed again
+                assert wait_until(lambda: client.pubsub_numsub(live.CHANNEL)[0][1] == 1)
+            finally:
+                client.close()
+            assert publish(srv.port, "After").status == 200
+
+
+def run_live(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "examples/ch08/live.py", f"--port={free_port()}", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["/zz", "/0/1", "/-1"])
+def test_a_database_that_is_not_a_number_is_a_one_line_error(path):
+    done = run_live(f"--redis-url=redis://127.0.0.1:6379{path}")
+    assert done.returncode == 1
+    assert done.stderr == (
+        "error: a Redis URL ends in a database number, as in /0, or in nothing\n"
+    )
+
+
+def test_a_database_redis_does_not_have_is_a_one_line_error(redis_url):
+    done = run_live(f"--redis-url={redis_url.rsplit('/', 1)[0]}/99")
+    assert done.returncode == 1
+    assert done.stderr == "error: Redis refused: DB index is out of range\n"
+
+
+def test_the_redis_url_may_come_from_the_environment(redis_url, tmp_path):
+    """REDIS_URL keeps a password off the command line; a wrong one there is reported."""
+    port = free_port()
+    env = {**os.environ, "REDIS_URL": redis_url}
+    log = tmp_path / "live.log"
+    process = ch08_fixtures.start(
+        [sys.executable, "examples/ch08/live.py", f"--port={port}"], log, env=env
+    )
+    try:
+        wait_for_port(port, process, log)
+        assert publish(port, "From the environment").status == 200
+    finally:
+        ch08_fixtures.stop(process)
+    wrong = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    assert run_live(env=wrong).stderr.startswith("error: cannot reach Redis: ")

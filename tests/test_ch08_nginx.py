@@ -2,12 +2,17 @@
 
 import http.client
 import re
+import signal
+import socket
+import sys
+import threading
+from collections import Counter
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, wait_for_port
 from examples.ch08 import whoami
-from tests.ch08_fixtures import CH08, nginx, processes, wait_until
+from tests.ch08_fixtures import CH08, nginx, processes, start, stop, wait_until
 
 CSS = whoami.BASE / "static" / "deploy.css"
 
@@ -53,7 +58,7 @@ def test_static_files_come_from_nginx_not_tornado(site):
     assert headers["Server"].startswith("nginx")
     assert headers["Content-Type"] == "text/css"
     assert headers["Cache-Control"] == "max-age=604800"
-    assert "X-Worker-Pid" not in headers
+    assert headers["X-Served-By"] == "nginx"  # added only by the static location
 
     def logs():
         return "".join(log.read_text() for _, _, log in running)
@@ -120,3 +125,124 @@ def test_long_polls_may_outlive_nginx_default_timeout():
     text = (CH08 / "nginx.conf").read_text()
     timeout = re.search(r"proxy_read_timeout (\d+)s;", text)
     assert int(timeout[1]) > 60
+
+
+def test_only_static_files_carry_the_nginx_mark(site):
+    port, _ = site
+    for path in ("/", "/whoami", "/no/such/page"):
+        status, headers, _ = fetch(port, path)
+        assert "X-Served-By" not in headers, path
+        assert headers["X-Worker-Pid"].isdigit(), path  # Tornado answered, 404 included
+
+
+def test_dot_dot_leaves_the_static_location_and_tornado_refuses_it(site):
+    """nginx resolves `..` to pick a location, then passes the URI on as the client sent it."""
+    port, running = site
+    status, headers, body = fetch(port, "/static/../whoami.py")
+    assert status == 403  # Tornado's static handler: outside its folder
+    assert "X-Served-By" not in headers
+    assert b"import" not in body
+    assert wait_until(lambda: any("/static/../whoami.py" in log.read_text()
+                                  for _, _, log in running))  # fmt: skip
+
+
+def raw(port, request):
+    """Send bytes as they are; whatever comes back before the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+@pytest.mark.parametrize(
+    "request_line, host",
+    [
+        ("GET http://localhost/whoami HTTP/1.1", "evil.example"),
+        ("GET http://localhost:{port}/whoami HTTP/1.1", "evil.example"),
+        ("GET /whoami HTTP/1.1", "localhost:evil.example"),
+        ("GET /whoami HTTP/1.1", "localhost:1"),
+    ],
+)
+def test_a_foreign_host_header_cannot_ride_on_our_name(site, request_line, host):
+    port, running = site
+    line = request_line.format(port=port)
+    assert raw(port, f"{line}\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()) == b""
+    assert all("/whoami" not in log.read_text() for _, _, log in running)
+
+
+def test_our_name_in_the_request_line_with_our_host_is_served(site):
+    port, _ = site
+    request = f"GET http://localhost:{port}/whoami HTTP/1.1\r\nHost: localhost:{port}\r\n"
+    answer = raw(port, (request + "Connection: close\r\n\r\n").encode())
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_a_rolling_restart_under_load_loses_no_request(tmp_path):
+    """Restart the four processes one by one while clients keep asking through nginx."""
+    ports = [free_port() for _ in range(4)]
+    command = [sys.executable, "examples/ch08/whoami.py"]
+    running = {}
+    for port in ports:
+        running[port] = start([*command, f"--port={port}"], tmp_path / f"w{port}.log")
+    for port in ports:
+        wait_for_port(port, running[port])
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    values = {f"PORT_{i}": port for i, port in enumerate(ports, 1)}
+    answers, done = Counter(), threading.Event()
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", listen, timeout=10)
+        while not done.is_set():
+            try:
+                conn.request("GET", "/whoami")
+                resp = conn.getresponse()
+                resp.read()
+                answers[resp.status] += 1
+            except (OSError, http.client.HTTPException) as error:
+                answers[type(error).__name__] += 1
+                conn.close()
+        conn.close()
+
+    listen = free_port()
+    try:
+        with nginx("nginx.conf", prefix, LISTEN_PORT=listen, APP_DIR=CH08, **values):
+            clients = [threading.Thread(target=client) for _ in range(4)]
+            for thread in clients:
+                thread.start()
+            try:
+                for port in ports:  # what supervisorctl restart does, one process at a time
+                    assert stop(running[port]) == 0
+                    log = tmp_path / f"w{port}.log"
+                    running[port] = start([*command, f"--port={port}"], log)
+                    wait_for_port(port, running[port], log)
+                    # more answers come in with this process back in the group
+                    assert wait_until(lambda target=answers[200] + 20: answers[200] > target)
+            finally:
+                done.set()
+                for thread in clients:
+                    thread.join(15)
+    finally:
+        for process in running.values():
+            stop(process, signal.SIGTERM)
+    assert answers[200] > 100
+    assert set(answers) == {200}, answers
+
+
+def test_a_body_over_the_apps_limit_gets_nginx_413(site):
+    """live.py refuses bodies over MAX_BODY_SIZE; nginx says so first, with a status that fits."""
+    from examples.ch08 import live
+
+    port, running = site
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", "/whoami", body=b"x" * (live.MAX_BODY_SIZE + 1))
+        resp = conn.getresponse()
+        assert (resp.status, resp.headers["Server"][:5]) == (413, "nginx")
+    finally:
+        conn.close()
+    assert re.search(r"client_max_body_size (\d+)k;", (CH08 / "nginx.conf").read_text())[1] == str(
+        live.MAX_BODY_SIZE // 1024
+    )

@@ -67,7 +67,7 @@ def test_page_and_static_files_over_https(site):
     href = re.search(rb'href="(/static/deploy\.css\?v=\w+)"', body)[1].decode()
     status, headers, body = https(site, href)
     assert (status, body) == (200, CSS.read_bytes())
-    assert headers["Server"].startswith("nginx")
+    assert headers["X-Served-By"] == "nginx"
     assert headers["Strict-Transport-Security"] == "max-age=300"
 
 
@@ -101,3 +101,52 @@ def test_a_tls_client_that_names_no_known_host_gets_no_handshake(site):
         pytest.raises(ssl.SSLError),
     ):
         context.wrap_socket(sock, server_hostname="evil.example")
+
+
+def handshake(site, version, server_hostname="localhost"):
+    """The TLS version nginx agrees to when the client offers only `version`."""
+    _, secure, cert, _ = site
+    context = trusting(cert)
+    context.check_hostname = False
+    context.minimum_version = context.maximum_version = version
+    with (
+        socket.create_connection(("127.0.0.1", secure), timeout=10) as sock,
+        context.wrap_socket(sock, server_hostname=server_hostname) as tls,
+    ):
+        return tls.version()
+
+
+def test_tls_1_3_and_1_2_are_both_spoken(site):
+    assert handshake(site, ssl.TLSVersion.TLSv1_3) == "TLSv1.3"
+    assert handshake(site, ssl.TLSVersion.TLSv1_2) == "TLSv1.2"
+
+
+def test_protocols_are_set_where_they_count():
+    """For one address and port, nginx takes ssl_protocols from the default server."""
+    text = (CH08 / "nginx-tls.conf").read_text()
+    http_block = text[text.index("http {") : text.index("server {")]
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in http_block
+    assert text.count("ssl_protocols") == 1
+
+
+def test_an_ip_address_gets_no_handshake(site):
+    """Clients send no name (SNI) for an address, so the refusing default server answers."""
+    _, secure, cert, _ = site
+    context = trusting(cert)
+    with (
+        socket.create_connection(("127.0.0.1", secure), timeout=10) as sock,
+        pytest.raises(ssl.SSLError),
+    ):
+        context.wrap_socket(sock, server_hostname="127.0.0.1")
+
+
+def test_a_foreign_host_header_is_refused_inside_tls_too(site):
+    _, secure, cert, running = site
+    with (
+        socket.create_connection(("127.0.0.1", secure), timeout=10) as sock,
+        trusting(cert).wrap_socket(sock, server_hostname="localhost") as tls,
+    ):
+        tls.sendall(f"GET https://localhost:{secure}/whoami HTTP/1.1\r\n"
+                    "Host: evil.example\r\nConnection: close\r\n\r\n".encode())  # fmt: skip
+        assert tls.recv(100) == b""
+    assert all("/whoami" not in log.read_text() for _, _, log in running)

@@ -43,3 +43,19 @@ def test_systemd_analyze_accepts_an_instance(tmp_path):
                       BOOK_DIR=ROOT, PYTHON=sys.executable)  # fmt: skip
     done = subprocess.run([analyze, "verify", instance], capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_the_hardening_leaves_little_exposed(tmp_path):
+    """systemd-analyze security rates a unit from 0 (locked down) to 10 (exposed).
+
+    Its --threshold is in tenths: 30 fails the run above 3.0.
+    """
+    analyze = require_binary("systemd-analyze", package="systemd")
+    instance = render(UNIT, tmp_path / "tornado-book@8001.service", USER_NAME="tornado-book",
+                      BOOK_DIR=ROOT, PYTHON=sys.executable)  # fmt: skip
+    done = subprocess.run(
+        [analyze, "security", "--offline=yes", "--threshold=30", "--no-pager", instance],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-500:]
+    assert re.search(r"exposure level for .*: [0-2]\.\d OK", done.stdout)

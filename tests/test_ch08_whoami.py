@@ -170,3 +170,61 @@ def test_bad_grace_is_a_clear_error(grace):
     assert done.stderr.strip() == (
         f"error: grace must be over 0 and at most 300 seconds, not {float(grace)}"
     )
+
+
+@pytest.mark.reader
+def test_head_answers_like_get_without_a_body(server):
+    for path in ("/", "/whoami"):
+        resp = server.fetch(path, "HEAD")
+        assert (resp.status, resp.body) == (200, b""), path
+        assert resp.headers["X-Worker-Pid"].isdigit()
+
+
+def test_an_unknown_path_also_names_the_process(server):
+    resp = server.fetch("/no/such/page")
+    assert resp.status == 404
+    assert resp.headers["X-Worker-Pid"].isdigit()
+    assert server.fetch("/whoami", "TRACE").headers["X-Worker-Pid"].isdigit()
+
+
+def test_after_sigterm_a_kept_alive_connection_is_told_to_close(tmp_path):
+    """A proxy's pooled connection gets one more answer, marked Connection: close."""
+    with processes("whoami.py", [free_port()], directory=tmp_path) as running:
+        process, port, log = running[0]
+        kept = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        kept.request("GET", "/whoami")
+        first = kept.getresponse()
+        first.read()
+        assert first.headers["Connection"] is None  # kept open for the next request
+        srv = Server(port)
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(srv.fetch, "/work?seconds=3")  # keeps the process draining
+            assert wait_until(lambda: running_count(srv) == "2")
+            process.send_signal(signal.SIGTERM)
+            assert wait_until(lambda: refused(port))
+            kept.request("GET", "/whoami")
+            late = kept.getresponse()
+            assert late.read() == b"client 127.0.0.1, protocol http\n"
+            assert late.headers["Connection"] == "close"
+            kept.close()
+            assert slow.result().status == 200
+        assert process.wait(15) == 0
+
+
+def test_a_second_signal_stops_at_once(tmp_path):
+    with processes("whoami.py", [free_port()], "--grace=300", directory=tmp_path) as running:
+        process, port, log = running[0]
+        srv = Server(port)
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(srv.fetch, "/work?seconds=30")
+            assert wait_until(lambda: running_count(srv) == "2")
+            process.send_signal(signal.SIGTERM)
+            assert wait_until(lambda: "Stopping; 1 request(s)" in log.read_text())
+            process.send_signal(signal.SIGINT)  # Ctrl-C pressed again
+            assert process.wait(60) == 1  # without waiting for the 30 s request
+            try:  # the cut request: a 500 if it could still be written, else a dropped connection
+                status = slow.result().status
+            except (http.client.RemoteDisconnected, ConnectionError):
+                status = None
+            assert status in (500, None)
+        assert "Second signal: stopping now" in log.read_text()

@@ -5,7 +5,9 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
+import urllib.parse
 from http.client import responses
 from pathlib import Path
 
@@ -22,6 +24,7 @@ MAX_NOTICE = 140
 MAX_BODY_SIZE = 4096
 POLL_TIMEOUT = 50  # seconds; answer "nothing new" well before a proxy gives up (nginx.conf: 120)
 MAX_RETRY_DELAY = 5.0  # seconds between attempts to reach a Redis that went away
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 log = logging.getLogger("live")
 
@@ -31,7 +34,11 @@ class Hub:
     """This process's listeners, fed by the one Redis channel every process subscribes to."""
 
     def __init__(self, redis_url):
-        self.redis = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+        self.redis = redis.asyncio.Redis.from_url(
+            redis_url,
+            decode_responses=True,
+            retry_on_error=[redis.exceptions.ConnectionError],  # a pooled connection gone stale
+        )
         self.pubsub = self.redis.pubsub()
         self.sockets = set()  # open WebSockets
         self.polls = set()  # futures of waiting long polls
@@ -178,6 +185,8 @@ async def main(port, hub):
         await hub.start()
     except redis.exceptions.ConnectionError as exc:
         sys.exit(f"error: cannot reach Redis: {exc}")
+    except redis.exceptions.ResponseError as exc:  # e.g. a database number it does not have
+        sys.exit(f"error: Redis refused: {exc}")
     app = make_app(hub)
     app.listen(port, address="127.0.0.1", xheaders=True, max_body_size=MAX_BODY_SIZE)
     print(f"Process {os.getpid()} listening on http://localhost:{port}/", flush=True)
@@ -186,12 +195,16 @@ async def main(port, hub):
 
 if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
-    define("redis_url", default="redis://127.0.0.1:6379/0", help="the Redis server to use")
+    define("redis_url", help=f"the Redis server (default: $REDIS_URL, else {DEFAULT_REDIS})")
     try:
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {options.port}")
-        hub = Hub(options.redis_url)
+        # From the environment, a password stays out of `ps` and the process list.
+        url = options.redis_url or os.environ.get("REDIS_URL") or DEFAULT_REDIS
+        if not re.fullmatch(r"/?[0-9]*", urllib.parse.urlsplit(url).path):
+            raise ValueError("a Redis URL ends in a database number, as in /0, or in nothing")
+        hub = Hub(url)
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
     asyncio.run(main(options.port, hub))

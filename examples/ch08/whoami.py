@@ -39,6 +39,7 @@ class Running:
 
     def __init__(self):
         self.count = 0
+        self.stopping = False  # set on SIGTERM: every answer from then on says Connection: close
         self.idle = asyncio.Event()
         self.idle.set()
 
@@ -57,6 +58,8 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def set_default_headers(self):
         self.set_header("X-Worker-Pid", str(os.getpid()))
+        if self.settings["running"].stopping:
+            self.set_header("Connection", "close")  # do not send me more on this connection
 
     def prepare(self):
         self.settings["running"].enter()
@@ -65,6 +68,14 @@ class BaseHandler(tornado.web.RequestHandler):
     def on_finish(self):
         if self.counted:
             self.settings["running"].leave()
+
+    def head(self, *args):
+        return self.get(*args)  # what GET would answer, without the body (curl -I, monitors)
+
+
+class NotFoundHandler(BaseHandler):
+    def get(self):
+        raise tornado.web.HTTPError(404)
 
 
 class PageHandler(BaseHandler):
@@ -99,11 +110,17 @@ class WorkHandler(BaseHandler):
 def make_app():
     return tornado.web.Application(
         [(r"/", PageHandler), (r"/whoami", WhoAmIHandler), (r"/work", WorkHandler)],
+        default_handler_class=NotFoundHandler,  # unknown paths carry X-Worker-Pid as well
         template_path=BASE / "templates",
         static_path=BASE / "static",
         static_handler_class=StaticFiles,
         running=Running(),
     )
+
+
+def stop_now():
+    print("Second signal: stopping now", flush=True)
+    sys.exit(1)
 
 
 async def main(port, grace):
@@ -116,8 +133,11 @@ async def main(port, grace):
     print(f"Process {os.getpid()} listening on http://localhost:{port}/", flush=True)
     await stop.wait()
     # ANCHOR: shutdown
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop_now)  # a second signal does not wait
     server.stop()  # close the listening socket: new connections are refused
     running = app.settings["running"]
+    running.stopping = True  # and connections kept open end after their next answer
     print(f"Stopping; {running.count} request(s) still running", flush=True)
     try:
         async with asyncio.timeout(grace):
