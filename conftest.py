@@ -11,6 +11,7 @@ depends on the working directory or the environment.
 import asyncio
 import contextlib
 import http.client
+import importlib
 import os
 import random
 import shutil
@@ -245,6 +246,13 @@ def run_example(relpath, *args, port=None):
 
 def example_relpath(module):
     return Path(module.__file__).resolve().relative_to(EXAMPLES).as_posix()
+
+
+def example_modules():
+    """Every module under examples/, imported: for the tests that check all of them at once."""
+    for path in sorted(EXAMPLES.rglob("*.py")):
+        if path.name != "__init__.py":
+            yield importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ with a `StaticFiles` subclass that answers 400 and says why.
 import ast
 import asyncio
 import contextlib
-import importlib
 import inspect
 import textwrap
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import tornado.web
 
-from conftest import EXAMPLES, ROOT, body_limit, example_relpath, run_example, serve_in_thread
+from conftest import body_limit, example_modules, example_relpath, run_example, serve_in_thread
 
 NUL = "a file name cannot contain a NUL byte"
 OUTSIDE = "is not in root static directory"
@@ -62,12 +61,6 @@ def serves_static_files(module):
     return any(
         isinstance(node, ast.keyword) and node.arg == "static_path" for node in ast.walk(tree)
     )
-
-
-def example_modules():
-    for path in sorted(EXAMPLES.rglob("*.py")):
-        if path.name != "__init__.py":
-            yield importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
 
 
 STATIC = [module for module in example_modules() if serves_static_files(module)]
