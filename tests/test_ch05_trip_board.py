@@ -170,6 +170,24 @@ def test_at_most_three_connections_even_after_timeouts():
     assert upstream.peak == trip_board.CONCURRENCY
 
 
+def test_a_city_still_in_line_at_its_deadline_gives_up_waiting():
+    """Eight cities, a service that never answers: the cities after the first three wait in line.
+
+    Cities 1-3 hold the slots until their deadline, which is also (to within microseconds) the
+    deadline of the others: those stop waiting in line, or get a slot with a moment left.
+    """
+    upstream = SilentUpstream()
+    cities = CITIES + ["kunming", "xiamen"]
+    try:
+        with serve_in_thread(trip_board.make_app(upstream.url, timeout=0.3)) as srv:
+            status, body = board(srv, "/board?" + "&".join(f"city={c}" for c in cities))
+    finally:
+        upstream.close()
+    assert status == 502
+    assert body["cities"] == [{"city": c, "error": "no answer within 0.3 s"} for c in cities]
+    assert upstream.peak <= trip_board.CONCURRENCY
+
+
 @pytest.mark.parametrize(
     ("query", "error"),
     [
