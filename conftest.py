@@ -158,6 +158,48 @@ class Server:
             conn.close()
 
 
+class RawServer:
+    """A loopback TCP server for playing a broken service: it reads each request's head, sends
+    `answer` (raw bytes, whatever they are), and closes the connection. Change `answer` at will.
+    """
+
+    def __init__(self, answer=b""):
+        self.answer = answer
+        self.accepted = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            self.accepted += 1
+            with conn, contextlib.suppress(OSError):
+                conn.settimeout(10)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                conn.sendall(self.answer)
+
+    def close(self):
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the thread
+        self.listener.close()
+        self.thread.join(10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def wait_for_port(port, process=None, log=None, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -7,9 +7,12 @@ with a make_app(). Each route's pattern is filled with ordinary and hostile path
 argument name the module or its templates mention is sent with hostile values in the query and
 in the body (with a valid XSRF token and a same-origin header, so that the checks behind XSRF are
 reached too); every method is tried once; and a few hostile bodies and headers are sent as well.
-Every upstream, provider or token endpoint an example calls refuses connections here, so 502,
-503 and 504 are expected answers; 500 (Tornado's answer to an uncaught exception) never is.
-Only in-process: what is checked here is handler logic, not how the program is started.
+The examples that call another service (CALLS_OUT) are swept twice: with that service refusing
+connections, then with it sending every kind of garbage in GARBAGE; only they may answer 502,
+503 or 504. 500 (Tornado's answer to an uncaught exception) is never an answer. Every request
+gets its answer within ANSWER_WITHIN seconds, except on the routes that wait by design (HOLDS),
+which are given HELD seconds. Only in-process: what is checked here is handler logic, not how
+the program is started.
 """
 
 import contextlib
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import example_modules, free_port, serve_in_thread
+from conftest import RawServer, example_modules, free_port, serve_in_thread
 from tests.ch04_fixtures import app_with_engine
 from tests.ch08_fixtures import redis_server
 
@@ -56,11 +59,42 @@ HEADERS = [
     {"X-Real-IP": "not an address", "X-Forwarded-For": "::1, 999.1.1.1", "X-Scheme": "gopher"},
     {"Authorization": "Bearer \u00e9".encode().decode("latin-1")},
 ]
-# Seconds after which a request counts as held open (a long poll, a waiting room, /work): bad
-# input is refused before any waiting starts, so a 500 would have come sooner.
+# Routes that wait by design, for an event or for as long as they are asked to: a request to
+# them that is still open after HELD seconds is left unanswered. Bad input is refused before any
+# waiting starts, so every other answer (and every 500) comes sooner.
+HOLDS = {
+    ("ch05.waiting_room", "/wait"),
+    ("ch08.live", "/next"),
+    ("ch08.whoami", "/work"),
+}
 HELD = 0.5
-# What an example answers when a service it calls is down, as every one's here is: not a fault.
+ANSWER_WITHIN = 15
+# The examples that call another service, and so may answer 502, 503 or 504 when it fails.
+CALLS_OUT = {
+    "ch05.forecast", "ch05.forecast_blocking", "ch05.trip_board", "porting.departures",
+    "ch07.oauth_login", "ch07.google_login",
+}  # fmt: skip
 DEPENDENCY_DOWN = {502, 503, 504}
+# What the called service sends in the second sweep: one kind after another, for every request.
+_NESTED = b"[" * 100_000 + b"]" * 100_000
+_ODD = (
+    b'{"station": "\\ud800", "trains": [["07:00", "G1", "\\ud800"]], "late": {"G1": true},'
+    b' "city": "\\ud800", "sky": "\\ud800", "temp_c": 1e999, "access_token": "a\\r\\nb",'
+    b' "token_type": "bearer", "sub": "", "id": "", "name": "\\ud800", "error": []}'
+)
+GARBAGE = {
+    "nothing": b"",
+    "not HTTP": b"HELLO THERE\r\n\r\n",
+    "body cut short": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{",
+    "not JSON": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    "JSON null": b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnull",
+    "deeply nested": b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(_NESTED), _NESTED),
+    "odd values": b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(_ODD), _ODD),
+    "huge header": b"HTTP/1.1 200 OK\r\nX-Big: " + b"x" * 70_000 + b"\r\n\r\n",
+    "redirect to ftp": b"HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1/x\r\n\r\n",
+    "bad chunking": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "418 with a body": b"HTTP/1.1 418 Teapot\r\nContent-Length: 2\r\n\r\n{}",
+}
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 ARGUMENT = re.compile(r"""get_(?:query_|body_)?arguments?\(\s*["']([A-Za-z_]\w*)["']""")
 FIELD = re.compile(r"""\bname=["']([A-Za-z_]\w*)["']""")
@@ -77,14 +111,13 @@ async def plain(app):
 
 
 @contextlib.contextmanager
-def application(module, tmp_path):
-    """The example's Application as its tests build it, with nothing it calls listening."""
+def application(module, tmp_path, service, monkeypatch):
+    """The example's Application as its tests build it; what it calls is at `service`."""
     needs, params = needs_of(module)
-    nobody = f"http://127.0.0.1:{free_port()}"  # an upstream or provider that refuses
     name = module.__name__.removeprefix("examples.")
     kwargs = {}
     if "upstream" in params:
-        kwargs["upstream"] = nobody
+        kwargs["upstream"] = service
     if "poll_timeout" in params:
         kwargs["poll_timeout"] = 0.05
     if "heartbeat" in params:
@@ -98,12 +131,15 @@ def application(module, tmp_path):
         with redis_server(port, tmp_path):
             yield hub_app(module, f"redis://127.0.0.1:{port}/0")
     elif name == "ch07.google_login":
+        for setting, path in [("_OAUTH_ACCESS_TOKEN_URL", "/token"),
+                              ("_OAUTH_USERINFO_URL", "/userinfo")]:  # fmt: skip
+            monkeypatch.setattr(module.GoogleHandler, setting, service + path)
         yield plain(module.make_app({"key": "client", "secret": "secret"}))
     elif name == "ch07.oauth_login":
         oauth = {
             "name": "Mini ID", "scope": "profile", "client_id": "client",
-            "client_secret": "secret", "authorize_url": f"{nobody}/authorize",
-            "token_url": f"{nobody}/token", "userinfo_url": f"{nobody}/userinfo",
+            "client_secret": "secret", "authorize_url": f"{service}/authorize",
+            "token_url": f"{service}/token", "userinfo_url": f"{service}/userinfo",
             "redirect_uri": "http://localhost:8000/auth/callback",
         }  # fmt: skip
         assert set(oauth) >= set(module.SETTINGS)
@@ -158,19 +194,25 @@ def paths(app):
 
 
 class Client:
-    """One keep-alive connection that says which requests got a 5xx; streams are not read."""
+    """One keep-alive connection that notes every answer that breaks the rule; streams unread."""
 
-    def __init__(self, port):
+    def __init__(self, port, name):
         self.port = port
+        self.name = name
         self.conn = None
+        self.timeout = None
         self.failures = []
         self.sent = 0
         self.held = 0
 
     def send(self, method, path, body=None, headers=None):
         self.sent += 1
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=HELD)
+        route = path.split("?", 1)[0]
+        timeout = HELD if (self.name, route) in HOLDS else ANSWER_WITHIN
+        if self.conn is None or self.timeout != timeout:
+            self.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+            self.timeout = timeout
         try:
             self.conn.request(method, path, body=body, headers={**SAME_ORIGIN, **(headers or {})})
             resp = self.conn.getresponse()
@@ -181,14 +223,18 @@ class Client:
                 data = resp.read()
         except TimeoutError:
             self.close()
-            self.held += 1
-            return None  # a long poll or a stream that stays open: not a failure
+            if timeout == HELD:
+                self.held += 1
+                return None  # waiting, as this route does by design
+            self.failures.append(f"{method} {path[:100]} -> no answer in {timeout} s")
+            return None
         except (http.client.HTTPException, ConnectionError):
             self.close()  # the server may close a connection after a 4xx it cannot recover from
             return None
         if resp.getheader("Connection", "").lower() == "close" or resp.will_close:
             self.close()
-        if resp.status >= 500 and resp.status not in DEPENDENCY_DOWN:
+        allowed = DEPENDENCY_DOWN if self.name in CALLS_OUT else set()
+        if resp.status >= 500 and resp.status not in allowed:
             self.failures.append(f"{method} {path[:100]} -> {resp.status} {data[:150]!r}")
         return resp
 
@@ -250,21 +296,56 @@ async def keeping(cm, into):
         yield app
 
 
+def sweep_garbage(client, app, module, broken):
+    """The ordinary requests that make the example call its service, once per kind of garbage."""
+    names = argument_names(module, app.settings)
+    query = "&".join(f"{name}=beijing" for name in names)
+    for answer in GARBAGE.values():
+        broken.answer = answer
+        for path in paths(app):
+            client.send("GET", path)
+            if query:
+                client.send("GET", f"{path}?{query}")
+
+
+def test_every_example_that_calls_out_is_listed():
+    upstream = {n for m, n in zip(MODULES, NAMES, strict=True) if "upstream" in needs_of(m)[1]}
+    assert upstream <= CALLS_OUT
+    assert {"ch05.forecast", "porting.departures"} <= upstream
+    assert {name for name, _ in HOLDS} <= set(NAMES)
+
+
 @pytest.mark.parametrize("module", MODULES, ids=NAMES)
-def test_no_hostile_request_gets_a_500(module, tmp_path, caplog):
+def test_no_hostile_request_gets_a_500(module, tmp_path, caplog, monkeypatch):
+    name = module.__name__.removeprefix("examples.")
     caplog.set_level(logging.ERROR)
-    served = []
-    with application(module, tmp_path) as app_cm, serve_in_thread(keeping(app_cm, served)) as srv:
-        client = Client(srv.port)
-        try:
-            sweep(client, served[0], module)
-        finally:
-            client.close()
+    refused = f"http://127.0.0.1:{free_port()}"
+    failures, sent = [], 0
+    with RawServer() as broken:
+        garbage = "upstream" in needs_of(module)[1]
+        for service in [refused, broken.url] if garbage else [refused]:
+            served = []
+            with (
+                application(module, tmp_path, service, monkeypatch) as app_cm,
+                serve_in_thread(keeping(app_cm, served)) as srv,
+            ):
+                client = Client(srv.port, name)
+                try:
+                    if service == refused:
+                        sweep(client, served[0], module)
+                    else:
+                        sweep_garbage(client, served[0], module, broken)
+                finally:
+                    client.close()
+            failures += client.failures
+            sent += client.sent
     uncaught = [
         record.getMessage()
         for record in caplog.records
         if record.exc_info and record.name.startswith(("tornado", "asyncio"))
     ]
-    assert not client.failures, "\n".join(client.failures)
+    assert not failures, "\n".join(failures)
     assert not uncaught, "\n".join(uncaught)
-    assert client.sent > 20
+    assert sent > 20
+    if garbage:
+        assert broken.accepted >= len(GARBAGE), "the example never called its service"
