@@ -273,13 +273,13 @@ def test_the_client_secret_does_not_follow_a_redirect(monkeypatch, broken):
 
 
 def test_the_access_log_keeps_no_code(monkeypatch, broken, caplog):
-    with local_google(monkeypatch, _OAUTH_USERINFO_URL=f"{broken}/refuse") as (site, _):
-        with caplog.at_level(logging.INFO, logger="tornado.access"):
-            browser = Browser()
-            assert sign_in(browser, site).status == 502
-            assert sign_in(browser, site, decision="deny").status == 403
-            assert browser.fetch(site.url + "/").status == 200  # logged after the callback's
-            browser.fetch(site.url + "/auth/logout")
+    refusing = local_google(monkeypatch, _OAUTH_USERINFO_URL=f"{broken}/refuse")
+    with refusing as (site, _), caplog.at_level(logging.INFO, logger="tornado.access"):
+        browser = Browser()
+        assert sign_in(browser, site).status == 502
+        assert sign_in(browser, site, decision="deny").status == 403
+        assert browser.fetch(site.url + "/").status == 200  # logged after the callback's
+        browser.fetch(site.url + "/auth/logout")
     lines = [
         (r.levelname, r.getMessage().split(" (")[0])
         for r in caplog.records
