@@ -1,4 +1,5 @@
 import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -6,15 +7,60 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import pytest
+import tornado.web
 
 from conftest import ROOT, run_example, serve_in_thread
 from examples.ch07 import google_login, mini_provider
 from tests.test_ch07_mini_provider import CLIENT, SECRET, Browser, location, query, serve_provider
-from tests.test_ch07_oauth_login import NOBODY, broken, message, sign_in
+from tests.test_ch07_oauth_login import NOBODY, Sink, broken, message, sign_in
 
 EXAMPLE = google_login
 GOOGLE = {"key": "1234-test.apps.googleusercontent.com", "secret": "test-google-secret"}
-__all__ = ["broken"]  # a fixture the tests below use
+__all__ = ["broken", "google_broken"]  # fixtures the tests below use
+
+
+class TokenError(tornado.web.RequestHandler):
+    def post(self, error):
+        self.set_status(400)
+        self.write({"error": error.replace("_NL_", "\n")})
+
+
+class Refused(tornado.web.RequestHandler):
+    def get(self):
+        self.set_status(400)
+        self.write({"error": "invalid_request"})
+
+
+class HangUp(tornado.web.RequestHandler):
+    def get(self):
+        self.request.connection.stream.close()  # no answer at all
+
+
+class Odd(tornado.web.RequestHandler):
+    def get(self, kind):
+        users = {"long": {"id": "1" * 256, "name": "Mei"}, "blank": {"id": "7", "name": "  "}}
+        self.write(users[kind])
+
+
+class BadToken(tornado.web.RequestHandler):
+    def post(self):
+        self.write({"access_token": "tok", "token_type": "mac"})
+
+
+@pytest.fixture(scope="module")
+def google_broken():
+    """More ways for Google's endpoints to go wrong."""
+    app = tornado.web.Application(
+        [
+            (r"/token-error/(\w+)", TokenError),
+            (r"/refused", Refused),
+            (r"/hang-up", HangUp),
+            (r"/odd/(\w+)", Odd),
+            (r"/mac-token", BadToken),
+        ]
+    )
+    with serve_in_thread(app) as srv:
+        yield f"http://127.0.0.1:{srv.port}"
 
 
 @contextlib.contextmanager
@@ -64,16 +110,48 @@ def test_the_mixin_signs_in_against_a_local_provider(monkeypatch):
     ("setup", "status", "expected"),
     [
         ({"code_seconds": -1}, 400, google_login.EXPIRED),
-        ({"secret": "wrong"}, 502, "Google could not sign you in (401)."),
+        ({"secret": "wrong"}, 502, "Google could not sign you in (invalid_client)."),
         ({"_OAUTH_ACCESS_TOKEN_URL": f"{NOBODY}/token"}, 503, "Google cannot be reached."),
+        ({"_OAUTH_USERINFO_URL": f"{NOBODY}/userinfo"}, 503, "Google cannot be reached."),
+        ({"_OAUTH_USERINFO_URL": "MORE/hang-up"}, 503, "Google cannot be reached."),
+        ({"_OAUTH_ACCESS_TOKEN_URL": "BROKEN/deep"}, 502, "Google sent an answer"),
+        ({"_OAUTH_USERINFO_URL": "BROKEN/deep"}, 502, "Google sent an answer"),
+        ({"_OAUTH_ACCESS_TOKEN_URL": "MORE/mac-token"}, 502, "Google sent an answer"),
+        ({"_OAUTH_ACCESS_TOKEN_URL": "BROKEN/bad-token/crlf"}, 502, "Google sent an answer"),
+        (
+            {"_OAUTH_ACCESS_TOKEN_URL": "BROKEN/odd-error"},
+            502,
+            "Google could not sign you in (400).",
+        ),
+        (
+            {"_OAUTH_ACCESS_TOKEN_URL": "MORE/token-error/redirect_uri_mismatch"},
+            502,
+            "Google could not sign you in (redirect_uri_mismatch).",
+        ),
+        (
+            {"_OAUTH_ACCESS_TOKEN_URL": "MORE/token-error/x_NL_FORGED"},
+            502,
+            "Google could not sign you in (x?FORGED).",
+        ),
+        ({"_OAUTH_USERINFO_URL": "MORE/refused"}, 502, "Google could not sign you in (400)."),
+        (
+            {"_OAUTH_ACCESS_TOKEN_URL": "BROKEN/elsewhere/ftp"},
+            502,
+            "Google could not sign you in (302).",
+        ),
+        ({"_OAUTH_USERINFO_URL": "MORE/odd/long"}, 502, "Google sent an answer"),
+        ({"_OAUTH_USERINFO_URL": "MORE/odd/blank"}, 502, "Google sent an answer"),
         ({"_OAUTH_ACCESS_TOKEN_URL": "BROKEN/token"}, 502, "Google sent an answer"),
         ({"_OAUTH_USERINFO_URL": "BROKEN/refuse"}, 502, "Google could not sign you in (401)."),
         ({"_OAUTH_USERINFO_URL": "BROKEN/nameless"}, 502, "Google sent an answer"),
         ({"_OAUTH_USERINFO_URL": "BROKEN/anonymous"}, 502, "Google sent an answer"),
     ],
 )
-def test_failures_are_clear_pages(monkeypatch, broken, setup, status, expected):
-    setup = {k: v.replace("BROKEN", broken) if isinstance(v, str) else v for k, v in setup.items()}
+def test_failures_are_clear_pages(monkeypatch, broken, google_broken, setup, status, expected):
+    setup = {
+        k: v.replace("BROKEN", broken).replace("MORE", google_broken) if isinstance(v, str) else v
+        for k, v in setup.items()
+    }
     with local_google(monkeypatch, **setup) as (site, _):
         browser = Browser()
         resp = sign_in(browser, site)
@@ -184,3 +262,30 @@ def test_missing_credentials_are_a_one_line_error():
     assert (
         done.stderr == "error: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET in the environment\n"
     )
+
+
+def test_the_client_secret_does_not_follow_a_redirect(monkeypatch, broken):
+    Sink.received.clear()
+    with local_google(monkeypatch, _OAUTH_ACCESS_TOKEN_URL=f"{broken}/elsewhere/sink") as (site, _):
+        resp = sign_in(Browser(), site)
+    assert (resp.status, message(resp)) == (502, "Google could not sign you in (307).")
+    assert Sink.received == []
+
+
+def test_the_access_log_keeps_no_code(monkeypatch, broken, caplog):
+    refusing = local_google(monkeypatch, _OAUTH_USERINFO_URL=f"{broken}/refuse")
+    with refusing as (site, _), caplog.at_level(logging.INFO, logger="tornado.access"):
+        browser = Browser()
+        assert sign_in(browser, site).status == 502
+        assert sign_in(browser, site, decision="deny").status == 403
+        assert browser.fetch(site.url + "/").status == 200  # logged after the callback's
+        browser.fetch(site.url + "/auth/logout")
+    lines = [
+        (r.levelname, r.getMessage().split(" (")[0])
+        for r in caplog.records
+        if r.name == "tornado.access" and " /authorize" not in r.getMessage()
+    ]
+    assert ("ERROR", "502 GET /auth/callback") in lines
+    assert ("WARNING", "403 GET /auth/callback") in lines
+    assert ("INFO", "200 GET /") in lines
+    assert not any("code=" in line or "state=" in line for _, line in lines)

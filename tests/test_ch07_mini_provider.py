@@ -316,7 +316,7 @@ def test_user_info_needs_a_known_token(server):
         resp = server.fetch("/userinfo", headers=headers)
         assert resp.status == 401
         assert resp.headers["WWW-Authenticate"] == 'Bearer realm="Mini ID"'
-        assert "error" not in json.loads(resp.body)
+        assert resp.body == b""  # nor any other error information
     resp = server.fetch("/userinfo", headers={"Authorization": "Bearer made-up"})
     assert resp.status == 401
     assert resp.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
@@ -325,7 +325,7 @@ def test_user_info_needs_a_known_token(server):
 
 
 def test_errors_without_a_message_show_the_status(server):
-    resp = server.fetch("/token")
+    resp = server.fetch("/authorize", "OPTIONS")
     assert resp.status == 405
     assert resp.html.find(id="message").text == "Method Not Allowed"
 
@@ -403,3 +403,32 @@ def test_the_stores_have_a_limit(provider, monkeypatch):
     assert exchange(srv, secret, codes[0], redirect_uri)[0] == 200
     status, answer = exchange(srv, secret, codes[1], redirect_uri)
     assert (status, answer["error"]) == (503, "temporarily_unavailable")
+
+
+def test_no_state_comes_back_when_none_was_sent(provider):
+    srv, _, redirect_uri = provider
+    browser = Browser()
+    url = authorize_url(srv, redirect_uri, state=None)
+    page = browser.fetch(url)
+    for decision in ("allow", "deny"):
+        resp = browser.submit(url, page, user="mei", decision=decision)
+        assert resp.status == 303
+        assert "state" not in parse_qs(urlsplit(location(resp)).query, keep_blank_values=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "body", "status"),
+    [
+        ("/token", "GET", None, 405),
+        ("/token", "POST", b"client_id=\xff\xfe", 400),
+        ("/revoke", "PUT", b"", 405),
+        ("/userinfo?access_token=a&access_token=b", "GET", None, 400),
+    ],
+)
+def test_endpoints_for_applications_answer_errors_in_json(server, path, method, body, status):
+    resp = server.fetch(path, method, body, FORM if body is not None else {})
+    assert resp.status == status
+    assert resp.headers["Content-Type"] == "application/json; charset=UTF-8"
+    assert json.loads(resp.body)["error"] == "invalid_request"
+    if not path.startswith("/userinfo"):
+        assert resp.headers["Cache-Control"] == "no-store"

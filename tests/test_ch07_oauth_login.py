@@ -1,4 +1,5 @@
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -74,6 +75,76 @@ class Slow(tornado.web.RequestHandler):
         await asyncio.sleep(3)
 
 
+DEEP = "[" * 100_000 + "]" * 100_000  # valid JSON, too deep for Python's parser
+
+
+class Deep(tornado.web.RequestHandler):
+    def get(self):
+        self.write(DEEP)
+
+    post = get
+
+
+BAD_TOKENS = {
+    "crlf": {"access_token": "tok\r\nX-Evil: 1", "token_type": "Bearer"},
+    "unicode": {"access_token": "tök中", "token_type": "Bearer"},
+    "huge": {"access_token": "a" * 4097, "token_type": "Bearer"},
+    "mac": {"access_token": "tok", "token_type": "mac"},
+    "untyped": {"access_token": "tok"},
+}
+
+
+class BadToken(tornado.web.RequestHandler):
+    def post(self, kind):
+        self.write(BAD_TOKENS[kind])
+
+
+class Sink(tornado.web.RequestHandler):
+    """Another origin, recording every request that reaches it."""
+
+    received = []
+
+    def post(self):
+        self.received.append(self.request.body)
+        self.write({"access_token": "stolen", "token_type": "Bearer"})
+
+
+class Elsewhere(tornado.web.RequestHandler):
+    def post(self, target):
+        port = self.request.host.rpartition(":")[2]
+        targets = {
+            "ftp": ("ftp://example.com/x", 302),
+            "file": ("file:///etc/passwd", 302),
+            "sink": (f"http://localhost:{port}/sink", 307),  # localhost, not 127.0.0.1
+        }
+        url, status = targets[target]
+        self.redirect(url, status=status)
+
+    get = post
+
+
+class RefuseTogether(tornado.web.RequestHandler):
+    """401 for a token, but only once a second request is waiting too: a deterministic race."""
+
+    waiting = []
+
+    async def get(self):
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append(future)
+        if len(self.waiting) == 2:
+            for waiting in self.waiting:
+                waiting.set_result(None)
+            self.waiting.clear()
+        await future
+        self.set_status(401)
+        self.write({"error": "invalid_token"})
+
+
+class LongSubject(tornado.web.RequestHandler):
+    def get(self):
+        self.write({"sub": "x" * 20_000, "name": "Mei Lin"})
+
+
 @pytest.fixture(scope="module")
 def broken():
     """A provider that answers, but not the way OAuth 2 says it should."""
@@ -88,6 +159,12 @@ def broken():
             (r"/empty-subject", EmptySubject),
             (r"/object-subject", ObjectSubject),
             (r"/slow", Slow),
+            (r"/deep", Deep),
+            (r"/bad-token/(\w+)", BadToken),
+            (r"/sink", Sink),
+            (r"/elsewhere/(\w+)", Elsewhere),
+            (r"/refuse-together", RefuseTogether),
+            (r"/long-subject", LongSubject),
         ]
     )
     with serve_in_thread(app) as srv:
@@ -118,6 +195,7 @@ def sign_in_site(
         listen = {"max_body_size": oauth_login.MAX_BODY_SIZE, "xheaders": True}
         with serve_in_thread(app, **listen) as site:
             site.tokens = app.settings["access_tokens"]
+            site.oauth = oauth
             redirect_uri = f"{site.url}/auth/callback"
             with serve_provider(mode, redirect_uri, code_seconds, **(provider_kw or {})) as (
                 provider,
@@ -548,3 +626,100 @@ def test_a_placeholder_is_a_one_line_error(tmp_path):
     assert run_with_config(tmp_path, github) == (
         "error: CONFIG: replace the placeholder in: client_id"
     )
+
+
+def test_json_nested_too_deeply_is_502(site_with, broken):
+    for setting in ("token_url", "userinfo_url"):
+        site, _ = site_with(**{setting: f"{broken}/deep"})
+        resp = sign_in(Browser(), site)
+        assert (resp.status, message(resp)) == (
+            502,
+            "The sign-in provider sent an unreadable answer.",
+        )
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
+def test_a_token_that_is_not_a_usable_bearer_token_is_502(site_with, broken, kind):
+    site, _ = site_with(token_url=f"{broken}/bad-token/{kind}")
+    browser = Browser()
+    resp = sign_in(browser, site)
+    assert (resp.status, message(resp)) == (502, "The provider sent a token this site cannot use.")
+    assert "session" not in browser.jars[site.port]
+
+
+def test_a_bearer_token_of_any_case_with_padding_is_usable():
+    assert oauth_login.usable({"access_token": "a.b_c~d+e/f-9==", "token_type": "bearer"})
+    assert oauth_login.usable({"access_token": "x" * 4096, "token_type": "BEARER"})
+    assert not oauth_login.usable({"access_token": "a=b", "token_type": "Bearer"})
+    assert not oauth_login.usable({"access_token": "a", "token_type": ["Bearer"]})
+
+
+@pytest.mark.parametrize(("target", "status"), [("ftp", 302), ("file", 302), ("sink", 307)])
+def test_a_redirect_from_the_token_endpoint_is_not_followed(site_with, broken, target, status):
+    Sink.received.clear()
+    site, _ = site_with(token_url=f"{broken}/elsewhere/{target}")
+    resp = sign_in(Browser(), site)
+    assert (resp.status, message(resp)) == (
+        502,
+        f"The sign-in provider answered with a redirect ({status}).",
+    )
+    assert Sink.received == []  # the client secret, code and verifier stayed home
+
+
+def test_a_redirect_from_user_info_is_not_followed(site_with, broken):
+    site, _ = site_with(userinfo_url=f"{broken}/elsewhere/ftp")
+    resp = sign_in(Browser(), site)
+    assert (resp.status, message(resp)) == (
+        502,
+        "The sign-in provider answered with a redirect (302).",
+    )
+
+
+def test_two_profile_requests_with_a_revoked_token_both_sign_out(site_with, broken):
+    site, _ = site_with()
+    browser = Browser()
+    sign_in(browser, site)
+    site.oauth["userinfo_url"] = f"{broken}/refuse-together"  # 401 once both are waiting
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(browser.fetch, [f"{site.url}/profile"] * 2))
+    assert [(r.status, message(r)) for r in answers] == [(403, oauth_login.SIGNED_OUT)] * 2
+    assert site.tokens == {}
+
+
+def test_an_id_too_long_for_a_cookie_is_502(site_with, broken):
+    site, _ = site_with(userinfo_url=f"{broken}/long-subject")
+    browser = Browser()
+    resp = sign_in(browser, site)
+    assert (resp.status, message(resp)) == (502, "The provider did not say who you are.")
+    assert "session" not in browser.jars[site.port]
+    assert oauth_login.who({"sub": "x" * 255, "name": "Mei"}) == ("x" * 255, "Mei")
+
+
+def test_the_access_log_level_follows_the_status(site_with, broken, caplog):
+    site, _ = site_with(token_url=f"{broken}/token")
+    with caplog.at_level(logging.INFO, logger="tornado.access"):
+        browser = Browser()
+        sign_in(browser, site)  # 502: the provider sent HTML
+        browser.fetch(f"{site.url}/auth/callback?code=abc&state=abc")  # 403
+        browser.fetch(f"{site.url}/")  # 200
+        browser.fetch(f"{site.url}/auth/logout")  # 405, logged after the 200's line
+    levels = {
+        r.getMessage().split(" (")[0]: r.levelname
+        for r in caplog.records
+        if r.name == "tornado.access" and r.getMessage().endswith("ms")
+    }
+    assert levels["502 GET /auth/callback"] == "ERROR"
+    assert levels["403 GET /auth/callback"] == "WARNING"
+    assert levels["200 GET /"] == "INFO"
+
+
+def test_behind_a_tls_proxy_xheaders_gives_host_cookies(tmp_path, monkeypatch):
+    config = tmp_path / "provider.toml"
+    config.write_text((ROOT / "examples/ch07/local.toml").read_text("utf-8"), "utf-8")
+    monkeypatch.setenv("OAUTH_CLIENT_SECRET", "s3cret")
+    with run_example("ch07/oauth_login.py", f"--config={config}", "--xheaders") as site:
+        resp = Browser(HTTPS).fetch(f"{site.url}/auth/login")
+        assert list(SimpleCookie(resp.headers["Set-Cookie"])) == ["__Host-oauth_state"]
+    with run_example("ch07/oauth_login.py", f"--config={config}") as site:  # HTTPS ignored
+        resp = Browser(HTTPS).fetch(f"{site.url}/auth/login")
+        assert list(SimpleCookie(resp.headers["Set-Cookie"])) == ["oauth_state"]

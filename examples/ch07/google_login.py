@@ -17,6 +17,7 @@ import tornado.httpclient
 import tornado.options
 import tornado.web
 from tornado.httputil import responses
+from tornado.log import access_log
 from tornado.options import define, options
 
 BASE = Path(__file__).parent
@@ -25,7 +26,10 @@ DEFAULT_REDIRECT_URI = "http://localhost:8000/auth/callback"
 STATE_SECONDS = 600
 SESSION_DAYS = 7
 MAX_CODE = 512
+MAX_ID = 255  # the id goes into the session cookie, and browsers drop cookies over 4 KB
 MAX_NAME = 100
+MAX_TOKEN = 4096
+TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")  # RFC 6750's b64token
 EXPIRED = "This sign-in link has expired or was already used."
 TIMEOUTS = {"connect_timeout": 5, "request_timeout": 10}
 
@@ -109,9 +113,8 @@ class CallbackHandler(GoogleHandler):
         error = self.get_query_argument("error", None)
         if error == "access_denied":
             raise tornado.web.HTTPError(403, "Google did not sign you in: you are not signed in.")
-        if error is not None:  # shown and logged: short, no line breaks
-            error = re.sub(r"[^\x20-\x7e]", "?", error[:100])
-            raise tornado.web.HTTPError(502, "Google reported an error (%s).", error)
+        if error is not None:  # shown and logged: printable() makes it short, no line breaks
+            raise tornado.web.HTTPError(502, "Google reported an error (%s).", printable(error))
         code = self.get_query_argument("code", "")
         if not code or len(code) > MAX_CODE:
             raise tornado.web.HTTPError(400, "Google sent no usable code.")
@@ -140,32 +143,84 @@ class CallbackHandler(GoogleHandler):
                 "client_secret": google["secret"],
             }
         )
+        # get_authenticated_user() would build this request without code_verifier. No redirects:
+        # Tornado would follow one with this body, client secret and all, to wherever it points.
         try:
-            # get_authenticated_user() would build this request without code_verifier.
             response = await self.get_auth_http_client().fetch(
-                self._OAUTH_ACCESS_TOKEN_URL, method="POST", body=body, **TIMEOUTS
+                self._OAUTH_ACCESS_TOKEN_URL,
+                method="POST",
+                body=body,
+                raise_error=False,
+                follow_redirects=False,
+                **TIMEOUTS,
             )
-            access = json.loads(response.body)
+        except (OSError, tornado.httpclient.HTTPClientError):  # no answer, or none in time
+            raise tornado.web.HTTPError(503, "Google cannot be reached.") from None
+        access = json_object(response.body)
+        error = access.get("error") if isinstance(access.get("error"), str) else None
+        if response.code == 400 and error == "invalid_grant":  # an expired or reused code
+            raise tornado.web.HTTPError(400, EXPIRED)
+        if response.code != 200:
+            reason = printable(error) if error else response.code
+            raise tornado.web.HTTPError(502, "Google could not sign you in (%s).", reason)
+        if not usable(access):
+            raise tornado.web.HTTPError(502, "Google sent an answer this site cannot read.")
+        try:
             user = await self.oauth2_request(
                 self._OAUTH_USERINFO_URL, access_token=access["access_token"]
             )
         except tornado.httpclient.HTTPClientError as exc:
-            if exc.code == 599:  # no answer in time
+            if exc.code == 599:
                 raise tornado.web.HTTPError(503, "Google cannot be reached.") from None
-            if exc.code == 400:  # how Google answers an expired or reused code
-                raise tornado.web.HTTPError(400, EXPIRED) from None
             raise tornado.web.HTTPError(
                 502, "Google could not sign you in (%s).", exc.code
             ) from None
         except OSError:
             raise tornado.web.HTTPError(503, "Google cannot be reached.") from None
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply
             user = {}
         # This userinfo URL calls Google's stable account id "id"; OpenID Connect calls it "sub".
         subject = user.get("id", user.get("sub")) if isinstance(user, dict) else None
-        if not isinstance(subject, str) or not subject or not isinstance(user.get("name"), str):
+        name = user.get("name") if isinstance(user, dict) else None
+        name = name.strip() if isinstance(name, str) else ""
+        if not isinstance(subject, str) or not 0 < len(subject) <= MAX_ID or not name:
             raise tornado.web.HTTPError(502, "Google sent an answer this site cannot read.")
-        return subject, user["name"][:MAX_NAME]
+        return subject, name[:MAX_NAME]
+
+
+def json_object(body):
+    """The JSON object in a response body, or {} for anything else."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def usable(access):
+    """A bearer token (RFC 6749, section 7.1) that fits in a URL or an Authorization header."""
+    token_type, value = access.get("token_type"), access.get("access_token")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        return False
+    return isinstance(value, str) and len(value) <= MAX_TOKEN and bool(TOKEN.fullmatch(value))
+
+
+def printable(text):
+    """Text from Google, safe to show and to log: short, without line breaks."""
+    return re.sub(r"[^\x20-\x7e]", "?", text[:100])
+
+
+def log_request(handler):
+    """Tornado's access log line without the query string: a callback's holds code and state."""
+    status, request = handler.get_status(), handler.request
+    if status < 400:
+        log = access_log.info
+    elif status < 500:
+        log = access_log.warning
+    else:
+        log = access_log.error
+    millis = 1000 * request.request_time()
+    log("%d %s %s (%s) %.2fms", status, request.method, request.path, request.remote_ip, millis)
 
 
 class LogoutHandler(BaseHandler):
@@ -186,6 +241,7 @@ def make_app(google_oauth, redirect_uri=DEFAULT_REDIRECT_URI, cookie_secret=None
         template_path=BASE / "templates",
         cookie_secret=cookie_secret or secrets.token_urlsafe(32),
         xsrf_cookies=True,
+        log_function=log_request,
         google_oauth=google_oauth,
         redirect_uri=redirect_uri,
     )

@@ -99,6 +99,15 @@ class ProviderHandler(tornado.web.RequestHandler):
         self.render("provider_error.html", status=status_code, message=message)
 
 
+class JSONErrorHandler(ProviderHandler):
+    """For the endpoints applications call: every error is RFC 6749's JSON, never a page."""
+
+    def write_error(self, status_code, **kwargs):
+        error = "invalid_request" if status_code < 500 else "server_error"
+        description = responses.get(status_code, "Unknown error").lower()
+        self.finish({"error": error, "error_description": description})
+
+
 def purge(store, limit):
     """Forget what has expired; False if the store is still full."""
     now = time.monotonic()
@@ -136,11 +145,10 @@ class AuthorizeHandler(ProviderHandler):
         client_id, redirect_uri = self.checked_client(self.get_body_argument)
         challenge = self.checked_challenge(self.get_body_argument)
         state = self.get_body_argument("state", "")
+        echo = {"state": state} if state else {}  # RFC 6749, section 4.1.2: only if it came
         user = self.get_body_argument("user", "")
         if self.get_body_argument("decision", "") != "allow":
-            self.redirect(
-                url_concat(redirect_uri, {"error": "access_denied", "state": state}), status=303
-            )
+            self.redirect(url_concat(redirect_uri, {"error": "access_denied", **echo}), status=303)
             return
         if user not in self.users:  # anyone may pick any account: a teaching simplification
             raise tornado.web.HTTPError(400, "Please choose one of the accounts.")
@@ -155,7 +163,7 @@ class AuthorizeHandler(ProviderHandler):
             code_challenge=challenge,
             expires=time.monotonic() + self.code_seconds,
         )
-        self.redirect(url_concat(redirect_uri, {"code": code, "state": state}), status=303)
+        self.redirect(url_concat(redirect_uri, {"code": code, **echo}), status=303)
 
     def checked_client(self, get_argument):
         """Never send anyone to a redirect URI that was not registered, not even with an error."""
@@ -176,13 +184,15 @@ class AuthorizeHandler(ProviderHandler):
         return challenge
 
 
-class TokenHandler(ProviderHandler):
+class TokenHandler(JSONErrorHandler):
     def check_xsrf_cookie(self):
         """Applications call this endpoint directly; the client secret authenticates them."""
 
-    def prepare(self):
+    def set_default_headers(self):  # on every answer, errors included
         self.set_header("Cache-Control", "no-store")  # RFC 6749, section 5.1: both headers
         self.set_header("Pragma", "no-cache")
+
+    def prepare(self):
         if self.repeated():
             self.oauth_error(400, "invalid_request", "a parameter appears more than once")
             self.finish()
@@ -241,15 +251,15 @@ class RevokeHandler(TokenHandler):
         self.tokens.pop(value, None)
 
 
-class UserInfoHandler(ProviderHandler):
+class UserInfoHandler(JSONErrorHandler):
     def get(self):
         scheme, _, value = self.request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer":
             value = self.get_query_argument("access_token", "")
-        if not value:  # RFC 6750, section 3.1: no credentials, so no error code
+        if not value:  # RFC 6750, section 3.1: no credentials, so no error information
             self.set_status(401)
             self.set_header("WWW-Authenticate", 'Bearer realm="Mini ID"')
-            self.write({"error_description": "send an access token"})
+            self.clear_header("Content-Type")  # and no body
             return
         token = self.tokens.get(value)
         if token is None or time.monotonic() > token.expires:

@@ -29,7 +29,10 @@ ENV_VARIABLE = "OAUTH_CLIENT_SECRET"  # holds the client secret
 STATE_SECONDS = 600
 SESSION_DAYS = 7
 MAX_CODE = 512
+MAX_ID = 255  # the id goes into the session cookie, and browsers drop cookies over 4 KB
 MAX_NAME = 100
+MAX_TOKEN = 4096
+TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")  # RFC 6750's b64token: safe in a header
 MAX_SESSIONS = 1000  # access tokens kept in memory: a teaching-sized limit
 PLACEHOLDER = "YOUR-"
 TIMEOUTS = {"connect_timeout": 5, "request_timeout": 10}
@@ -88,6 +91,8 @@ class SettingsOAuth2Mixin(tornado.auth.OAuth2Mixin):
             raise tornado.web.HTTPError(
                 502, "The provider refused to give a token (%s).", printable(error)
             )
+        if not usable(token):
+            raise tornado.web.HTTPError(502, "The provider sent a token this site cannot use.")
         user = await self.user_info(token["access_token"])
         if user is None:
             raise tornado.web.HTTPError(502, "The provider would not say who you are (401).")
@@ -110,13 +115,23 @@ class SettingsOAuth2Mixin(tornado.auth.OAuth2Mixin):
         headers = {"Accept": "application/json", **(headers or {})}
         try:
             response = await client.fetch(
-                url, method=method, body=body, headers=headers, raise_error=False, **TIMEOUTS
+                url,
+                method=method,
+                body=body,
+                headers=headers,
+                raise_error=False,
+                follow_redirects=False,  # a redirect would take the body, secret and all, along
+                **TIMEOUTS,
             )
         except (OSError, tornado.httpclient.HTTPClientError):
             raise tornado.web.HTTPError(503, "The sign-in provider cannot be reached.") from None
+        if 300 <= response.code < 400:
+            raise tornado.web.HTTPError(
+                502, "The sign-in provider answered with a redirect (%s).", response.code
+            )
         try:
             data = json.loads(response.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             data = None
         if not isinstance(data, dict):
             raise tornado.web.HTTPError(502, "The sign-in provider sent an unreadable answer.")
@@ -127,6 +142,14 @@ def s256(verifier):
     """The PKCE code challenge for a code verifier (RFC 7636, method S256)."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def usable(token):
+    """A bearer token (RFC 6749, section 7.1) that fits in an Authorization header."""
+    token_type, value = token.get("token_type"), token["access_token"]
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        return False
+    return len(value) <= MAX_TOKEN and TOKEN.fullmatch(value) is not None
 
 
 def printable(text):
@@ -141,7 +164,7 @@ def who(user):
         subject = str(subject)
     names = [user.get(key) for key in ("name", "login", "email")]
     name = next((n.strip() for n in names if isinstance(n, str) and n.strip()), None)
-    if not isinstance(subject, str) or not subject or name is None:
+    if not isinstance(subject, str) or not 0 < len(subject) <= MAX_ID or name is None:
         raise tornado.web.HTTPError(502, "The provider did not say who you are.")
     return subject, name[:MAX_NAME]
 
@@ -149,7 +172,12 @@ def who(user):
 def log_request(handler):
     """Tornado's access log line without the query string: a callback's holds code and state."""
     status, request = handler.get_status(), handler.request
-    log = access_log.info if status < 400 else access_log.warning
+    if status < 400:
+        log = access_log.info
+    elif status < 500:
+        log = access_log.warning
+    else:
+        log = access_log.error
     millis = 1000 * request.request_time()
     log("%d %s %s (%s) %.2fms", status, request.method, request.path, request.remote_ip, millis)
 
@@ -270,7 +298,7 @@ class ProfileHandler(BaseHandler, SettingsOAuth2Mixin):
             raise tornado.web.HTTPError(403, "Please sign in first.")
         user = await self.user_info(tokens[session_id])
         if user is None:  # expired or revoked: forget the token and the session
-            del tokens[session_id]
+            tokens.pop(session_id, None)  # another request may have done so while we waited
             self.end_session()
             raise tornado.web.HTTPError(403, SIGNED_OUT)
         _, name = who(user)
@@ -304,9 +332,9 @@ def make_app(oauth, cookie_secret=None):
     )
 
 
-async def main(port, oauth):
+async def main(port, oauth, xheaders=False):
     app = make_app(oauth)
-    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE, xheaders=xheaders)
     print(f"Signing in with {oauth['name']} as client {oauth['client_id']}")
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
@@ -316,6 +344,7 @@ async def main(port, oauth):
 if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
     define("config", type=str, help="TOML file with the provider's endpoints and client id")
+    define("xheaders", default=False, type=bool, help="behind a TLS proxy: trust X-Forwarded-Proto")
     try:
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
@@ -325,5 +354,5 @@ if __name__ == "__main__":
         oauth = load_config(options.config)
     except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, oauth))
+    asyncio.run(main(options.port, oauth, options.xheaders))
 # ANCHOR_END: command_line
