@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 import tornado.web
 
-from conftest import ROOT, free_port, run_example, serve_in_thread
+from conftest import ROOT, RawServer, free_port, run_example, serve_in_thread
 from examples.ch07 import oauth_login
 from tests.test_ch07_mini_provider import (
     CLIENT,
@@ -683,6 +683,19 @@ def test_two_profile_requests_with_a_revoked_token_both_sign_out(site_with, brok
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(browser.fetch, [f"{site.url}/profile"] * 2))
     assert [(r.status, message(r)) for r in answers] == [(403, oauth_login.SIGNED_OUT)] * 2
+    assert site.tokens == {}
+
+
+def test_a_refusal_without_a_json_body_still_signs_you_out(site_with):
+    """RFC 6750 asks only for the 401 and its WWW-Authenticate header; many send no body."""
+    site, _ = site_with()
+    browser = Browser()
+    sign_in(browser, site)
+    refusal = b'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error="invalid_token"\r\n'
+    with RawServer(refusal + b"Content-Length: 0\r\n\r\n") as provider:
+        site.oauth["userinfo_url"] = f"{provider.url}/userinfo"
+        resp = browser.fetch(f"{site.url}/profile")
+    assert (resp.status, message(resp)) == (403, oauth_login.SIGNED_OUT)
     assert site.tokens == {}
 
 

@@ -134,6 +134,8 @@ class SettingsOAuth2Mixin(tornado.auth.OAuth2Mixin):
         except (ValueError, RecursionError):  # RecursionError: nested too deeply
             data = None
         if not isinstance(data, dict):
+            if response.code >= 400:  # an error's status is enough; many send no JSON with it
+                return response.code, {}
             raise tornado.web.HTTPError(502, "The sign-in provider sent an unreadable answer.")
         return response.code, data
 
