@@ -181,6 +181,43 @@ def test_malformed_http_from_upstream_leaves_no_traceback(mode):
     assert (resp.status, resp.text) == (502, MALFORMED)
 
 
+def json_answer(body):
+    return OK_HEAD + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+HOSTILE_JSON = {
+    # json.loads raises RecursionError, neither a ValueError nor caught by one
+    "nested-100000-deep": b"[" * 100_000 + b"]" * 100_000,
+    # valid JSON, but a lone surrogate cannot be encoded as UTF-8 when the board is sent
+    "lone-surrogate": b'{"station": "\\ud800", "trains": []}',
+    "lone-surrogate-in-a-train": (
+        b'{"station": "X", "trains": [["07:40", "G1", "Sh\\udfffanghai"]]}'
+    ),
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE_JSON.values(), ids=HOSTILE_JSON.keys())
+def test_json_that_parses_badly_or_cannot_be_sent_is_502(body):
+    with (
+        raw_upstream(json_answer(body)) as upstream,
+        serve_in_thread(departures.make_app(upstream)) as srv,
+    ):
+        resp = srv.fetch("/departures/hangzhou")
+    assert (resp.status, resp.text) == (502, "the rail service sent data we cannot read\n")
+    assert resp.headers["Content-Type"] == TEXT
+
+
+@pytest.mark.reader
+def test_json_nested_too_deep_leaves_no_traceback(mode):
+    with (
+        raw_upstream(json_answer(HOSTILE_JSON["nested-100000-deep"])) as upstream,
+        serve_board(mode, upstream) as srv,
+    ):
+        resp = srv.fetch("/departures/hangzhou")
+        assert "Traceback" not in srv.output()
+    assert (resp.status, resp.text) == (502, "the rail service sent data we cannot read\n")
+
+
 @pytest.mark.reader
 def test_slow_upstream_is_504(mode):
     with serve_rail(delay=2.0) as rail, serve_board(mode, base_url(rail), timeout=0.3) as srv:
@@ -288,9 +325,30 @@ def test_a_trailing_slash_on_upstream_is_dropped():
          "#, not http://127.0.0.1:8001/?key=1"),
         ("--upstream=http://127.0.0.1:8001#top", "error: upstream is a base URL, without ? or #, "
          "not http://127.0.0.1:8001#top"),
-        ("--upstream=http://127.0.0.1:80010", "error: Port out of range 0-65535"),
+        ("--upstream=http://127.0.0.1:80010", "error: upstream must be a valid URL (Port out "
+         "of range 0-65535), not http://127.0.0.1:80010"),
+        ("--upstream=http://[::1:8001/", "error: upstream must be a valid URL (Invalid IPv6 "
+         "URL), not http://[::1:8001/"),
+        ("--upstream=http://exa mple.com", "error: upstream cannot contain spaces or control "
+         "characters, not 'http://exa mple.com'"),
+        ("--upstream=http://h\x01x", "error: upstream cannot contain spaces or control "
+         "characters, not 'http://h\\x01x'"),
+        ("--upstream=http://127.0.0.1:8001/rail service", "error: upstream cannot contain "
+         "spaces or control characters, not 'http://127.0.0.1:8001/rail service'"),
+        ("--upstream=http://127.0.0.1:8001/rail\n", "error: upstream cannot contain spaces or "
+         "control characters, not 'http://127.0.0.1:8001/rail\\n'"),
+        ("--upstream=http://127.0.0.1:8001/a\tb", "error: upstream cannot contain spaces or "
+         "control characters, not 'http://127.0.0.1:8001/a\\tb'"),
+        ("--upstream=\u3000http://127.0.0.1:8001", "error: upstream cannot contain spaces or "
+         "control characters, not '\\u3000http://127.0.0.1:8001'"),
         ("--timeout=0", "error: timeout must be more than 0 and at most 60 s, not 0.0"),
     ],
 )  # fmt: skip
 def test_bad_options_are_clear_errors(argument, message):
     assert start_error("porting/departures.py", argument) == message
+
+
+@pytest.mark.parametrize("text", ["http://h\x00x", "http://127.0.0.1:8001/a\rb", "http://a\x7f"])
+def test_control_characters_a_command_line_cannot_carry_are_refused_too(text):
+    with pytest.raises(ValueError, match="cannot contain spaces or control characters"):
+        departures.base_url(text)

@@ -25,7 +25,7 @@ PING_TIMEOUT = 10  # seconds to wait for the pong before giving up on a screen
 
 
 class StaticFiles(tornado.web.StaticFileHandler):
-    """Static files: a NUL byte in the path gets a 400, where Tornado 6.5.9 to 6.6.1 give a 500."""
+    """A NUL byte in a file name gets a 400, not the 500 of Tornado 6.5.9, 6.5.10, 6.6.0, 6.6.1."""
 
     def validate_absolute_path(self, root, absolute_path):
         if "\x00" in absolute_path:

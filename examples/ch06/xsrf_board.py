@@ -31,7 +31,7 @@ SECURITY_HEADERS = {
 
 
 class StaticFiles(tornado.web.StaticFileHandler):
-    """Static files: a NUL byte in the path gets a 400, where Tornado 6.5.9 to 6.6.1 give a 500."""
+    """A NUL byte in a file name gets a 400, not the 500 of Tornado 6.5.9, 6.5.10, 6.6.0, 6.6.1."""
 
     def set_default_headers(self):
         # Files and error pages alike: a 404 page here must not be framed or sniffed either.

@@ -51,7 +51,9 @@ class DeparturesHandler(PlainTextHandler):
                 self.fetch_json(f"/timetable/{station}"),
                 self.fetch_json(f"/delays/{station}"),
             )
-            text = board(timetable, delays)
+            # Sent inside the try: JSON allows a lone surrogate such as "\ud800", and the
+            # reply fails only when it is encoded as UTF-8 (UnicodeEncodeError, a ValueError).
+            self.reply(200, board(timetable, delays))
         except tornado.simple_httpclient.HTTPTimeoutError as exc:
             if exc.message == QUEUED_TOO_LONG:  # our own queue, not the rail service
                 return self.reply(503, "too busy: too many calls to the rail service waiting")
@@ -70,9 +72,9 @@ class DeparturesHandler(PlainTextHandler):
             return self.reply(502, f"the rail service answered {exc.code}")
         except OSError:  # refused, unknown host, no route
             return self.reply(502, "the rail service is unreachable")
-        except (AttributeError, KeyError, TypeError, ValueError):  # not JSON, or not as expected
+        except (AttributeError, KeyError, TypeError, ValueError, RecursionError):
+            # not JSON, not as expected, or nested too deep for json.loads
             return self.reply(502, "the rail service sent data we cannot read")
-        self.reply(200, text)
 
     async def fetch_json(self, path):
         client = tornado.httpclient.AsyncHTTPClient()
@@ -114,9 +116,15 @@ def make_app(upstream="http://127.0.0.1:8001", timeout=3.0):
 
 def base_url(text):
     """The --upstream option checked, and without a trailing slash: paths are added to it."""
-    parts = urllib.parse.urlsplit(text)
-    # parts.port raises ValueError itself for a port that is not a number up to 65535
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
+    # urlsplit() silently drops some of these; a newline would reach the request line upstream.
+    if " " in text or not text.isprintable():
+        raise ValueError(f"upstream cannot contain spaces or control characters, not {text!r}")
+    try:
+        parts = urllib.parse.urlsplit(text)
+        port = parts.port  # not a number up to 65535, or a broken [IPv6] address
+    except ValueError as exc:
+        raise ValueError(f"upstream must be a valid URL ({exc}), not {text}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
         raise ValueError(f"upstream must be an http:// or https:// URL, not {text}")
     if "?" in text or "#" in text:
         raise ValueError(f"upstream is a base URL, without ? or #, not {text}")
