@@ -147,8 +147,10 @@ def test_a_rolling_restart_under_load_loses_no_request(supervised, tmp_path, met
         for thread in clients:
             thread.start()
         try:
-            rolled = subprocess.run(["sh", script, prefix, conf, *map(str, ports)], cwd=ROOT,
-                                    env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
+            command = ["sh", script, prefix, conf, *map(str, ports)]
+            rolled = subprocess.run(
+                command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+            )
             assert wait_until(lambda target=answers[answer] + 20: answers[answer] > target)
         finally:
             done.set()
