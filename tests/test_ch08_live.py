@@ -19,6 +19,7 @@ from conftest import (
     Server,
     body_limit,
     free_port,
+    require_binary,
     run_example,
     serve_in_thread,
     wait_for_port,
@@ -366,8 +367,45 @@ def test_a_database_that_is_not_a_number_is_a_one_line_error(path):
     done = run_live(f"--redis-url=redis://127.0.0.1:6379{path}")
     assert done.returncode == 1
     assert done.stderr == (
-        "error: a Redis URL ends in a database number, as in /0, or in nothing\n"
+        "error: a Redis URL ends in a database number, as in /0, or in nothing"
+        " (a / in the password is written %2F)\n"
     )
+
+
+def run_against(url, directory, *redis_args):
+    """live.py with this Redis URL, against a redis-server started with these extra options."""
+    redis_port, port = free_port(), free_port()
+    binary = require_binary("redis-server")
+    command = [binary, str(CH08 / "redis.conf"), "--port", str(redis_port)]
+    redis = ch08_fixtures.start([*command, *redis_args], directory / "redis.log")
+    try:
+        wait_for_port(redis_port, redis, directory / "redis.log")
+        log = directory / "live.log"
+        url = url.format(port=redis_port, dir=directory)
+        process = ch08_fixtures.start([sys.executable, "examples/ch08/live.py", f"--port={port}",
+                                       f"--redis-url={url}"], log)  # fmt: skip
+        try:
+            wait_for_port(port, process, log)
+            return publish(port, "Hello").status
+        finally:
+            ch08_fixtures.stop(process)
+    finally:
+        ch08_fixtures.stop(redis)
+
+
+def test_a_unix_socket_url_is_accepted(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("sock")  # short: a socket path has at most 107 bytes
+    sock = directory / "redis.sock"
+    url = f"unix://{sock}?db=0"
+    assert run_against(url, directory, "--unixsocket", str(sock), "--unixsocketperm", "700") == 200
+
+
+def test_a_password_with_a_slash_is_percent_encoded(tmp_path):
+    url = "redis://:ab%2Fcd@127.0.0.1:{port}/0"
+    assert run_against(url, tmp_path, "--requirepass", "ab/cd") == 200
+    done = run_live("--redis-url=redis://:ab/cd@127.0.0.1:6379/0")
+    assert done.returncode == 1
+    assert "(a / in the password is written %2F)" in done.stderr
 
 
 def test_a_database_redis_does_not_have_is_a_one_line_error(redis_url):

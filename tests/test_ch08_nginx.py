@@ -2,17 +2,13 @@
 
 import http.client
 import re
-import signal
 import socket
-import sys
-import threading
-from collections import Counter
 
 import pytest
 
-from conftest import free_port, wait_for_port
+from conftest import free_port
 from examples.ch08 import whoami
-from tests.ch08_fixtures import CH08, nginx, processes, start, stop, wait_until
+from tests.ch08_fixtures import CH08, nginx, processes, wait_until
 
 CSS = whoami.BASE / "static" / "deploy.css"
 
@@ -177,58 +173,6 @@ def test_our_name_in_the_request_line_with_our_host_is_served(site):
     request = f"GET http://localhost:{port}/whoami HTTP/1.1\r\nHost: localhost:{port}\r\n"
     answer = raw(port, (request + "Connection: close\r\n\r\n").encode())
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
-
-
-def test_a_rolling_restart_under_load_loses_no_request(tmp_path):
-    """Restart the four processes one by one while clients keep asking through nginx."""
-    ports = [free_port() for _ in range(4)]
-    command = [sys.executable, "examples/ch08/whoami.py"]
-    running = {}
-    for port in ports:
-        running[port] = start([*command, f"--port={port}"], tmp_path / f"w{port}.log")
-    for port in ports:
-        wait_for_port(port, running[port])
-    prefix = tmp_path / "nginx"
-    prefix.mkdir()
-    values = {f"PORT_{i}": port for i, port in enumerate(ports, 1)}
-    answers, done = Counter(), threading.Event()
-
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", listen, timeout=10)
-        while not done.is_set():
-            try:
-                conn.request("GET", "/whoami")
-                resp = conn.getresponse()
-                resp.read()
-                answers[resp.status] += 1
-            except (OSError, http.client.HTTPException) as error:
-                answers[type(error).__name__] += 1
-                conn.close()
-        conn.close()
-
-    listen = free_port()
-    try:
-        with nginx("nginx.conf", prefix, LISTEN_PORT=listen, APP_DIR=CH08, **values):
-            clients = [threading.Thread(target=client) for _ in range(4)]
-            for thread in clients:
-                thread.start()
-            try:
-                for port in ports:  # what supervisorctl restart does, one process at a time
-                    assert stop(running[port]) == 0
-                    log = tmp_path / f"w{port}.log"
-                    running[port] = start([*command, f"--port={port}"], log)
-                    wait_for_port(port, running[port], log)
-                    # more answers come in with this process back in the group
-                    assert wait_until(lambda target=answers[200] + 20: answers[200] > target)
-            finally:
-                done.set()
-                for thread in clients:
-                    thread.join(15)
-    finally:
-        for process in running.values():
-            stop(process, signal.SIGTERM)
-    assert answers[200] > 100
-    assert set(answers) == {200}, answers
 
 
 def test_a_body_over_the_apps_limit_gets_nginx_413(site):

@@ -211,6 +211,27 @@ def test_after_sigterm_a_kept_alive_connection_is_told_to_close(tmp_path):
         assert process.wait(15) == 0
 
 
+def test_a_request_running_at_sigterm_is_answered_with_connection_close(tmp_path):
+    """The header is decided when the answer goes out, not when the request arrived."""
+    with processes("whoami.py", [free_port()], directory=tmp_path) as running:
+        process, port, log = running[0]
+        kept = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+        def slow():
+            kept.request("GET", "/work?seconds=2")
+            resp = kept.getresponse()
+            return resp.read(), resp.headers["Connection"]
+
+        srv = Server(port)
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(slow)
+            assert wait_until(lambda: running_count(srv) == "2")
+            process.send_signal(signal.SIGTERM)
+            assert answer.result() == (b"worked for 2 s\n", "close")
+        kept.close()
+        assert process.wait(15) == 0
+
+
 def test_a_second_signal_stops_at_once(tmp_path):
     with processes("whoami.py", [free_port()], "--grace=300", directory=tmp_path) as running:
         process, port, log = running[0]

@@ -202,8 +202,12 @@ if __name__ == "__main__":
             raise ValueError(f"port must be between 1 and 65535, not {options.port}")
         # From the environment, a password stays out of `ps` and the process list.
         url = options.redis_url or os.environ.get("REDIS_URL") or DEFAULT_REDIS
-        if not re.fullmatch(r"/?[0-9]*", urllib.parse.urlsplit(url).path):
-            raise ValueError("a Redis URL ends in a database number, as in /0, or in nothing")
+        parts = urllib.parse.urlsplit(url)  # unix:///path.sock?db=0 names its database so
+        if parts.scheme in ("redis", "rediss") and not re.fullmatch(r"/?[0-9]*", parts.path):
+            raise ValueError(
+                "a Redis URL ends in a database number, as in /0, or in nothing"
+                " (a / in the password is written %2F)"
+            )
         hub = Hub(url)
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")

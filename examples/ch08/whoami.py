@@ -39,7 +39,7 @@ class Running:
 
     def __init__(self):
         self.count = 0
-        self.stopping = False  # set on SIGTERM: every answer from then on says Connection: close
+        self.stopping = False  # set on SIGTERM: every answer finished from then on says close
         self.idle = asyncio.Event()
         self.idle.set()
 
@@ -58,8 +58,13 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def set_default_headers(self):
         self.set_header("X-Worker-Pid", str(os.getpid()))
+
+    def finish(self, chunk=None):
+        # Checked as the answer goes out, not when the request came in: a request that was
+        # already running at SIGTERM says it too. (Once headers are sent, this changes nothing.)
         if self.settings["running"].stopping:
             self.set_header("Connection", "close")  # do not send me more on this connection
+        return super().finish(chunk)
 
     def prepare(self):
         self.settings["running"].enter()
