@@ -6,8 +6,8 @@ import re
 import sys
 
 import tornado.httpclient
-import tornado.iostream
 import tornado.ioloop
+import tornado.iostream
 import tornado.locks
 import tornado.options
 import tornado.simple_httpclient
