@@ -1,11 +1,15 @@
 import contextlib
 import json
+import socket
+import struct
+import threading
 
 import pytest
 
 from conftest import example_relpath, run_example, serve_in_thread
 from examples.ch05 import forecast
 from tests.test_ch05_upstream import (
+    BROKEN_KINDS,
     GARBAGE,
     base_url,
     fetch_together,
@@ -83,8 +87,9 @@ def test_an_upstream_that_hangs_up_is_502_not_a_timeout(mode):
 def test_garbage_from_the_upstream_is_502_never_500(kind):
     with serve_garbage(kind) as url, serve_client("in-process", url) as srv:
         resp = srv.fetch("/weather/lhasa")
-    broken = kind in ("no status line", "body cut short")
-    error = forecast.BROKEN if broken else forecast.NOT_A_REPORT
+    error = forecast.BROKEN if kind in BROKEN_KINDS else forecast.NOT_A_REPORT
+    if kind == "redirect to ftp":
+        error = "the weather service answered 302"  # not followed: it never redirects
     assert (resp.status, json.loads(resp.body)) == (502, {"error": error})
 
 
@@ -113,3 +118,43 @@ def test_both_as_the_reader_runs_them():
 )
 def test_bad_options_are_clear_errors(argument, message):
     assert start_error("ch05/forecast.py", argument) == message
+
+
+@contextlib.contextmanager
+def serve_reset_midway():
+    """An upstream that sends half a 200 response, then resets the connection (RST)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"city":')
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()  # with a zero linger time: a reset, not a FIN
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        thread.join(10)
+
+
+def test_a_reset_midway_is_reported_as_a_timeout_a_tornado_limitation(caplog):
+    """Tornado 6.6.1 raises the reset from the client's close callback (simple_httpclient.py,
+    on_connection_close), where nothing catches it: it is logged, and the fetch only ends at its
+    timeout. Pinned here so that a Tornado that fixes it shows up, and the book's text with it."""
+    with serve_reset_midway() as url, serve_client("in-process", url, timeout=0.3) as srv:
+        resp = srv.fetch("/weather/lhasa")
+    assert resp.status == 504  # never a 500; but a 502 would be the truth
+    assert json.loads(resp.body) == {"error": "the weather service did not answer in 0.3 s"}
+    resets = [r for r in caplog.records if r.exc_info and r.exc_info[0] is ConnectionResetError]
+    assert [r.getMessage() for r in resets] == ["Uncaught exception"]

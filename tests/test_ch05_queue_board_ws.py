@@ -1,9 +1,13 @@
 import asyncio
 import json
+import logging
 import re
+import socket
 
 import pytest
 import tornado.httpclient
+import tornado.httpserver
+import tornado.netutil
 import tornado.websocket
 
 from conftest import serve_in_thread
@@ -115,7 +119,9 @@ def test_a_screen_that_reconnects_gets_what_it_missed(server):
             },
         ),
         (b"\xff\xfe", {"message": 'send a JSON object, like {"ticket": "A17", "counter": 2}'}),
+        ("[" * 1000, {"message": 'send a JSON object, like {"ticket": "A17", "counter": 2}'}),
     ],
+    ids=["not JSON", "a list", "wrong types", "more wrong", "not UTF-8", "nested 1,000 deep"],
 )
 def test_bad_messages_get_an_error_and_the_connection_stays(server, message, errors):
     async def scenario():
@@ -222,3 +228,68 @@ def test_settings_keep_connections_honest():
     assert settings["websocket_ping_interval"] == 20
     assert settings["websocket_ping_timeout"] == 10
     assert settings["websocket_max_message_size"] == 1024
+
+
+def test_messages_after_the_server_closed_are_not_calls(server, caplog):
+    """A page refused with a stale cursor may send before it reads the close: too late."""
+
+    async def scenario():
+        conn = await connect(server, since=99)
+        conn.write_message(json.dumps({"ticket": "A1", "counter": 1}))
+        conn.write_message("not JSON")  # an error reply to a closing connection would raise
+        closed = await receive(conn)
+        await hang_up(conn)
+        return closed, conn.close_code
+
+    assert asyncio.run(scenario()) == (None, queue_board_ws.STALE_CURSOR)
+    assert wait_until(lambda: stats(server) == {"version": 0, "screens": 0})
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def stalled_screen(port):
+    """A WebSocket whose client never reads a byte after the handshake (small receive buffer)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+    sock.send(
+        b"GET /live?since=0 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    return sock
+
+
+def test_a_screen_that_stops_reading_is_closed_and_the_others_go_on(monkeypatch):
+    monkeypatch.setattr(queue_board_ws, "MAX_BEHIND", 300, raising=False)  # > a burst of 100
+
+    async def scenario():
+        app = queue_board_ws.make_app()
+        board = next(r.target_kwargs["board"] for r in app.wildcard_router.rules
+                     if "board" in r.target_kwargs)  # fmt: skip
+        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+        server = tornado.httpserver.HTTPServer(app)
+        server.add_sockets(sockets)
+        port = sockets[0].getsockname()[1]
+        stalled = await stalled_screen(port)
+        screen = await tornado.websocket.websocket_connect(f"ws://127.0.0.1:{port}/live?since=0")
+        for _ in range(200):
+            if len(board.screens) == 2:
+                break
+            await asyncio.sleep(0.05)
+        for _ in range(1000):  # 100,000 calls at most; the kernel's buffers take some 16,000
+            if len(board.screens) == 1:
+                break
+            for _ in range(100):
+                board.add("A17", 2, "x" * 40)
+            while (await receive(screen))["version"] < board.version:
+                pass
+        assert board.screens == {next(iter(board.screens))} and len(board.screens) == 1
+        board.add("B5", 4, "")
+        assert (await receive(screen))["ticket"] == "B5"  # the reader missed nothing
+        await hang_up(screen)
+        stalled.close()
+        server.stop()
+        return board.version
+
+    assert asyncio.run(scenario()) > queue_board_ws.MAX_BEHIND

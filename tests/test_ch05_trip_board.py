@@ -8,7 +8,14 @@ import pytest
 
 from conftest import example_relpath, run_example, serve_in_thread
 from examples.ch05 import trip_board
-from tests.test_ch05_upstream import base_url, serve_garbage, serve_upstream, start_error, stats
+from tests.test_ch05_upstream import (
+    BROKEN_KINDS,
+    base_url,
+    serve_garbage,
+    serve_upstream,
+    start_error,
+    stats,
+)
 from tests.test_ch05_waiting_room import wait_until
 
 EXAMPLE = trip_board
@@ -93,11 +100,15 @@ def test_the_deadline_counts_time_spent_queueing(mode):
     ]
 
 
-@pytest.mark.parametrize("kind", ["not JSON", "a JSON list", "no status line"])
+@pytest.mark.parametrize(
+    "kind", ["not JSON", "a JSON list", "no status line", "huge header", "redirect to ftp"]
+)
 def test_garbage_from_the_upstream_is_a_row_not_a_500(kind):
     with serve_garbage(kind) as url, serve_client("in-process", url) as srv:
         status, body = board(srv, "/board?city=harbin")
-    error = trip_board.BROKEN if kind == "no status line" else trip_board.NOT_A_REPORT
+    error = trip_board.BROKEN if kind in BROKEN_KINDS else trip_board.NOT_A_REPORT
+    if kind == "redirect to ftp":
+        error = "the weather service answered 302"  # not followed: it never redirects
     assert (status, body) == (502, {"cities": [{"city": "harbin", "error": error}]})
 
 

@@ -34,7 +34,10 @@ GARBAGE = {
     "a JSON list": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]",
     "deeply nested": b"HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n" + b"[" * 200000,
     "wrong fields": b'HTTP/1.1 200 OK\r\nContent-Length: 24\r\n\r\n{"city": 1, "sky": null}',
+    "huge header": b"HTTP/1.1 200 OK\r\nX-Big: " + b"x" * 70_000 + b"\r\n\r\n",
+    "redirect to ftp": b"HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1/x\r\n\r\n",
 }
+BROKEN_KINDS = ("no status line", "body cut short", "huge header")
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ import re
 import sys
 
 import tornado.httpclient
+import tornado.iostream
 import tornado.options
 import tornado.simple_httpclient
 import tornado.web
@@ -43,11 +44,16 @@ class WeatherHandler(tornado.web.RequestHandler):
         client = tornado.httpclient.AsyncHTTPClient()
         try:
             response = await client.fetch(
-                f"{self.upstream}/weather/{city}", request_timeout=self.timeout
+                f"{self.upstream}/weather/{city}",
+                request_timeout=self.timeout,
+                follow_redirects=False,  # the weather service never redirects: a 3xx is a 502
             )
         except tornado.simple_httpclient.HTTPTimeoutError:
             return self.reply(504, f"the weather service did not answer in {self.timeout} s")
-        except tornado.simple_httpclient.HTTPStreamClosedError:
+        except (
+            tornado.simple_httpclient.HTTPStreamClosedError,
+            tornado.iostream.UnsatisfiableReadError,  # a header line too long to read
+        ):
             return self.reply(502, BROKEN)
         except tornado.httpclient.HTTPClientError as exc:
             if exc.code == 404:

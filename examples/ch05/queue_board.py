@@ -108,6 +108,12 @@ class PageHandler(tornado.web.RequestHandler):
         self.board.add(form["ticket"], int(form["counter"]), form["note"])
         self.redirect("/", status=303)
 
+    def write_error(self, status_code, **kwargs):
+        if status_code == 403:  # refused by cross_origin_protection: say why, in the body
+            self.set_header("Content-Type", "text/plain; charset=UTF-8")
+            return self.finish("403: a call can be made only from this board's own page\n")
+        super().write_error(status_code, **kwargs)
+
     def show(self, form, errors):
         recent = self.board.calls[::-1][:RECENT]
         counters = range(1, COUNTERS + 1)
@@ -168,6 +174,7 @@ def make_app(poll_timeout=POLL_TIMEOUT):
         template_path=BASE / "templates",
         static_path=BASE / "static",
         static_handler_class=StaticFiles,
+        cross_origin_protection=True,  # 6.6: a form posted from another site's page gets a 403
     )
 
 

@@ -22,6 +22,8 @@ FIELDS = ("ticket", "counter", "note")
 VERSION = re.compile(r"[0-9]{1,9}")
 RETRY_MS = 3000  # how long a browser waits before it reconnects; sent to it in `retry:`
 HEARTBEAT = 15.0  # seconds between comment lines that keep an idle stream alive
+BATCH = 100  # calls written to a stream before waiting for them to be sent
+MAX_BEHIND = 1000  # calls a stream may fall behind the board before it is closed
 
 
 class StaticFiles(tornado.web.StaticFileHandler):
@@ -64,8 +66,8 @@ class Board:
     def add(self, ticket, counter, note):
         call = Call(self.version + 1, ticket, counter, note)
         self.calls.append(call)
-        for stream in self.streams:
-            stream.show(call)
+        for stream in list(self.streams):  # a stream too far behind leaves the set
+            stream.wake_up()
 
     def since(self, version):
         return self.calls[version:]
@@ -99,6 +101,12 @@ class PageHandler(tornado.web.RequestHandler):
         self.board.add(form["ticket"], int(form["counter"]), form["note"])
         self.redirect("/", status=303)
 
+    def write_error(self, status_code, **kwargs):
+        if status_code == 403:  # refused by cross_origin_protection: say why, in the body
+            self.set_header("Content-Type", "text/plain; charset=UTF-8")
+            return self.finish("403: a call can be made only from this board's own page\n")
+        super().write_error(status_code, **kwargs)
+
     def show(self, form, errors):
         recent = self.board.calls[::-1][:RECENT]
         counters = range(1, COUNTERS + 1)
@@ -117,42 +125,54 @@ class EventsHandler(tornado.web.RequestHandler):
     def initialize(self, board, heartbeat):
         self.board = board
         self.heartbeat = heartbeat
-        self.closed = asyncio.get_running_loop().create_future()
+        self.sent = 0  # the version of the last call written to this stream
+        self.news = asyncio.Event()  # set when there is a new call, or the client has gone
+        self.gone = False
 
     async def get(self):
         # A browser that reconnects repeats the URL and adds the id of the last event it got.
         since = self.request.headers.get("Last-Event-ID", self.get_query_argument("since", ""))
         last = self.board.version
-        if not VERSION.fullmatch(since) or int(since) > last:
+        if not VERSION.fullmatch(since):
             self.set_status(400)
             return self.write({"error": f"since must be a version from 0 to {last}"})
         self.set_header("Content-Type", "text/event-stream; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Accel-Buffering", "no")  # nginx: pass each event on at once
+        if int(since) > last:  # a page older than the board: say so in a 200, or it never asks
+            error = json.dumps({"error": f"since must be a version from 0 to {last}"})
+            return self.write(f"event: stale\ndata: {error}\n\n")
         self.write(f"retry: {RETRY_MS}\n\n")
-        for call in self.board.since(int(since)):
-            self.show(call)
+        self.sent = int(since)
         self.board.streams.add(self)
         try:
-            await self.flush()
-            while True:
-                await asyncio.wait([self.closed], timeout=self.heartbeat)
-                if self.closed.done():
-                    return  # the client hung up; on_connection_close has forgotten this stream
-                self.write(": still here\n\n")  # a comment line: EventSource ignores it
-                await self.flush()
+            while not self.gone:  # this loop is the only writer: one flush at a time
+                self.news.clear()
+                for call in self.board.calls[self.sent : self.sent + BATCH]:
+                    data = json.dumps(asdict(call))  # JSON has no raw newline to end the event
+                    self.write(f"id: {call.version}\nevent: call\ndata: {data}\n\n")
+                    self.sent = call.version
+                await self.flush()  # waits while the client is not reading
+                if self.sent == self.board.version and not self.gone:
+                    try:
+                        await asyncio.wait_for(self.news.wait(), self.heartbeat)
+                    except TimeoutError:
+                        self.write(": still here\n\n")  # a comment line: EventSource ignores it
         except tornado.iostream.StreamClosedError:
-            # Gone without on_connection_close: e.g. a pipelined request read after the close.
+            pass  # e.g. a pipelined request read after the close: no on_connection_close
+        finally:
             self.board.streams.discard(self)
 
-    def show(self, call):
-        data = json.dumps(asdict(call))  # JSON has no raw newline that could end the event
-        self.write(f"id: {call.version}\nevent: call\ndata: {data}\n\n")
-        self.flush()
+    def wake_up(self):
+        if self.board.version - self.sent > MAX_BEHIND:  # not reading: close; it can come back
+            self.board.streams.discard(self)
+            self.gone = True
+            self.request.connection.stream.close()  # fails the flush that waits for the client
+        self.news.set()
 
     def on_connection_close(self):
-        self.board.streams.discard(self)
-        self.closed.set_result(None)
+        self.gone = True
+        self.news.set()
 
     # ANCHOR_END: events
 
@@ -176,6 +196,7 @@ def make_app(heartbeat=HEARTBEAT):
         template_path=BASE / "templates",
         static_path=BASE / "static",
         static_handler_class=StaticFiles,
+        cross_origin_protection=True,  # 6.6: a form posted from another site's page gets a 403
     )
 
 

@@ -19,6 +19,8 @@ MAX_NOTE = 40
 RECENT = 8  # calls shown on a freshly loaded page
 VERSION = re.compile(r"[0-9]{1,9}")
 STALE_CURSOR = 4000  # close code: the page asked for a version this board never had
+BEHIND = 4001  # close code: the screen stopped reading; the page reconnects from its version
+MAX_BEHIND = 1000  # messages to a screen not yet handed to the kernel before it is closed
 MAX_MESSAGE = 1024  # bytes; a longer WebSocket message closes the connection
 PING_INTERVAL = 20  # seconds between pings to every screen
 PING_TIMEOUT = 10  # seconds to wait for the pong before giving up on a screen
@@ -105,9 +107,10 @@ class PageHandler(tornado.web.RequestHandler):
 class LiveHandler(tornado.websocket.WebSocketHandler):
     def initialize(self, board):
         self.board = board
+        self.unsent = 0  # messages written but still in this connection's buffer
 
     def check_origin(self, origin):
-        return False  # asked only about other sites' pages (6.6); no other site may connect
+        return False  # asked only about pages of another origin (6.6): none may connect
 
     def open(self):
         since, last = self.get_query_argument("since", ""), self.board.version
@@ -119,13 +122,15 @@ class LiveHandler(tornado.websocket.WebSocketHandler):
         self.board.screens.add(self)
 
     def on_message(self, message):
+        if self.ws_connection is None or self.ws_connection.is_closing():
+            return  # we closed it (a stale cursor, a missed pong): its messages come too late
         try:
             parsed = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested some 1,000 levels deep
             parsed = None  # check() says what to send instead
         errors = check(parsed)
         if errors:
-            self.write_message({"type": "error", "errors": errors})
+            self.send({"type": "error", "errors": errors})
         else:
             self.board.add(parsed["ticket"], parsed["counter"], parsed.get("note") or "")
 
@@ -133,11 +138,23 @@ class LiveHandler(tornado.websocket.WebSocketHandler):
         self.board.screens.discard(self)
 
     def show(self, call):
+        self.send({"type": "call", **asdict(call)})
+
+    def send(self, message):
+        if self.unsent >= MAX_BEHIND:  # it stopped reading: close it before its buffer grows
+            self.board.screens.discard(self)
+            return self.close(BEHIND, "too far behind")
         try:
-            self.write_message({"type": "call", **asdict(call)})
+            sent = self.write_message(message)
         except tornado.websocket.WebSocketClosedError:
             # Closing (a missed pong, an oversized message): on_close comes later, up to 5 s.
-            self.board.screens.discard(self)
+            return self.board.screens.discard(self)
+        self.unsent += 1
+        sent.add_done_callback(self.handed_over)
+
+    def handed_over(self, sent):
+        self.unsent -= 1
+        sent.exception()  # looked at: a connection that closed first is on_close's business
 
     # ANCHOR_END: live
 

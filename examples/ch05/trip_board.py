@@ -7,6 +7,7 @@ import sys
 
 import tornado.httpclient
 import tornado.ioloop
+import tornado.iostream
 import tornado.locks
 import tornado.options
 import tornado.simple_httpclient
@@ -67,10 +68,13 @@ class BoardHandler(tornado.web.RequestHandler):
             # What is left is the request's own timeout: when it passes, the client closes the
             # connection, and only after that does the slot go back to the semaphore.
             left = max(deadline - loop.time(), 0.001)
-            response = await client.fetch(url, request_timeout=left)
+            response = await client.fetch(url, request_timeout=left, follow_redirects=False)
         except tornado.simple_httpclient.HTTPTimeoutError:
             return {"city": city, "error": f"no answer within {self.timeout} s"}
-        except tornado.simple_httpclient.HTTPStreamClosedError:
+        except (
+            tornado.simple_httpclient.HTTPStreamClosedError,
+            tornado.iostream.UnsatisfiableReadError,  # a header line too long to read
+        ):
             return {"city": city, "error": BROKEN}
         except tornado.httpclient.HTTPClientError as exc:
             return {"city": city, "error": f"the weather service answered {exc.code}"}

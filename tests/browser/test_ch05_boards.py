@@ -106,3 +106,78 @@ def test_websocket_page_stops_on_a_stale_cursor(board_page):
         status.filter(has_text="please reload").wait_for()
         message = "since must be a version from 0 to 0; please reload the page."
         assert status.text_content() == message
+
+
+def test_event_source_page_is_told_of_a_stale_cursor_in_band(board_page):
+    page = board_page
+    with serve_in_thread(queue_board_sse.make_app()) as srv:
+        page.route("**/events?*", lambda route: route.continue_(url=f"{srv.url}/events?since=5"))
+        page.goto(f"{srv.url}/")
+        status = page.locator("#status")
+        status.filter(has_text="please reload").wait_for()
+        message = "since must be a version from 0 to 0; please reload the page."
+        assert status.text_content() == message
+
+
+def test_event_source_page_starts_over_after_a_refusal(board_page):
+    # EventSource gives up for good on any status but 200, as from a proxy while the board
+    # restarts; the script then opens a new one, after a jittered wait that doubles.
+    page = board_page
+    with serve_in_thread(queue_board_sse.make_app()) as srv:
+        opened = []
+
+        def on_events(route):
+            opened.append(route.request.url)
+            if len(opened) <= 2:
+                route.fulfill(status=502, body="bad gateway")
+            else:
+                route.continue_()
+
+        page.route("**/events?*", on_events)
+        page.add_init_script(RECORD_WAITS % 3)
+        page.goto(f"{srv.url}/")
+        page.wait_for_function("window.waits.length === 2")  # route handlers run in here
+        page.wait_for_function("document.getElementById('status').textContent === ''")
+        assert wait_until(lambda: json.loads(srv.fetch("/stats").body)["streams"] == 1)
+        post_call(srv, "C3")
+        page.locator("#calls li").first.wait_for()
+        assert page.locator("#calls .ticket").all_text_contents() == ["C3"]
+        assert page.locator("#status").text_content() == ""
+        waits = page.evaluate("window.waits")
+    assert waits == [1500, 3000]  # 2 s, then 4 s, each 3/4 of that at Math.random() = 0.5
+    assert len(opened) == 3
+
+
+def test_websocket_form_is_disabled_while_not_connected(board_page):
+    page = board_page
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    page.add_init_script(RECORD_WAITS % 1)  # the script never gets to reconnect
+    page.add_init_script(
+        """
+        const RealWebSocket = window.WebSocket;
+        window.WebSocket = function (url) {  // called with new: returns the real socket
+          window.lastSocket = new RealWebSocket(url);
+          return window.lastSocket;
+        };
+        Object.assign(window.WebSocket, {OPEN: 1});
+        """
+    )
+    with serve_in_thread(queue_board_ws.make_app()) as srv:
+        page.goto(f"{srv.url}/")
+        button = page.locator("#call-form button")
+        page.wait_for_function("!document.querySelector('#call-form button').disabled")
+        page.fill("#ticket", "A17")
+        button.click()
+        page.locator("#calls li").first.wait_for()
+        page.evaluate("window.lastSocket.close()")  # as when the network drops
+        page.wait_for_function("document.querySelector('#call-form button').disabled")
+        page.fill("#ticket", "B5")
+        page.press("#ticket", "Enter")  # a disabled button stops implicit submission
+        status = page.locator("#status")
+        assert status.text_content() == "Connection lost; reconnecting…"
+        page.evaluate("document.getElementById('call-form').requestSubmit()")  # a script can
+        assert status.text_content() == "Not connected; the call was not sent."
+        assert json.loads(srv.fetch("/stats").body)["version"] == 1
+    assert page.locator("#calls .ticket").all_text_contents() == ["A17"]
+    assert errors == []

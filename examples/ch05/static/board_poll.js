@@ -2,7 +2,7 @@
 const list = document.getElementById("calls");
 const status = document.getElementById("status");
 const SPREAD = 500; // ms: after an answer, wait up to this long so screens do not ask in step
-const FIRST_RETRY = 1000; // ms: the first wait after an error; it doubles after each error
+const FIRST_RETRY = 1000; // ms: the ceiling of the first wait after an error (500–1000); it doubles
 const LAST_RETRY = 30000; // ms: the longest wait between two tries
 let version = Number(list.dataset.version);
 

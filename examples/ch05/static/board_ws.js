@@ -2,6 +2,7 @@
 const list = document.getElementById("calls");
 const status = document.getElementById("status");
 const form = document.getElementById("call-form");
+const button = form.querySelector("button");
 let version = Number(list.dataset.version);
 const STALE_CURSOR = 4000;  // the server's close code for a version it never had
 let socket;
@@ -27,8 +28,12 @@ function showErrors(errors) {
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
+  button.disabled = true;  // until the socket is open: a send before would throw, after be lost
   socket = new WebSocket(`${scheme}://${location.host}/live?since=${version}`);
-  socket.onopen = () => { status.textContent = ""; };
+  socket.onopen = () => {
+    status.textContent = "";
+    button.disabled = false;
+  };
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     if (message.type === "error") {
@@ -39,6 +44,7 @@ function connect() {
     }
   };
   socket.onclose = (event) => {
+    button.disabled = true;
     if (event.code === STALE_CURSOR) {  // this page is older than the board: it must reload
       status.textContent = `${event.reason}; please reload the page.`;
       return;
@@ -50,6 +56,10 @@ function connect() {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  if (socket.readyState !== WebSocket.OPEN) {  // Enter in a field still submits
+    status.textContent = "Not connected; the call was not sent.";
+    return;
+  }
   showErrors({});
   socket.send(JSON.stringify({
     ticket: form.elements.ticket.value.trim(),
