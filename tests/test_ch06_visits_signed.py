@@ -279,6 +279,20 @@ def test_bad_key_file_is_a_one_line_error(tmp_path, problem):
     assert len(done.stderr.splitlines()) == 1
 
 
+def test_production_needs_a_key_file():
+    """A random key in production would sign everyone out at each restart, and two processes
+    would not accept each other's cookies."""
+    done = subprocess.run(
+        [sys.executable, "examples/ch06/visits_signed.py", "--production"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert done.stderr == "error: --production needs --cookie-keys, keys that last\n"
+
+
 def test_the_transcripts_forgery_fails_only_by_its_signature(keyed):
     """The forged value in visits_signed.console is refused for its signature alone: with a
     real signature in place of "forged", the same fields are believed, today and for decades."""
