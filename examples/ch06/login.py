@@ -11,8 +11,8 @@ import secrets
 import sys
 import time
 from collections import Counter, OrderedDict
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import tornado.options
@@ -357,9 +357,9 @@ if __name__ == "__main__":
             secret = Path(options.cookie_secret_file).read_text(encoding="utf-8").strip()
             if len(secret) < 32:
                 raise ValueError(f"{options.cookie_secret_file}: use a secret of 32+ characters")
-        # ANCHOR_END: secret_file
         if options.production and secret is None:
             raise ValueError("--production needs --cookie-secret-file, a secret that lasts")
+        # ANCHOR_END: secret_file
     except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")
     asyncio.run(main(options.port, secret, options.production, options.xheaders))
