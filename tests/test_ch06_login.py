@@ -386,6 +386,20 @@ def test_bad_secret_file_is_a_one_line_error(tmp_path, content, problem):
     assert len(done.stderr.splitlines()) == 1
 
 
+def test_production_needs_a_secret_file():
+    """A random secret in production would sign everyone out at each restart, and two
+    processes would not accept each other's cookies."""
+    done = subprocess.run(
+        [sys.executable, "examples/ch06/login.py", "--production"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert done.stderr == "error: --production needs --cookie-secret-file, a secret that lasts\n"
+
+
 CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
@@ -398,8 +412,8 @@ SECURITY_HEADERS = {
 }
 
 
-def bad_login(server):
-    return sign_in(server, password="guess")
+def bad_login(server, headers=None):
+    return sign_in(server, password="guess", headers=headers)
 
 
 @pytest.mark.reader
@@ -413,13 +427,22 @@ def test_security_headers_on_every_answer(site):
         sign_in(site, password=""),  # 400, the form again
         site.fetch("/login", method="POST", body="", headers=FORM),  # 403, no token
         site.fetch("/nowhere"),  # 404
+        site.fetch("/nowhere", method="POST", body="", headers=FORM),  # 404, not 403
         site.fetch("/logout"),  # 405
     ]
     answers += [bad_login(site) for _ in range(login.LOGIN_ATTEMPTS)]  # 400 ... then 429
     limited = [400] * (login.LOGIN_ATTEMPTS - 1) + [429]
-    assert [resp.status for resp in answers] == [200, 200, 302, 200, 400, 403, 404, 405, *limited]
+    statuses = [200, 200, 302, 200, 400, 403, 404, 404, 405, *limited]
+    assert [resp.status for resp in answers] == statuses
     for resp in answers:
         assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_a_cross_origin_post_to_no_page_is_a_404(site):
+    browser = {**FORM, "Origin": "http://127.0.0.1:8001", "Sec-Fetch-Site": "cross-site"}
+    resp = site.fetch("/nope", method="POST", body="username=mei", headers=browser)
+    assert resp.status == 404
+    assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
 
 
 def test_pages_need_no_inline_code(site):
@@ -482,11 +505,15 @@ def test_the_limiter_remembers_at_most_max_keys():
     ("address", "key"),
     [
         ("192.0.2.7", "192.0.2.7"),
-        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
-        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),  # the same /64
-        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),  # the next one
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1::/56"),
+        ("2001:db8:1:ff:ffff:ffff:ffff:ffff", "2001:db8:1::/56"),  # the same /56
+        ("2001:db8:1:100::1", "2001:db8:1:100::/56"),  # the next one
         ("::ffff:192.0.2.7", "192.0.2.7"),  # an IPv4 client on an IPv6 socket
-        ("fe80::1%eth0", "fe80::/64"),
+        ("fe80::1%eth0", "fe80::/56"),
+        # Spellings that Tornado's xheaders accept (getaddrinfo) but ipaddress does not.
+        ("127.1", "127.1"),
+        ("2130706433", "2130706433"),
+        ("1.2.3.04", "1.2.3.04"),
     ],
 )
 def test_client_key(address, key):
@@ -495,9 +522,36 @@ def test_client_key(address, key):
 
 def test_one_ipv6_network_shares_one_allowance():
     limit = login.RateLimit(3, 60, clock=lambda: 0.0)
-    waits = [limit.wait(login.client_key(f"2001:db8:0:7::{n:x}")) for n in range(1, 5)]
-    assert waits == [0, 0, 0, 60]  # four addresses of one /64: one client
-    assert limit.wait(login.client_key("2001:db8:0:8::1")) == 0
+    waits = [limit.wait(login.client_key(f"2001:db8:0:{n:x}::1")) for n in range(1, 5)]
+    assert waits == [0, 0, 0, 60]  # four /64 networks of one /56: one household
+    assert limit.wait(login.client_key("2001:db8:0:100::1")) == 0
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+@pytest.mark.parametrize("address", ["127.1", "2130706433", "1.2.3.04"])
+def test_odd_spellings_of_an_address_are_not_a_500(address):
+    """Behind --xheaders, Tornado accepts these as X-Real-IP; the limiter must too."""
+    with serve_in_thread(login.make_app(SECRET, passwords={"mei": PASSWORD}), xheaders=True) as srv:
+        statuses = [bad_login(srv, {"X-Real-IP": address}).status for _ in range(6)]
+        assert statuses == [400] * login.LOGIN_ATTEMPTS + [429]
+        assert sign_in(srv, headers={"X-Real-IP": "127.0.0.2"}).status == 303
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_x_real_ip_wins_over_x_forwarded_for():
+    """Why the proxy must set X-Real-IP itself: Tornado believes it before X-Forwarded-For.
+
+    A proxy that only appends to X-Forwarded-For passes the client's own X-Real-IP on, and
+    the client chooses what the limiter counts."""
+    with serve_in_thread(login.make_app(SECRET, passwords={"mei": PASSWORD}), xheaders=True) as srv:
+        statuses = []
+        for number in range(login.LOGIN_ATTEMPTS + 1):
+            headers = {"X-Forwarded-For": "192.0.2.1", "X-Real-IP": f"198.51.100.{number}"}
+            statuses.append(bad_login(srv, headers).status)
+        assert statuses == [400] * (login.LOGIN_ATTEMPTS + 1)  # never limited
+        forwarded = {"X-Forwarded-For": "203.0.113.5, 192.0.2.1"}  # no X-Real-IP: the last
+        statuses = [bad_login(srv, forwarded).status for _ in range(login.LOGIN_ATTEMPTS + 1)]
+        assert statuses == [400] * login.LOGIN_ATTEMPTS + [429]
 
 
 def pending_of(app):
@@ -556,9 +610,63 @@ def test_a_burst_beyond_the_global_cap_gets_503():
         assert "user" not in cookies_of(busy)
         assert statuses == [400] * login.MAX_PENDING
         assert pending.count == 0
-        # The client that was turned away lost nothing of its own allowance.
-        resp = sign_in(srv, headers={"X-Real-IP": "198.51.100.1"})
-        assert resp.status == 303
+        # The client that was turned away used one attempt of its allowance, as any try does.
+        turned_away = {"X-Real-IP": "198.51.100.1"}
+        statuses = [bad_login(srv, turned_away).status for _ in range(login.LOGIN_ATTEMPTS)]
+        assert statuses == [400] * (login.LOGIN_ATTEMPTS - 1) + [429]
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_one_network_cannot_fill_the_queue():
+    """Many /64 networks of one /56 are one client: they hold at most MAX_PENDING_PER_CLIENT
+    places in the queue, and the next client still gets its password checked, never a 503."""
+    app = login.make_app(SECRET, passwords={"mei": PASSWORD})
+    pending = pending_of(app)
+    attacks = 3 * login.MAX_PENDING
+    release = threading.Event()
+    with serve_in_thread(app, xheaders=True) as srv:
+        forms = [login_page(srv) for _ in range(attacks + 1)]
+        blockers = [login.HASHING.submit(release.wait) for _ in range(2)]  # both threads busy
+        answers, legit = [], []
+
+        def post(answers, address, page, xsrf, password="guess"):
+            token = page.find("input", attrs={"name": "_xsrf"})["value"]
+            fields = {"_xsrf": token, "username": "mei", "password": password}
+            headers = {**FORM, "Cookie": f"_xsrf={xsrf}", "X-Real-IP": address}
+            answers.append(srv.fetch("/login", "POST", urlencode(fields), headers))
+
+        threads = [
+            threading.Thread(target=post, args=(answers, f"2001:db8:0:{n:x}::1", *form))
+            for n, form in enumerate(forms[:-1])
+        ]
+        user = threading.Thread(target=post, args=(legit, "198.51.100.7", *forms[-1], PASSWORD))
+        try:
+            for thread in threads:
+                thread.start()
+            for _ in range(3000):  # until each attack is answered or in the queue
+                if len(answers) + pending.count == attacks:
+                    break
+                time.sleep(0.01)
+            queued = pending.count
+            user.start()
+            for _ in range(3000):  # until the user is answered or in the queue
+                if legit or pending.count > queued:
+                    break
+                time.sleep(0.01)
+        finally:
+            release.set()
+            for thread in [*threads, user]:
+                thread.join()
+        for blocker in blockers:
+            blocker.result()
+        assert legit[0].status == 303
+        assert queued == login.MAX_PENDING_PER_CLIENT
+        assert sorted(r.status for r in answers) == [400] * queued + [429] * (attacks - queued)
+        # The attempts left after the queued ones are refused for their place in the queue
+        # (a short wait); all later ones for the allowance they used up.
+        waits = [r.headers["Retry-After"] for r in answers if r.status == 429]
+        assert waits.count(str(login.BUSY_RETRY)) == login.LOGIN_ATTEMPTS - queued
+        assert pending.count == 0 and not pending.of
 
 
 @pytest.fixture
@@ -597,19 +705,20 @@ def test_other_requests_are_served_while_logins_hash():
 
     Measured, not timed: the answers are counted; the durations are only printed.
     """
-    burst = login.LOGIN_ATTEMPTS + 3
-    with serve_in_thread(login.make_app(SECRET, passwords={"mei": PASSWORD})) as srv:
+    burst = login.MAX_PENDING  # from as many clients: every one is checked
+    app = login.make_app(SECRET, passwords={"mei": PASSWORD})
+    with serve_in_thread(app, xheaders=True) as srv:
         forms = [login_page(srv) for _ in range(burst)]
         statuses, hashing = [], []
 
-        def post(page, xsrf):
+        def post(number, page, xsrf):
             token = page.find("input", attrs={"name": "_xsrf"})["value"]
             fields = {"_xsrf": token, "username": "mei", "password": "guess"}
-            headers = {**FORM, "Cookie": f"_xsrf={xsrf}"}
+            headers = {**FORM, "Cookie": f"_xsrf={xsrf}", "X-Real-IP": f"192.0.2.{number}"}
             statuses.append(srv.fetch("/login", "POST", urlencode(fields), headers).status)
 
         started = time.perf_counter()
-        threads = [threading.Thread(target=post, args=form) for form in forms]
+        threads = [threading.Thread(target=post, args=(n, *form)) for n, form in enumerate(forms)]
         for thread in threads:
             thread.start()
         pages = []
@@ -624,5 +733,5 @@ def test_other_requests_are_served_while_logins_hash():
     print(f"\n5 pages served in {served:.3f} s while {unanswered} of {burst} logins were pending;")
     print(f"the burst took {total:.2f} s; scrypt threads seen: {max(hashing)}")
     assert pages == [200] * 5
-    assert sorted(statuses) == [400] * login.LOGIN_ATTEMPTS + [429] * 3
+    assert statuses == [400] * burst
     assert 0 < max(hashing) <= 2  # its own small pool, not the default executor

@@ -230,15 +230,19 @@ def test_read_keys(tmp_path):
     assert visits_signed.read_keys(keys) == {1: OLD, 2: NEW}
 
 
-def test_the_key_file_command_makes_a_private_file(tmp_path):
-    """The command the chapter gives creates the file readable by its owner only."""
+def test_the_key_file_commands_make_a_private_file(tmp_path):
+    """The chapter's command creates the file readable by its owner only; its command for
+    step 1 of a rotation adds version 2 and keeps version 1, and the file stays private."""
     chapter = (ROOT / "docs" / "ch06.md").read_text(encoding="utf-8")
-    command = re.search(r"`(\(umask 077; python -c .*? > cookie-keys\.txt\))`", chapter)[1]
-    command = command.replace("python", shlex.quote(sys.executable), 1)
-    subprocess.run(["sh", "-c", f"umask 022; {command}"], cwd=tmp_path, check=True, timeout=30)
+    pattern = r"`(\(umask 077; python -c .*? >>? cookie-keys\.txt\))`"
+    commands = re.findall(pattern, chapter)
+    assert [" >> " in command for command in commands] == [False, True]
     keys = tmp_path / "cookie-keys.txt"
-    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
-    assert list(visits_signed.read_keys(keys)) == [1]
+    for command, versions in zip(commands, [[1], [1, 2]], strict=True):
+        command = command.replace("python", shlex.quote(sys.executable), 1)
+        subprocess.run(["sh", "-c", f"umask 022; {command}"], cwd=tmp_path, check=True, timeout=30)
+        assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+        assert list(visits_signed.read_keys(keys)) == versions
 
 
 @pytest.mark.parametrize(
@@ -277,6 +281,20 @@ def test_bad_key_file_is_a_one_line_error(tmp_path, problem):
     assert done.returncode == 1
     assert done.stderr.startswith("error: ")
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_production_needs_a_key_file():
+    """A random key in production would sign everyone out at each restart, and two processes
+    would not accept each other's cookies."""
+    done = subprocess.run(
+        [sys.executable, "examples/ch06/visits_signed.py", "--production"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert done.stderr == "error: --production needs --cookie-keys, keys that last\n"
 
 
 def test_the_transcripts_forgery_fails_only_by_its_signature(keyed):

@@ -275,6 +275,7 @@ def answers(server):
     yield post_note(server, "", cookie, token)  # 400, the form again
     yield post_note(server, "no token")  # 403
     yield server.fetch("/nowhere")  # 404
+    yield server.fetch("/nowhere", method="POST", body="")  # 404, whatever its token
     yield like(server, 99, cookie, cookie)  # 404 from a handler
     yield server.fetch("/notes")  # 405
 
@@ -285,7 +286,19 @@ def test_security_headers_on_every_answer(server):
     for resp in answers(server):
         statuses.append(resp.status)
         assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
-    assert statuses == [200, 303, 200, 400, 403, 404, 404, 405]
+    assert statuses == [200, 303, 200, 400, 403, 404, 404, 404, 405]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Origin": ATTACKER, "Sec-Fetch-Site": "cross-site"}],
+    ids=["no-token", "cross-origin"],
+)
+def test_a_post_to_no_page_is_a_404(server, headers):
+    """Not a 403 for a missing token: like Tornado's own 404 handler, it changes nothing."""
+    resp = server.fetch("/nope", method="POST", body="text=hi", headers={**FORM, **headers})
+    assert (resp.status, resp.text) == (404, "404 Not Found\n")
+    assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
 
 
 def static_answers(server):

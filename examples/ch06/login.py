@@ -10,8 +10,9 @@ import os
 import secrets
 import sys
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import tornado.options
@@ -29,7 +30,8 @@ MAX_CLIENTS = 10_000  # addresses the limiter remembers; the least recently seen
 # ANCHOR: pool
 # scrypt runs here, two hashes at a time (2 x 128 MiB), not on the default executor.
 HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
-MAX_PENDING = 8  # password checks running or queued, from all clients together
+MAX_PENDING = 8  # password checks running or queued, from all clients together ...
+MAX_PENDING_PER_CLIENT = 2  # ... and from any one client (one key of client_key)
 BUSY_RETRY = 5  # seconds a client is asked to wait when all of them are taken
 # ANCHOR_END: pool
 
@@ -115,21 +117,37 @@ class RateLimit:
 
 
 def client_key(address):
-    """What the limit counts: an IPv4 address, or the /64 network of an IPv6 one."""
-    ip = ipaddress.ip_address(address)
+    """What the limits count: an IPv4 address, or the /56 network of an IPv6 one."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:  # "127.1" or "2130706433": Tornado's xheaders accept these spellings
+        return address
     if ip.version == 6:
         if ip.ipv4_mapped:  # ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1
             return str(ip.ipv4_mapped)
-        # One home or server is usually given a whole /64: 2**64 addresses, one client.
-        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+        # A home is usually given a /56 or a /48: at least 256 networks of 2**64 addresses.
+        return str(ipaddress.IPv6Network((int(ip) >> 72 << 72, 56)))
     return str(ip)
 
 
 class Pending:
-    """How many password checks are running or waiting for HASHING, and the most allowed."""
+    """Password checks running or waiting for HASHING: how many in all, and for each key."""
 
-    def __init__(self, limit):
-        self.limit, self.count = limit, 0
+    def __init__(self, limit, per_key):
+        self.limit, self.per_key = limit, per_key
+        self.count, self.of = 0, Counter()
+
+    @contextmanager
+    def hold(self, key):
+        self.count += 1
+        self.of[key] += 1
+        try:
+            yield
+        finally:
+            self.count -= 1
+            self.of[key] -= 1
+            if not self.of[key]:
+                del self.of[key]  # only keys with checks in line are remembered
 
 
 # ANCHOR_END: limit
@@ -159,6 +177,13 @@ class BaseHandler(tornado.web.RequestHandler):
 class NotFoundHandler(BaseHandler):
     def prepare(self):
         raise tornado.web.HTTPError(404)
+
+    # As in Tornado's own ErrorHandler: a POST to no page is a 404, not a 403 for its token.
+    def check_xsrf_cookie(self):
+        pass
+
+    def check_trusted_origin(self, origin):
+        return True
 
 
 class HomeHandler(BaseHandler):
@@ -205,17 +230,21 @@ class LoginHandler(BaseHandler):
                 errors[field] = "Please fill this in."
             elif len(form[field]) > limit:
                 errors[field] = f"Please use at most {limit} characters."
-        busy = not errors and self.pending.count >= self.pending.limit
-        wait = 0 if errors or busy else self.limiter.wait(client_key(self.request.remote_ip))
+        key = client_key(self.request.remote_ip)
+        wait = busy = 0
+        if not errors:
+            # The client's own limits first, so that no client gets past them by being
+            # turned away: its allowance (a 503 below counts too), then its share of the queue.
+            wait = self.limiter.wait(key)
+            if not wait and self.pending.of[key] >= self.pending.per_key:
+                wait = BUSY_RETRY
+            busy = not wait and self.pending.count >= self.pending.limit
         if not errors and not busy and not wait:
             # scrypt takes a moment: run it on a thread so other requests carry on meanwhile.
-            self.pending.count += 1
-            try:
+            with self.pending.hold(key):
                 matches = await IOLoop.current().run_in_executor(
                     HASHING, self.accounts.check, form["username"], form["password"]
                 )
-            finally:
-                self.pending.count -= 1
             if matches:
                 self.set_signed_cookie(
                     self.settings["session_cookie"],
@@ -278,7 +307,8 @@ def cookie_settings(production):
 def make_app(cookie_secret=None, passwords=DEMO_PASSWORDS, production=False):
     accounts = Accounts(passwords)
     limiter = RateLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW)
-    login = {"accounts": accounts, "limiter": limiter, "pending": Pending(MAX_PENDING)}
+    pending = Pending(MAX_PENDING, MAX_PENDING_PER_CLIENT)
+    login = {"accounts": accounts, "limiter": limiter, "pending": pending}
     return tornado.web.Application(
         [
             (r"/", HomeHandler, {"accounts": accounts}),
@@ -303,7 +333,8 @@ async def main(port, cookie_secret=None, production=False, xheaders=False):
     if not production:
         print("Development mode: cookies without Secure. Use --production behind HTTPS.")
     if xheaders:
-        # Only safe when the proxy is the one way in, and it overwrites these headers.
+        # Only safe when the proxy is the one way in, and it sets X-Real-IP and X-Scheme itself:
+        # Tornado believes those two before X-Forwarded-For and X-Forwarded-Proto.
         print("--xheaders: client addresses come from the proxy's X-Real-IP / X-Forwarded-For.")
     app = make_app(cookie_secret, production=production)
     app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE, xheaders=xheaders)
@@ -326,6 +357,8 @@ if __name__ == "__main__":
             secret = Path(options.cookie_secret_file).read_text(encoding="utf-8").strip()
             if len(secret) < 32:
                 raise ValueError(f"{options.cookie_secret_file}: use a secret of 32+ characters")
+        if options.production and secret is None:
+            raise ValueError("--production needs --cookie-secret-file, a secret that lasts")
         # ANCHOR_END: secret_file
     except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")

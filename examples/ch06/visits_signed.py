@@ -110,6 +110,8 @@ if __name__ == "__main__":
         if not 0 < options.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {options.port}")
         keys = read_keys(options.cookie_keys) if options.cookie_keys else None
+        if options.production and keys is None:
+            raise ValueError("--production needs --cookie-keys, keys that last")
     except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")
     asyncio.run(main(options.port, keys, options.production))
