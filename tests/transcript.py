@@ -202,11 +202,15 @@ def postgresql():
             "replace": [
                 (f"127.0.0.1:{POSTGRES_PORT}", f"127.0.0.1:{port}"),
                 ("sudo -u postgres ", as_postgres),
+                ("runuser -u postgres -- ", as_postgres),
             ],
         }
 
 
-SERVICES = {"ch04/postgresql.steps.console": postgresql}
+SERVICES = {
+    "ch04/postgresql.steps.console": postgresql,
+    "ch04/postgresql.root.steps.console": postgresql,
+}
 
 
 # Replaying ------------------------------------------------------------------------------------
