@@ -253,7 +253,8 @@ def untested_commands(page):
             # A directive's body is prose (a modern note), a code block's is not.
             open_fences.append((match.group(1), not info.startswith("{")))
             continue
-        found += [(number, f"`{s}` in prose") for s in INLINE_CODE.findall(line) if is_command_line(s)]
+        spans = INLINE_CODE.findall(line)
+        found += [(number, f"`{s}` in prose") for s in spans if is_command_line(s)]
     return found
 
 
@@ -270,7 +271,7 @@ def test_every_command_is_in_a_tested_file():
         problems += [f"{where(page, line)}: {what}" for line, what in found]
     assert not problems, "move these commands into a transcript and include it"
     assert not clean, f"remove {clean} from PAGES_WITH_UNTESTED_COMMANDS: they are clean now"
-    assert PAGES_WITH_UNTESTED_COMMANDS <= {page.stem for page in PAGES}
+    assert {page.stem for page in PAGES} >= PAGES_WITH_UNTESTED_COMMANDS
 
 
 def test_command_lines_in_prose_are_found():

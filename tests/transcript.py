@@ -135,7 +135,8 @@ def nox_sessions():
 
 def check_nox(cwd, args):
     words = shlex.split(args)
-    own, extra = (words[: words.index("--")], words[words.index("--") + 1 :]) if "--" in words else (words, [])
+    split = words.index("--") if "--" in words else len(words)
+    own, extra = words[:split], words[split + 1 :]
     if own in (["-l"], ["--list"]):
         return None
     if own[:1] != ["-s"] or len(own) < 2:
@@ -341,9 +342,7 @@ def replay(path):
         else:
             terminal = Replay(stack, ROOT)
             program = program_for(path)
-            starts_itself = any(
-                (m := START.match(c)) and m["program"] == program for c, _ in steps
-            )
+            starts_itself = any((m := START.match(c)) and m["program"] == program for c, _ in steps)
             if not starts_itself and any(c.startswith("curl ") for c, _ in steps):
                 args = []
                 if program in UPSTREAMS:
