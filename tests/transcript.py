@@ -15,7 +15,7 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
 In every transcript:
 - A command that runs an example with `--port=8000` starts it "in another terminal": it runs
   in the background on a free port until the transcript ends, and its output is what it has
-  printed once it listens (its banner).
+  printed once it listens (its banner), or, if it exits instead, everything it printed.
 - `python` and `python3` mean the interpreter running the tests.
 - Commands that change the machine or need the network (`pip install`, `apt-get install`,
   `service ... start`, `nox ...`) are not run but checked (CHECKS): that the file exists, the
@@ -305,7 +305,9 @@ class Replay:
         self.stack.callback(stop, process)
         try:
             wait_for_port(port, process, log)
-        except (RuntimeError, TimeoutError) as error:
+        except RuntimeError:  # it exited, as a program that refuses to start does: its message
+            return self.output(log.read_text(errors="replace"))
+        except TimeoutError as error:
             return f"{program} did not start: {error}"
         # It prints its banner just after it starts listening: wait for as many lines as shown.
         deadline = time.monotonic() + 5
