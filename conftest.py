@@ -318,12 +318,13 @@ def mode(request):
     return request.param
 
 
-@pytest.fixture(scope="session")
-def postgresql_url():
-    """A throwaway PostgreSQL server on loopback; its URL. One per test session.
+@contextlib.contextmanager
+def postgresql_cluster(host_auth="trust"):
+    """Start a throwaway PostgreSQL cluster on loopback; yield (port, its socket directory).
 
     Debian's binaries run it from a temporary directory (as the `postgres` user when the tests
-    run as root, since PostgreSQL refuses to run as root). Tests create their own databases.
+    run as root, since PostgreSQL refuses to run as root). Connections over the socket are
+    trusted; over TCP they use `host_auth` (Debian's own clusters want a password there).
     """
     bindir = postgres_bindir()
     if bindir is None:
@@ -335,22 +336,34 @@ def postgresql_url():
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if as_postgres:
         shutil.chown(data, "postgres")
+    os.chmod(data, 0o755)  # its socket is there, for clients running as another user
     run = [*as_postgres]
     subprocess.run(
-        [*run, bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-         "--locale=C.UTF-8"],
+        [*run, bindir / "initdb", "-D", data / "data", "-U", "postgres", "--auth-local=trust",
+         f"--auth-host={host_auth}", "-E", "UTF8", "--locale=C.UTF-8"],
         check=True, capture_output=True,
     )  # fmt: skip
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={data}"
     subprocess.run(
-        [*run, bindir / "pg_ctl", "-D", data, "-o", options, "-l", data / "server.log", "-w",
-         "start"],
+        [*run, bindir / "pg_ctl", "-D", data / "data", "-o", options, "-l", data / "server.log",
+         "-w", "start"],
         check=True, capture_output=True,
     )  # fmt: skip
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield port, data
     finally:
         subprocess.run(
-            [*run, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True
+            [*run, bindir / "pg_ctl", "-D", data / "data", "-m", "immediate", "stop"],
+            capture_output=True,
         )
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    """A throwaway PostgreSQL server on loopback; its URL. One per test session.
+
+    Tests create their own databases.
+    """
+    with postgresql_cluster() as (port, _):
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"

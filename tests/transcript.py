@@ -1,33 +1,66 @@
 """Terminal transcripts: `examples/**/*.console` files that the book shows and the tests replay.
 
-A transcript is a list of `$ command` lines, each followed by the output it prints. `curl`
-commands talk to `localhost:8000`; while replaying, the example the file is named after
-(`hello.console` and `hello.errors.console` belong to `hello.py`) runs on a free port instead.
-`python` means the interpreter running the tests. A `Date:` header matches any date, and
-`Server: TornadoServer/6.6.1` any Tornado version, so that `nox -s matrix` can replay the book's
-transcripts on every Tornado it tests (tests/test_version_matrix.py checks that the files show
-the pinned version).
+Every command block in the book is one of these files (CONTRIBUTING.md, "终端会话", has the
+rules). A transcript is a list of `$ command` lines, each followed by the output it prints.
+
+- `<program>.console`, `<program>.<topic>.console` belong to `<program>.py`. Their `curl`
+  commands talk to `localhost:8000`; while replaying, the program runs on a free port instead.
+  If the transcript itself starts it (`$ python examples/chNN/<program>.py --port=8000`, the
+  "start" transcripts the book shows before the curl ones), that command is the one that runs.
+- `<name>.steps.console` are setup steps that belong to no program. They run in a scratch
+  directory that holds the repository's files (links to them), one command after another in
+  bash, so `cd`, `export` and `source .venv/bin/activate` carry over to the next command.
+  A file listed in SERVICES runs with the service it needs (a throwaway PostgreSQL cluster).
+
+In every transcript:
+- A command that runs an example with `--port=8000` starts it "in another terminal": it runs
+  in the background on a free port until the transcript ends, and its output is what it has
+  printed once it listens (its banner), or, if it exits instead, everything it printed.
+- `python` and `python3` mean the interpreter running the tests.
+- Commands that change the machine or need the network (`pip install`, `apt-get install`,
+  `service ... start`, `nox ...`) are not run but checked (CHECKS): that the file exists, the
+  version is the pinned one, the package is installed here, the session exists. They print
+  nothing; show what they print as `...`.
+- A line `...` in the expected output stands for any number of lines. A `Date:` header matches
+  any date, `Server: TornadoServer/6.6.1` and a line that is only a version number any
+  version, so that `nox -s matrix` can replay the transcripts on every Tornado it tests
+  (tests/test_version_matrix.py checks that the files show the pinned version).
+
 A program listed in UPSTREAMS calls another example that the book has the reader start first in
 another terminal; that one runs on a free port too, and the program is given its `--upstream`.
 The book starts such an upstream on port 8001, so its own transcripts `curl localhost:8001`.
 
 To (re)write the outputs after changing an example: python -m tests.transcript FILE...
+(outputs that still match, `...` included, are kept as written).
 """
 
+import ast
 import contextlib
+import os
 import re
+import shlex
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-from conftest import EXAMPLES, ROOT, run_example
+from conftest import EXAMPLES, ROOT, free_port, postgresql_cluster, run_example, wait_for_port
 
 PROMPT = "$ "
 BOOK_PORT = 8000
+ELIDED = "..."
+STEPS = ".steps.console"
 VOLATILE = re.compile(r"^(Date): .*$", re.MULTILINE)
 UPSTREAMS = {"porting/departures.py": "porting/rail.py"}
 UPSTREAM_PORT = 8001
 SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
+VERSION_LINE = re.compile(r"^\d+\.\d+(\.\d+)?$", re.MULTILINE)
+COMMENT = re.compile(r"\s+#.*$")
+START = re.compile(rf"^python3? examples/(?P<program>\S+\.py)\b.*\s--port={BOOK_PORT}\b")
+POSTGRES_PORT = 5432
 
 
 def parse(path):
@@ -43,38 +76,145 @@ def parse(path):
     return [tuple(step) for step in steps]
 
 
+def is_steps(path):
+    return Path(path).name.endswith(STEPS)
+
+
 def program_for(path):
     path = Path(path)
     return path.with_name(path.name.split(".")[0] + ".py").relative_to(EXAMPLES).as_posix()
-
-
-def needs_server(steps):
-    return any(command.startswith("curl ") for command, _ in steps)
-
-
-@contextlib.contextmanager
-def serving(program):
-    """Run the example, and first the upstream service it calls, if it has one."""
-    with contextlib.ExitStack() as stack:
-        args = []
-        if program in UPSTREAMS:
-            upstream = stack.enter_context(run_example(UPSTREAMS[program]))
-            args.append(f"--upstream=http://127.0.0.1:{upstream.port}")
-        yield stack.enter_context(run_example(program, *args))
 
 
 def book_port(program):
     return UPSTREAM_PORT if program in UPSTREAMS.values() else BOOK_PORT
 
 
-def run(command, port, book=BOOK_PORT):
-    command = command.replace(f"localhost:{book}", f"localhost:{port}")
-    if command.startswith("python "):
-        command = f'"{sys.executable}" {command[len("python ") :]}'
-    done = subprocess.run(
-        command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
-    )
-    return normalize(done.stdout + done.stderr, port, book)
+# Checked, not run -----------------------------------------------------------------------------
+
+
+def pinned(name):
+    """The version requirements/constraints.txt pins a package to, or None."""
+    constraints = (ROOT / "requirements" / "constraints.txt").read_text(encoding="utf-8")
+    found = re.search(rf"^{re.escape(name)}==(\S+)", constraints, re.MULTILINE | re.IGNORECASE)
+    return found and found[1]
+
+
+def check_requirements(cwd, file):
+    path = Path(cwd) / file
+    if not path.is_file():
+        return f"{file} does not exist"
+    if f"tornado=={pinned('tornado')}" not in path.read_text(encoding="utf-8"):
+        return f"{file} does not pin tornado=={pinned('tornado')}"
+    return None
+
+
+def check_pins(cwd, specs):
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    for spec in shlex.split(specs):
+        name, _, version = spec.partition("==")
+        name, _, extra = name.partition("[")
+        if version and version != pinned(name):
+            return f"{spec}: the project pins {name}=={pinned(name)}"
+        if not version and not (name == "nox" and "import nox" in noxfile):
+            return f"{spec}: not a version the project pins, nor the tool noxfile.py uses"
+        if extra and extra.rstrip("]") not in noxfile:
+            return f"{spec}: noxfile.py does not use {extra.rstrip(']')}"
+    return None
+
+
+def nox_sessions():
+    sessions = set()
+    for node in ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8")).body:
+        for decorator in getattr(node, "decorator_list", []):
+            text = ast.unparse(decorator)
+            if text.startswith("nox.session"):
+                named = re.search(r"name=['\"]([\w-]+)", text)
+                sessions.add(named[1] if named else node.name)
+    return sessions
+
+
+def check_nox(cwd, args):
+    words = shlex.split(args)
+    split = words.index("--") if "--" in words else len(words)
+    own, extra = words[:split], words[split + 1 :]
+    if own in (["-l"], ["--list"]):
+        return None
+    if own[:1] != ["-s"] or len(own) < 2:
+        return f"nox {args}: use nox -l or nox -s SESSION"
+    unknown = set(own[1:]) - nox_sessions()
+    if unknown:
+        return f"noxfile.py has no session {sorted(unknown)}"
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    options = [w for w in extra if w.startswith("--") and f'"{w}"' not in noxfile]
+    return f"noxfile.py knows no option {options}" if options else None
+
+
+def check_debian(cwd, packages):
+    if not shutil.which("dpkg-query"):
+        return None  # not Debian: nothing to check against
+    for package in packages.split():
+        done = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+        )
+        if "installed" not in done.stdout.split():
+            return f"Debian package {package} is not installed here (or has no such name)"
+    return None
+
+
+def check_service(cwd, service):
+    script = Path("/etc/init.d") / service
+    return None if script.is_file() else f"{script} does not exist"
+
+
+CHECKS = [
+    (re.compile(r"(?:python3? -m )?pip install -r (?P<file>\S+)"), check_requirements),
+    (re.compile(r"(?:python3? -m )?pip install (?P<specs>[^-].*)"), check_pins),
+    (re.compile(r"nox (?P<args>.+)"), check_nox),
+    (re.compile(r"(?:sudo )?apt-get install (?P<packages>[\w.+ -]+)"), check_debian),
+    (re.compile(r"(?:sudo )?service (?P<service>[\w-]+) start"), check_service),
+]
+
+
+def checked(command, cwd):
+    """The output of a command that is checked instead of run, or None to run it."""
+    command = COMMENT.sub("", command)
+    for pattern, check in CHECKS:
+        match = pattern.fullmatch(command)
+        if match:
+            problem = check(cwd, **match.groupdict())
+            return f"NOT AS THE PROJECT SUPPORTS: {problem}" if problem else ""
+    return None
+
+
+# Services that setup steps need ---------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def postgresql():
+    """A throwaway cluster that, like Debian's, wants a password over TCP (scram-sha-256).
+
+    The book's `127.0.0.1:5432` goes to its port; psql and createdb reach it through PGHOST and
+    PGPORT; `sudo -u postgres` runs as the postgres user (without sudo: runuser as root, as is).
+    """
+    with postgresql_cluster(host_auth="scram-sha-256") as (port, socket_dir):
+        as_postgres = "runuser -u postgres -- " if os.geteuid() == 0 else ""
+        yield {
+            "env": {"PGHOST": str(socket_dir), "PGPORT": str(port), "PGUSER": "postgres"},
+            "replace": [
+                (f"127.0.0.1:{POSTGRES_PORT}", f"127.0.0.1:{port}"),
+                ("sudo -u postgres ", as_postgres),
+                ("runuser -u postgres -- ", as_postgres),
+            ],
+        }
+
+
+SERVICES = {
+    "ch04/postgresql.steps.console": postgresql,
+    "ch04/postgresql.root.steps.console": postgresql,
+}
+
+
+# Replaying ------------------------------------------------------------------------------------
 
 
 def normalize(output, port=BOOK_PORT, book=BOOK_PORT):
@@ -83,24 +223,144 @@ def normalize(output, port=BOOK_PORT, book=BOOK_PORT):
 
 
 def comparable(output):
-    return SERVER_VERSION.sub(r"\1/*", VOLATILE.sub(r"\1: *", normalize(output)))
+    output = VOLATILE.sub(r"\1: *", normalize(output))
+    return VERSION_LINE.sub("<version>", SERVER_VERSION.sub(r"\1/*", output))
+
+
+def matches(expected, actual):
+    """Whether the output is the one shown; a line `...` shown stands for any lines."""
+    expected, actual = comparable(expected), comparable(actual)
+    pattern = "".join(
+        r"(?:.*\n)*?" if line == ELIDED else re.escape(line) + r"\n"
+        for line in expected.splitlines()
+    )
+    return re.fullmatch(pattern, actual + "\n" if actual else "") is not None
+
+
+@contextlib.contextmanager
+def scratch_root():
+    """A directory holding links to the repository's files, for steps that create some."""
+    with tempfile.TemporaryDirectory(prefix="book-steps-") as scratch:
+        os.chmod(scratch, 0o755)  # `sudo -u postgres psql` must be able to stand in it
+        for entry in ROOT.iterdir():
+            if entry.name not in {".git", ".nox", ".venv"}:
+                (Path(scratch) / entry.name).symlink_to(entry)
+        yield Path(scratch)
+
+
+class Replay:
+    """One transcript's terminal: working directory, environment, and what runs meanwhile."""
+
+    def __init__(self, stack, cwd, env=None, replace=()):
+        self.stack, self.cwd = stack, Path(cwd)
+        self.env = {**os.environ, **(env or {})}
+        self.replace = list(replace)
+        self.port, self.book = None, BOOK_PORT
+
+    def serve(self, port, book=BOOK_PORT):
+        self.port, self.book = port, book
+
+    def command_for_test(self, command):
+        for shown, real in self.replace:
+            command = command.replace(shown, real)
+        if self.port is not None:
+            command = command.replace(f"localhost:{self.book}", f"localhost:{self.port}")
+        return re.sub(r"^python3? ", f'"{sys.executable}" ', command)
+
+    def output(self, text):
+        return normalize(text, self.port or self.book, self.book)
+
+    def run(self, command, expected=""):
+        found = checked(command, self.cwd)
+        if found is not None:
+            return found
+        start = START.match(command)
+        if start:
+            return self.start(command, start["program"], expected)
+        with tempfile.TemporaryDirectory() as scratch:
+            state = Path(scratch)
+            script = 'eval "$1"; status=$?; pwd > "$2"; env -0 > "$3"; exit $status'
+            done = subprocess.run(
+                ["bash", "-c", script, "bash", self.command_for_test(command),
+                 state / "cwd", state / "env"],
+                cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            if (state / "cwd").is_file():
+                self.cwd = Path((state / "cwd").read_text().strip())
+                pairs = (state / "env").read_text().split("\0")
+                self.env = dict(p.split("=", 1) for p in pairs if "=" in p)
+        return self.output(done.stdout + done.stderr)
+
+    def start(self, command, program, expected):
+        """Start an example as in another terminal; what it printed once it listens."""
+        port = free_port()
+        self.serve(port, BOOK_PORT)
+        real = self.command_for_test(command).replace(f"--port={BOOK_PORT}", f"--port={port}")
+        log = Path(self.stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                real, shell=True, cwd=self.cwd, env=self.env, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        self.stack.callback(stop, process)
+        try:
+            wait_for_port(port, process, log)
+        except RuntimeError:  # it exited, as a program that refuses to start does: its message
+            return self.output(log.read_text(errors="replace"))
+        except TimeoutError as error:
+            return f"{program} did not start: {error}"
+        # It prints its banner just after it starts listening: wait for as many lines as shown.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if len(self.output(log.read_text(errors="replace")).splitlines()) >= len(
+                expected.strip().splitlines()
+            ):
+                break
+            time.sleep(0.05)
+        return self.output(log.read_text(errors="replace"))
+
+
+def stop(process):
+    """Ctrl+C in the other terminal: the program and anything it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def replay(path):
-    """Yield (command, expected, actual) for every step, running the example if curl needs it."""
+    """Yield (command, expected, actual) for every step, running what the transcript needs."""
+    path = Path(path)
     steps = parse(path)
-    if needs_server(steps):
-        program = program_for(path)
-        with serving(program) as server:
-            for command, expected in steps:
-                yield command, expected, run(command, server.port, book_port(program))
-    else:
+    with contextlib.ExitStack() as stack:
+        if is_steps(path):
+            cwd = stack.enter_context(scratch_root())
+            service = SERVICES.get(path.relative_to(EXAMPLES).as_posix())
+            setup = stack.enter_context(service()) if service else {}
+            terminal = Replay(stack, cwd, setup.get("env"), setup.get("replace", ()))
+        else:
+            terminal = Replay(stack, ROOT)
+            program = program_for(path)
+            starts_itself = any((m := START.match(c)) and m["program"] == program for c, _ in steps)
+            if not starts_itself and any(c.startswith("curl ") for c, _ in steps):
+                args = []
+                if program in UPSTREAMS:
+                    upstream = stack.enter_context(run_example(UPSTREAMS[program]))
+                    args.append(f"--upstream=http://127.0.0.1:{upstream.port}")
+                server = stack.enter_context(run_example(program, *args))
+                terminal.serve(server.port, book_port(program))
         for command, expected in steps:
-            yield command, expected, run(command, BOOK_PORT)
+            yield command, expected, terminal.run(command, expected)
 
 
 def update(path):
-    text = "".join(f"{PROMPT}{command}\n{actual}\n" for command, _, actual in replay(path))
+    text = "".join(
+        f"{PROMPT}{command}\n{expected if matches(expected, actual) else actual + chr(10)}"
+        for command, expected, actual in replay(path)
+    )
     Path(path).write_text(text, encoding="utf-8")
 
 
