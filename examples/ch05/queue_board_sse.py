@@ -69,9 +69,6 @@ class Board:
         for stream in list(self.streams):  # a stream too far behind leaves the set
             stream.wake_up()
 
-    def since(self, version):
-        return self.calls[version:]
-
 
 def check(form):
     """A message for every field of the call form that is wrong."""
