@@ -123,19 +123,24 @@ def test_a_rolling_restart_under_load_loses_no_request(supervised, tmp_path, met
 
     def client():
         conn = http.client.HTTPConnection("127.0.0.1", listen, timeout=30)
+        reused = False  # whether conn has already carried a request
         while not done.is_set():
             try:
                 try:
                     answers[ask(conn)] += 1
-                except (BrokenPipeError, http.client.RemoteDisconnected):
-                    # nginx's reload closed this idle kept-alive connection before reading the
-                    # request; like a browser, send it again on a new one
+                except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                    if not reused:
+                        raise
+                    # nginx's reload closed this idle kept-alive connection as the request went
+                    # out; like a browser (RFC 9112, 9.3.1), send it again on a new connection
                     answers["resent"] += 1
                     conn.close()
                     answers[ask(conn)] += 1
+                reused = True
             except (OSError, http.client.HTTPException) as error:
                 answers[type(error).__name__] += 1
                 conn.close()
+                reused = False
         conn.close()
 
     listen = free_port()
