@@ -67,7 +67,7 @@ HOLDS = {
     ("ch08.live", "/next"),
     ("ch08.whoami", "/work"),
 }
-HELD = 0.5
+HELD = 0.25
 ANSWER_WITHIN = 15
 # The examples that call another service, and so may answer 502, 503 or 504 when it fails.
 CALLS_OUT = {
