@@ -204,6 +204,7 @@ class Client:
         self.failures = []
         self.sent = 0
         self.held = 0
+        self.context = ""
 
     def send(self, method, path, body=None, headers=None):
         self.sent += 1
@@ -226,7 +227,7 @@ class Client:
             if timeout == HELD:
                 self.held += 1
                 return None  # waiting, as this route does by design
-            self.failures.append(f"{method} {path[:100]} -> no answer in {timeout} s")
+            self.failures.append(f"{method} {path[:100]} -> no answer in {timeout} s{self.context}")
             return None
         except (http.client.HTTPException, ConnectionError):
             self.close()  # the server may close a connection after a 4xx it cannot recover from
@@ -235,7 +236,9 @@ class Client:
             self.close()
         allowed = DEPENDENCY_DOWN if self.name in CALLS_OUT else set()
         if resp.status >= 500 and resp.status not in allowed:
-            self.failures.append(f"{method} {path[:100]} -> {resp.status} {data[:150]!r}")
+            self.failures.append(
+                f"{method} {path[:100]} -> {resp.status} {data[:150]!r}{self.context}"
+            )
         return resp
 
     def close(self):
@@ -300,8 +303,9 @@ def sweep_garbage(client, app, module, broken):
     """The ordinary requests that make the example call its service, once per kind of garbage."""
     names = argument_names(module, app.settings)
     query = "&".join(f"{name}=beijing" for name in names)
-    for answer in GARBAGE.values():
+    for kind, answer in GARBAGE.items():
         broken.answer = answer
+        client.context = f" (the service sent {kind})"
         for path in paths(app):
             client.send("GET", path)
             if query:

@@ -78,7 +78,9 @@ class DeparturesHandler(PlainTextHandler):
 
     async def fetch_json(self, path):
         client = tornado.httpclient.AsyncHTTPClient()
-        response = await client.fetch(self.upstream + path, request_timeout=self.timeout)
+        response = await client.fetch(
+            self.upstream + path, request_timeout=self.timeout, follow_redirects=False
+        )  # a redirect is an error (HTTPClientError 3xx), never a trip to somewhere else
         return json.loads(response.body)
 
 
