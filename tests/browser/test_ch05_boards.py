@@ -148,6 +148,30 @@ def test_event_source_page_starts_over_after_a_refusal(board_page):
     assert len(opened) == 3
 
 
+def test_event_source_backoff_starts_again_after_a_stream_that_opened(board_page):
+    # Two refusals, then a stream that opens and ends (the browser reconnects by itself), then
+    # a refusal again: the wait is the first one again, not the third step of the doubling.
+    page = board_page
+    with serve_in_thread(queue_board_sse.make_app()) as srv:
+        opened = []
+
+        def on_events(route):
+            opened.append(route.request.url)
+            if len(opened) == 3:
+                headers = {"Content-Type": "text/event-stream"}
+                route.fulfill(status=200, headers=headers, body="retry: 10\n\n")
+            else:
+                route.fulfill(status=502, body="bad gateway")
+
+        page.route("**/events?*", on_events)
+        page.add_init_script(RECORD_WAITS % 3)
+        page.goto(f"{srv.url}/")
+        page.wait_for_function("window.waits.length === 3")
+        waits = page.evaluate("window.waits")
+    assert waits == [1500, 3000, 1500]
+    assert len(opened) == 4
+
+
 def test_websocket_form_is_disabled_while_not_connected(board_page):
     page = board_page
     errors = []
