@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import example_relpath, run_example, serve_in_thread
+from conftest import RawServer, example_relpath, run_example, serve_in_thread
 from examples.ch05 import forecast_blocking
 from tests.test_ch05_upstream import (
     BROKEN_KINDS,
@@ -103,3 +103,19 @@ def test_a_connection_never_accepted_is_a_timeout_too(monkeypatch):
 def test_upstream_must_be_http():
     message = start_error("ch05/forecast_blocking.py", "--upstream=file:///etc/passwd")
     assert message == "error: upstream must be an http:// or https:// URL, not file:///etc/passwd"
+
+
+@pytest.mark.parametrize("path", ["/blocking/lhasa", "/threaded/lhasa"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n{}",  # a terabyte, it says
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b" " * (2 * 1024 * 1024),  # no length
+    ],
+    ids=["Content-Length of a terabyte", "2 MiB without a length"],
+)
+def test_a_body_too_big_is_502_and_never_read_whole(path, answer):
+    with RawServer(answer) as upstream, serve_client("in-process", upstream.url) as srv:
+        resp = srv.fetch(path)
+    assert (resp.status, json.loads(resp.body)) == (502, {"error": forecast_blocking.TOO_BIG})
+    assert forecast_blocking.TOO_BIG == "the weather service sent more than 1048576 bytes"

@@ -72,7 +72,7 @@ def test_static_files_come_through_static_url(server):
     assert re.fullmatch(r"/static/board\.css\?v=[0-9a-f]+", css)
     assert re.fullmatch(r"/static/board_poll\.js\?v=[0-9a-f]+", js)
     assert "#calls li:first-child" in server.fetch(css).text
-    assert "fetch(`/calls?since=${version}`)" in server.fetch(js).text
+    assert "fetch(`/calls?since=${version}`, {" in server.fetch(js).text
 
 
 @pytest.mark.reader

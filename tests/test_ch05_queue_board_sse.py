@@ -363,3 +363,63 @@ def test_a_form_posted_from_the_board_itself_is_accepted(server, headers):
 
 def test_other_errors_of_the_page_are_tornados_own(server):
     assert server.fetch("/", method="PUT", body="").status == 405
+
+
+def test_a_catch_up_longer_than_a_batch_is_sent_batch_by_batch_without_a_stall(monkeypatch):
+    batches = []  # events written before each flush
+    write, flush = queue_board_sse.EventsHandler.write, queue_board_sse.EventsHandler.flush
+
+    def counting_write(self, chunk):
+        if isinstance(chunk, str) and chunk.startswith("id: "):
+            batches[-1] += 1
+        return write(self, chunk)
+
+    def counting_flush(self):
+        batches.append(0)
+        return flush(self)
+
+    monkeypatch.setattr(queue_board_sse.EventsHandler, "write", counting_write)
+    monkeypatch.setattr(queue_board_sse.EventsHandler, "flush", counting_flush)
+
+    async def scenario():
+        app = queue_board_sse.make_app(heartbeat=3600)  # a stall would last an hour
+        board = board_of(app)
+        for n in range(250):
+            board.add(str(n), 1, "")
+        server, port = await serve(app)
+        batches.append(0)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /events?since=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+        await asyncio.wait_for(read_through(reader, 250), 60)  # all 250, no heartbeat needed
+        writer.close()
+        assert await until(lambda: not handlers_running() and not board.streams)
+        server.stop()
+
+    asyncio.run(scenario())
+    assert sum(batches) == 250
+    assert max(batches) == queue_board_sse.BATCH  # never more than one batch unsent
+
+
+def test_a_reader_catching_up_from_far_behind_is_not_closed():
+    async def scenario():
+        app = queue_board_sse.make_app(heartbeat=3600)
+        board = board_of(app)
+        for n in range(30000):  # more than the kernel's buffers take
+            board.add(str(n % 1000), 1, "")
+        server, port = await serve(app)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)  # reads, but a little at a time
+        sock.connect(("127.0.0.1", port))
+        reader, writer = await asyncio.open_connection(sock=sock)
+        writer.write(b"GET /events?since=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+        await read_through(reader, 1)  # it is on the board now, far from the end
+        for _ in range(5):
+            board.add("B5", 4, "")  # a call made while it catches up
+        await asyncio.wait_for(read_through(reader, 30005), 60)
+        still = len(board.streams)
+        writer.close()
+        assert await until(lambda: not handlers_running() and not board.streams)
+        server.stop()
+        return still
+
+    assert asyncio.run(scenario()) == 1

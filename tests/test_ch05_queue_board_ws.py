@@ -293,3 +293,84 @@ def test_a_screen_that_stops_reading_is_closed_and_the_others_go_on(monkeypatch)
         return board.version
 
     assert asyncio.run(scenario()) > queue_board_ws.MAX_BEHIND
+
+
+async def local_board():
+    """The app served from this test's own loop, with its board at hand."""
+    app = queue_board_ws.make_app()
+    board = next(r.target_kwargs["board"] for r in app.wildcard_router.rules
+                 if "board" in r.target_kwargs)  # fmt: skip
+    sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    return board, server, sockets[0].getsockname()[1]
+
+
+def test_a_screen_far_behind_catches_up_without_being_closed():
+    # All 1,500 missed calls are written in one go, before any write's future is done; the
+    # kernel takes them at once, so nothing waits in the buffer and the screen is not behind.
+    async def scenario():
+        board, server, port = await local_board()
+        for n in range(1500):
+            board.add(str(n % 1000), 1, "catch me up")
+        screen = await tornado.websocket.websocket_connect(f"ws://127.0.0.1:{port}/live?since=0")
+        got = [(await receive(screen))["version"] for _ in range(1500)]
+        board.add("B5", 4, "")
+        live = await receive(screen)
+        closed = screen.close_code
+        await hang_up(screen)
+        server.stop()
+        return got, live, closed
+
+    got, live, code = asyncio.run(scenario())
+    assert got == list(range(1, 1501))
+    assert (live["ticket"], code) == ("B5", None)  # still open: no 4001
+
+
+def frame(text):
+    """A client's masked text frame (a zero mask keeps the payload as it is)."""
+    payload = text.encode()
+    return bytes([0x81, 0x80 | len(payload)]) + b"\0\0\0\0" + payload
+
+
+def test_a_burst_from_several_senders_closes_no_screen_and_loses_no_call():
+    # Six clients each send 500 calls in one write: the server reads hundreds of messages in
+    # one go, and each is shown to every screen before the loop can run any write's callback.
+    async def scenario():
+        board, server, port = await local_board()
+        url = f"ws://127.0.0.1:{port}/live?since=0"
+        screens = [await tornado.websocket.websocket_connect(url) for _ in range(3)]
+        senders = [await silent_screen(port) for _ in range(6)]
+        burst = frame(json.dumps({"ticket": "A1", "counter": 1})) * 500
+        for _, writer in senders:
+            writer.write(burst)
+        got = [[(await receive(s))["version"] for _ in range(3000)] for s in screens]
+        closed = [s.close_code for s in screens]
+        await hang_up(*screens)
+        for _, writer in senders:
+            writer.close()
+        server.stop()
+        return got, closed, board.version
+
+    got, closed, version = asyncio.run(scenario())
+    assert version == 3000  # every call made it onto the board
+    assert got == [list(range(1, 3001))] * 3
+    assert closed == [None] * 3
+
+
+def test_a_screen_closed_while_catching_up_is_not_kept(monkeypatch):
+    monkeypatch.setattr(queue_board_ws, "MAX_BEHIND", 50)
+
+    async def scenario():
+        board, server, port = await local_board()
+        for _ in range(60000):  # more than the kernel's buffers take, some 16,000
+            board.add("A17", 2, "x" * 40)
+        stalled = await stalled_screen(port)  # closed, 4001, before its catch-up ends
+        # open() runs in this loop, start to end: once the 101 arrives, it has finished.
+        assert (await asyncio.get_running_loop().sock_recv(stalled, 12)) == b"HTTP/1.1 101"
+        kept = len(board.screens)
+        stalled.close()
+        server.stop()
+        return kept
+
+    assert asyncio.run(scenario()) == 0

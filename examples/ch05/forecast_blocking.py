@@ -14,9 +14,11 @@ import tornado.web
 from tornado.options import define, options
 
 CITY = re.compile(r"[a-z]{1,30}")
-TIMEOUT = 5.0
+TIMEOUT = 5.0  # seconds for the connection, and again for each read of the response
+LIMIT = 1024 * 1024  # bytes of body read from the weather service; a report is under 100
 BROKEN = "the weather service closed the connection or sent a malformed response"
 NOT_A_REPORT = "the weather service sent something that is not a weather report"
+TOO_BIG = f"the weather service sent more than {LIMIT} bytes"
 
 
 # ANCHOR: report
@@ -52,7 +54,11 @@ def fetch_weather(upstream, city):
     try:
         url = f"{upstream}/weather/{city}"  # the upstream was checked to be http(s) at startup
         with OPENER.open(url, timeout=TIMEOUT) as resp:
-            body = resp.read()
+            if (resp.length or 0) > LIMIT:  # Content-Length says so: do not read any of it
+                return 502, {"error": TOO_BIG}
+            body = resp.read(LIMIT + 1)  # never more, whatever the upstream sends
+            if resp.length:  # the body ended before its Content-Length
+                raise http.client.IncompleteRead(body, resp.length)
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 404:
@@ -65,6 +71,8 @@ def fetch_weather(upstream, city):
         if isinstance(cause, TimeoutError):
             return 504, {"error": f"the weather service did not answer in {TIMEOUT} s"}
         return 502, {"error": "the weather service is unreachable"}
+    if len(body) > LIMIT:  # no Content-Length, and too much
+        return 502, {"error": TOO_BIG}
     report = weather_report(body)
     if report is None:
         return 502, {"error": NOT_A_REPORT}

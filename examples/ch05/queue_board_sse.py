@@ -23,7 +23,7 @@ VERSION = re.compile(r"[0-9]{1,9}")
 RETRY_MS = 3000  # how long a browser waits before it reconnects; sent to it in `retry:`
 HEARTBEAT = 15.0  # seconds between comment lines that keep an idle stream alive
 BATCH = 100  # calls written to a stream before waiting for them to be sent
-MAX_BEHIND = 1000  # calls a stream may fall behind the board before it is closed
+MAX_BEHIND = 1000  # calls made while one flush waits for the client before it is closed
 
 
 class StaticFiles(tornado.web.StaticFileHandler):
@@ -125,6 +125,7 @@ class EventsHandler(tornado.web.RequestHandler):
         self.sent = 0  # the version of the last call written to this stream
         self.news = asyncio.Event()  # set when there is a new call, or the client has gone
         self.gone = False
+        self.flush_from = None  # the board's version when the pending flush began
 
     async def get(self):
         # A browser that reconnects repeats the URL and adds the id of the last event it got.
@@ -149,7 +150,9 @@ class EventsHandler(tornado.web.RequestHandler):
                     data = json.dumps(asdict(call))  # JSON has no raw newline to end the event
                     self.write(f"id: {call.version}\nevent: call\ndata: {data}\n\n")
                     self.sent = call.version
+                self.flush_from = self.board.version
                 await self.flush()  # waits while the client is not reading
+                self.flush_from = None
                 if self.sent == self.board.version and not self.gone:
                     try:
                         await asyncio.wait_for(self.news.wait(), self.heartbeat)
@@ -161,7 +164,8 @@ class EventsHandler(tornado.web.RequestHandler):
             self.board.streams.discard(self)
 
     def wake_up(self):
-        if self.board.version - self.sent > MAX_BEHIND:  # not reading: close; it can come back
+        waiting = self.flush_from is not None and self.board.version - self.flush_from > MAX_BEHIND
+        if waiting:  # one batch unsent while 1,000 calls came: not reading; close, it can return
             self.board.streams.discard(self)
             self.gone = True
             self.request.connection.stream.close()  # fails the flush that waits for the client

@@ -20,7 +20,7 @@ RECENT = 8  # calls shown on a freshly loaded page
 VERSION = re.compile(r"[0-9]{1,9}")
 STALE_CURSOR = 4000  # close code: the page asked for a version this board never had
 BEHIND = 4001  # close code: the screen stopped reading; the page reconnects from its version
-MAX_BEHIND = 1000  # messages to a screen not yet handed to the kernel before it is closed
+MAX_BEHIND = 1000  # messages waiting in a screen's buffer (the kernel's is full) before it closes
 MAX_MESSAGE = 1024  # bytes; a longer WebSocket message closes the connection
 PING_INTERVAL = 20  # seconds between pings to every screen
 PING_TIMEOUT = 10  # seconds to wait for the pong before giving up on a screen
@@ -107,7 +107,7 @@ class PageHandler(tornado.web.RequestHandler):
 class LiveHandler(tornado.websocket.WebSocketHandler):
     def initialize(self, board):
         self.board = board
-        self.unsent = 0  # messages written but still in this connection's buffer
+        self.waiting = 0  # messages written since this connection's buffer was last empty
 
     def check_origin(self, origin):
         return False  # asked only about pages of another origin (6.6): none may connect
@@ -119,7 +119,8 @@ class LiveHandler(tornado.websocket.WebSocketHandler):
             return self.close(STALE_CURSOR, f"since must be a version from 0 to {last}")
         for call in self.board.since(int(since)):
             self.show(call)
-        self.board.screens.add(self)
+        if self.ws_connection is not None:  # None: show() closed a screen that fell behind
+            self.board.screens.add(self)
 
     def on_message(self, message):
         if self.ws_connection is None or self.ws_connection.is_closing():
@@ -141,20 +142,19 @@ class LiveHandler(tornado.websocket.WebSocketHandler):
         self.send({"type": "call", **asdict(call)})
 
     def send(self, message):
-        if self.unsent >= MAX_BEHIND:  # it stopped reading: close it before its buffer grows
-            self.board.screens.discard(self)
-            return self.close(BEHIND, "too far behind")
         try:
-            sent = self.write_message(message)
+            sent = self.write_message(message)  # hands the bytes to the kernel if it takes them
         except tornado.websocket.WebSocketClosedError:
             # Closing (a missed pong, an oversized message): on_close comes later, up to 5 s.
             return self.board.screens.discard(self)
-        self.unsent += 1
-        sent.add_done_callback(self.handed_over)
-
-    def handed_over(self, sent):
-        self.unsent -= 1
-        sent.exception()  # looked at: a connection that closed first is on_close's business
+        sent.add_done_callback(lambda sent: sent.exception())  # a close is on_close's business
+        if not self.ws_connection.stream.writing():  # the kernel took all: nothing waits
+            self.waiting = 0
+            return
+        self.waiting += 1
+        if self.waiting > MAX_BEHIND:  # it stopped reading: close it before its buffer grows
+            self.board.screens.discard(self)
+            self.close(BEHIND, "too far behind")
 
     # ANCHOR_END: live
 

@@ -64,6 +64,44 @@ def test_long_polling_backs_off_with_jitter_and_spreads_its_re_polls(board_page)
     assert [urllib.parse.urlsplit(url).query for url in polls] == ["since=0"] * 8 + ["since=1"]
 
 
+def test_long_polling_gives_up_on_a_poll_that_never_ends(board_page):
+    # A connection that died silently: the first poll is never answered. The page's time limit
+    # is taken over here, so the test can fire it at once instead of waiting 35 s.
+    page = board_page
+    with serve_in_thread(queue_board.make_app()) as srv:
+        polls = []
+
+        def on_poll(route):
+            polls.append(route.request.url)
+            if len(polls) == 2:
+                post_call(srv, "A17")
+            if len(polls) > 1:
+                route.continue_()  # the first one is left hanging
+
+        page.route("**/calls?*", on_poll)
+        page.add_init_script(RECORD_WAITS % 3)
+        page.add_init_script(
+            """
+            window.limits = [];
+            AbortSignal.timeout = (ms) => {
+              const controller = new AbortController();
+              window.limits.push([ms, controller]);
+              return controller.signal;
+            };
+            """
+        )
+        page.goto(f"{srv.url}/")
+        page.wait_for_function("window.limits.length === 1")
+        page.evaluate("window.limits[0][1].abort(new DOMException('late', 'TimeoutError'))")
+        page.locator("#calls li").first.wait_for()
+        assert page.locator("#calls .ticket").all_text_contents() == ["A17"]
+        limits = page.evaluate("window.limits.map(([ms]) => ms)")
+        waits = page.evaluate("window.waits")
+    assert limits[:2] == [35000, 35000]
+    assert waits[0] == 750  # the first backoff step, as after any error
+    assert len(polls) >= 2
+
+
 def test_long_polling_stops_on_400(board_page):
     page = board_page
     with serve_in_thread(queue_board.make_app()) as srv:
@@ -146,6 +184,30 @@ def test_event_source_page_starts_over_after_a_refusal(board_page):
         waits = page.evaluate("window.waits")
     assert waits == [1500, 3000]  # 2 s, then 4 s, each 3/4 of that at Math.random() = 0.5
     assert len(opened) == 3
+
+
+def test_event_source_backoff_starts_again_after_a_stream_that_opened(board_page):
+    # Two refusals, then a stream that opens and ends (the browser reconnects by itself), then
+    # a refusal again: the wait is the first one again, not the third step of the doubling.
+    page = board_page
+    with serve_in_thread(queue_board_sse.make_app()) as srv:
+        opened = []
+
+        def on_events(route):
+            opened.append(route.request.url)
+            if len(opened) == 3:
+                headers = {"Content-Type": "text/event-stream"}
+                route.fulfill(status=200, headers=headers, body="retry: 10\n\n")
+            else:
+                route.fulfill(status=502, body="bad gateway")
+
+        page.route("**/events?*", on_events)
+        page.add_init_script(RECORD_WAITS % 3)
+        page.goto(f"{srv.url}/")
+        page.wait_for_function("window.waits.length === 3")
+        waits = page.evaluate("window.waits")
+    assert waits == [1500, 3000, 1500]
+    assert len(opened) == 4
 
 
 def test_websocket_form_is_disabled_while_not_connected(board_page):

@@ -4,6 +4,7 @@ const status = document.getElementById("status");
 const SPREAD = 500; // ms: after an answer, wait up to this long so screens do not ask in step
 const FIRST_RETRY = 1000; // ms: the ceiling of the first wait after an error (500–1000); it doubles
 const LAST_RETRY = 30000; // ms: the longest wait between two tries
+const POLL_LIMIT = 35000; // ms: the server answers within 25 s; a poll still open at 35 s is dead
 let version = Number(list.dataset.version);
 
 function show(call) {
@@ -34,7 +35,11 @@ async function poll() {
   let failures = 0;
   for (;;) {
     try {
-      const response = await fetch(`/calls?since=${version}`);
+      // A connection that died without a word (a sleeping laptop, a dropped NAT entry) never
+      // fails by itself: give up on it, as on any error, and ask again.
+      const response = await fetch(`/calls?since=${version}`, {
+        signal: AbortSignal.timeout(POLL_LIMIT),
+      });
       const answer = await response.json();
       if (response.status === 400) {
         status.textContent = `${answer.error}; please reload the page.`;
