@@ -144,11 +144,12 @@ class Limits:
         attempts = [LOGIN_ATTEMPTS, ATTEMPTS_PER_56, ATTEMPTS_PER_48]
         self.tiers = [RateLimit(n, window, clock) for n in attempts]
 
+    # strict=False: an IPv4 client has one key, and only the first RateLimit counts it.
     def wait(self, keys):
-        return max(tier.wait(key) for tier, key in zip(self.tiers, keys))
+        return max(tier.wait(key) for tier, key in zip(self.tiers, keys, strict=False))
 
     def count(self, keys):
-        for tier, key in zip(self.tiers, keys):
+        for tier, key in zip(self.tiers, keys, strict=False):
             tier.count(key)
 
 
@@ -162,8 +163,7 @@ class Pending:
     def full_for(self, keys):
         """True if the client (keys[0]) or its widest network (keys[-1]) has its share."""
         return (
-            self.clients[keys[0]] >= self.per_client
-            or self.networks[keys[-1]] >= self.per_network
+            self.clients[keys[0]] >= self.per_client or self.networks[keys[-1]] >= self.per_network
         )
 
     @contextmanager
