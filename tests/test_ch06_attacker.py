@@ -59,6 +59,11 @@ def test_local_targets(url):
     assert attacker.check_target(url) == url.rstrip("/")
 
 
+def test_a_target_is_rebuilt_from_its_host_and_port():
+    assert attacker.check_target("http://127.0.0.1") == "http://127.0.0.1:80"
+    assert attacker.check_target("http://localhost:08000/") == "http://localhost:8000"
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -72,6 +77,15 @@ def test_local_targets(url):
         "http://localhost:8000?",
         "http://localhost:8000#top",
         "http://localhost:8000/#",
+        # urlsplit() sees localhost in these; a browser sees the host evil.example.
+        "http://evil.example\\@localhost:8000",
+        "http://evil.example\\@localhost:8000/",
+        "http://evil.example@localhost:8000",
+        "http://user:pass@localhost:8000",
+        "http://localhost:8000\\@evil.example",
+        "http://localhost:99999",
+        "http://localhost:",
+        "http://localhost:0",
     ],
 )
 def test_other_targets_are_refused(url):

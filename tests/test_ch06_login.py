@@ -1,3 +1,4 @@
+import logging
 import subprocess
 import sys
 import threading
@@ -115,8 +116,12 @@ def test_login_sets_a_signed_cookie_and_follows_next(site):
     assert cookie["samesite"] == "Lax"
     assert cookie["secure"] == ""
     assert cookie["expires"]
+    # The answer that sets the session, and every private page, is never stored by a cache.
+    assert resp.headers["Cache-Control"] == "no-store"
     diary = site.fetch("/diary", headers=user_cookie(cookie.value))
     assert diary.status == 200
+    assert diary.headers["Cache-Control"] == "no-store"
+    assert cookies_of(diary)["_xsrf"]["httponly"] is True
     assert diary.html.h1.get_text() == "mei's diary"
     home = site.fetch("/", headers=user_cookie(cookie.value)).html
     assert home.find(id="user").get_text() == "mei"
@@ -155,12 +160,13 @@ def production(mode, tmp_path, monkeypatch):
     """The example in production mode: imported, or started with --production."""
     if mode == "in-process":
         monkeypatch.setattr(login, "SCRYPT", CHEAP)
-        with serve_in_thread(login.make_app(SECRET, production=True)) as srv:
+        app = login.make_app(SECRET, production=True)
+        with serve_in_thread(app, xheaders=True, max_body_size=login.MAX_BODY_SIZE) as srv:
             yield srv
     else:
         secret_file = tmp_path / "cookie-secret"
         secret_file.write_text(SECRET + "\n", encoding="utf-8")
-        args = [f"--cookie-secret-file={secret_file}", "--production"]
+        args = [f"--cookie-secret-file={secret_file}", "--production", "--xheaders"]
         with run_example("ch06/login.py", *args) as srv:
             yield srv
 
@@ -168,17 +174,51 @@ def production(mode, tmp_path, monkeypatch):
 @pytest.mark.reader
 def test_production_option(production):
     resp = sign_in(production, xsrf_name="__Host-xsrf")
-    assert cookies_of(resp)["__Host-user"]["secure"] is True
+    user = cookies_of(resp)["__Host-user"]
+    assert (user["secure"], user["httponly"], user["samesite"]) == (True, True, "Lax")
+    assert resp.headers["Cache-Control"] == "no-store"
     assert "Development mode" not in production.output()
-    cookie = cookies_of(resp)["__Host-user"].value
+    cookie = user.value
     diary = production.fetch("/diary", headers={"Cookie": f'__Host-user="{cookie}"'})
-    xsrf = cookies_of(diary)["__Host-xsrf"].value
+    assert diary.headers["Cache-Control"] == "no-store"
+    xsrf = cookies_of(diary)["__Host-xsrf"]
+    # No script reads the token from the cookie here: HttpOnly keeps every script from it.
+    assert (xsrf["secure"], xsrf["httponly"], xsrf["samesite"]) == (True, True, "Lax")
     token = diary.html.find("form", action="/logout").find("input", attrs={"name": "_xsrf"})
-    headers = {**FORM, "Cookie": f'__Host-user="{cookie}"; __Host-xsrf={xsrf}'}
+    headers = {**FORM, "Cookie": f'__Host-user="{cookie}"; __Host-xsrf={xsrf.value}'}
     body = urlencode({"_xsrf": token["value"]})
     resp = production.fetch("/logout", method="POST", body=body, headers=headers)
     cleared = cookies_of(resp)["__Host-user"]
-    assert (cleared.value, cleared["secure"]) == ("", True)
+    # Cleared with the attributes it was set with, or a browser may keep it.
+    assert (cleared.value, cleared["path"], cleared["domain"]) == ("", "/", "")
+    assert (cleared["secure"], cleared["httponly"], cleared["samesite"]) == (True, True, "Lax")
+
+
+@pytest.mark.reader
+def test_production_counts_each_client_behind_the_proxy(production):
+    """--production runs behind a proxy, so with --xheaders: X-Real-IP names the client."""
+    first = {"X-Real-IP": "192.0.2.1"}
+    statuses = [bad_login(production, first, "__Host-xsrf").status for _ in range(6)]
+    assert statuses == [400] * login.LOGIN_ATTEMPTS + [429]
+    other = bad_login(production, {"X-Real-IP": "192.0.2.2"}, "__Host-xsrf")
+    assert other.status == 400
+
+
+def test_production_needs_xheaders(tmp_path):
+    """Without --xheaders, behind the proxy every client is 127.0.0.1: one allowance for all,
+    and one person could keep everyone else from signing in."""
+    secret_file = tmp_path / "cookie-secret"
+    secret_file.write_text(SECRET + "\n", encoding="utf-8")
+    args = [f"--cookie-secret-file={secret_file}", "--production"]
+    done = subprocess.run(
+        [sys.executable, "examples/ch06/login.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert done.stderr == "error: --production needs --xheaders: it runs behind a reverse proxy\n"
 
 
 def test_next_defaults_to_home(site):
@@ -244,6 +284,35 @@ def test_a_password_that_is_not_utf8_is_a_400(site):
     body = urlencode({"_xsrf": token, "username": "mei"}) + "&password=%ff"
     headers = {**FORM, "Cookie": f"_xsrf={xsrf}"}
     assert site.fetch("/login", method="POST", body=body, headers=headers).status == 400
+
+
+@pytest.mark.reader
+def test_no_password_reaches_the_log(site, caplog):
+    """Tornado logs the message of an HTTPError; decode_argument() puts the value in it."""
+    caplog.set_level(logging.DEBUG)
+    page, xsrf = login_page(site)
+    token = page.find("input", attrs={"name": "_xsrf"})["value"]
+    headers = {**FORM, "Cookie": f"_xsrf={xsrf}"}
+    for password in ["plum%ffrain%25s", "plum+rain%25s"]:  # not UTF-8; UTF-8 but wrong
+        body = urlencode({"_xsrf": token, "username": "mei"}) + f"&password={password}"
+        assert site.fetch("/login", method="POST", body=body, headers=headers).status == 400
+    logged = [record.getMessage() for record in caplog.records] + [site.output()]
+    assert any("password is not UTF-8" in text for text in logged)
+    for text in logged:
+        assert not any(part in text for part in ["plum", "rain", "%s", "xff", "%ff"]), text
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_a_password_with_control_characters_is_checked_exactly():
+    odd = "tea\x01time"
+    with serve_in_thread(login.make_app(SECRET, passwords={"mei": odd})) as srv:
+        assert sign_in(srv, password=odd).status == 303
+        assert sign_in(srv, password="tea time").status == 400  # what Tornado would make of it
+
+
+@pytest.mark.reader
+def test_an_oversized_form_is_refused_before_it_is_read(site):
+    assert site.post_head("/login", login.MAX_BODY_SIZE + 1).startswith(b"HTTP/1.1 400")
 
 
 @pytest.mark.usefixtures("cheap_hashes")
@@ -313,6 +382,7 @@ def test_logout(site):
     assert (resp.status, resp.headers["Location"]) == (303, "/")
     cleared = cookies_of(resp)["user"]
     assert cleared.value == ""
+    assert (cleared["path"], cleared["httponly"], cleared["samesite"]) == ("/", True, "Lax")
     assert time.strptime(cleared["expires"], "%a, %d %b %Y %H:%M:%S GMT") < time.gmtime()
 
 
@@ -369,6 +439,17 @@ def test_accounts():
     assert all(h.startswith("scrypt$") for h in [*accounts.hashes.values(), accounts.decoy])
 
 
+@pytest.mark.usefixtures("cheap_hashes")
+def test_an_unknown_user_costs_a_hash_too(monkeypatch):
+    accounts = login.Accounts({"mei": "plum rain"})
+    calls, real = [], login.scrypt
+    monkeypatch.setattr(login, "scrypt", lambda *args, **kw: calls.append(1) or real(*args, **kw))
+    assert not accounts.check("nobody", "plum rain")
+    assert len(calls) == 1  # the decoy's hash: as slow as a wrong password for "mei"
+    assert not accounts.check("mei", "plum")
+    assert len(calls) == 2
+
+
 @pytest.mark.parametrize(("content", "problem"), [(None, "No such file"), ("short\n", "32+")])
 def test_bad_secret_file_is_a_one_line_error(tmp_path, content, problem):
     secret_file = tmp_path / "cookie-secret"
@@ -412,8 +493,8 @@ SECURITY_HEADERS = {
 }
 
 
-def bad_login(server, headers=None):
-    return sign_in(server, password="guess", headers=headers)
+def bad_login(server, headers=None, xsrf_name="_xsrf"):
+    return sign_in(server, password="guess", headers=headers, xsrf_name=xsrf_name)
 
 
 @pytest.mark.reader
@@ -436,6 +517,7 @@ def test_security_headers_on_every_answer(site):
     assert [resp.status for resp in answers] == statuses
     for resp in answers:
         assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
+        assert resp.headers["Cache-Control"] == "no-store"
 
 
 def test_a_cross_origin_post_to_no_page_is_a_404(site):
@@ -479,52 +561,95 @@ def test_a_burst_of_logins_is_limited(site):
 def test_rate_limit():
     now = [1000.0]
     limit = login.RateLimit(3, 60, clock=lambda: now[0], max_keys=4)
-    assert [limit.wait("a") for _ in range(4)] == [0, 0, 0, 60]
+
+    def attempt(key):
+        wait = limit.wait(key)
+        if not wait:
+            limit.count(key)
+        return wait
+
+    assert [attempt("a") for _ in range(4)] == [0, 0, 0, 60]
     now[0] += 59.5
-    assert limit.wait("a") == 1  # ceil(0.5): Retry-After is whole seconds
-    assert limit.wait("b") == 0  # each address has its own count
+    assert attempt("a") == 1  # ceil(0.5): Retry-After is whole seconds
+    assert attempt("b") == 0  # each address has its own count
     now[0] += 1
-    assert limit.wait("a") == 0  # the first three have left the window
+    assert attempt("a") == 0  # the first three have left the window
     for key in "cd":
-        limit.wait(key)
+        attempt(key)
     assert list(limit.recent) == ["b", "a", "c", "d"]  # least recently seen first
-    assert limit.wait("e") == 0  # a fifth key: "b", seen least recently, is forgotten
+    assert attempt("e") == 0  # a fifth key: "b", seen least recently, is forgotten
     assert list(limit.recent) == ["a", "c", "d", "e"]
+
+
+def test_a_refused_try_does_not_lengthen_the_wait():
+    now = [0.0]
+    limit = login.RateLimit(3, 60, clock=lambda: now[0])
+    for _ in range(3):
+        limit.count("a")
+    assert [limit.wait("a") for _ in range(5)] == [60] * 5  # refused tries ...
+    assert limit.wait("x") == 0 and "x" not in limit.recent  # ... asking counts nothing
+    now[0] = 59.5
+    assert limit.wait("a") == 1
+    now[0] = 60.5
+    assert limit.wait("a") == 0
 
 
 def test_the_limiter_remembers_at_most_max_keys():
     """An attacker with many addresses cannot make it grow without bound."""
     limit = login.RateLimit(login.LOGIN_ATTEMPTS, login.LOGIN_WINDOW, clock=lambda: 0.0)
     for number in range(3 * login.MAX_CLIENTS):
-        assert limit.wait(login.client_key(f"2001:db8:{number:x}::1")) == 0
+        key = login.client_keys(f"2001:db8:{number:x}::1")[0]
+        assert limit.wait(key) == 0
+        limit.count(key)
     assert len(limit.recent) == login.MAX_CLIENTS
     assert sum(len(times) for times in limit.recent.values()) == login.MAX_CLIENTS
 
 
 @pytest.mark.parametrize(
-    ("address", "key"),
+    ("address", "keys"),
     [
-        ("192.0.2.7", "192.0.2.7"),
-        ("2001:db8:1:2:3:4:5:6", "2001:db8:1::/56"),
-        ("2001:db8:1:ff:ffff:ffff:ffff:ffff", "2001:db8:1::/56"),  # the same /56
-        ("2001:db8:1:100::1", "2001:db8:1:100::/56"),  # the next one
-        ("::ffff:192.0.2.7", "192.0.2.7"),  # an IPv4 client on an IPv6 socket
-        ("fe80::1%eth0", "fe80::/56"),
+        ("192.0.2.7", ["192.0.2.7"]),
+        ("2001:db8:1:2:3:4:5:6", ["2001:db8:1:2::/64", "2001:db8:1::/56", "2001:db8:1::/48"]),
+        ("2001:db8:1:2:ff::1", ["2001:db8:1:2::/64", "2001:db8:1::/56", "2001:db8:1::/48"]),
+        ("2001:db8:1:ff::1", ["2001:db8:1:ff::/64", "2001:db8:1::/56", "2001:db8:1::/48"]),
+        ("2001:db8:1:100::1", ["2001:db8:1:100::/64", "2001:db8:1:100::/56", "2001:db8:1::/48"]),
+        ("::ffff:192.0.2.7", ["192.0.2.7"]),  # an IPv4 client on an IPv6 socket
+        ("fe80::1%eth0", ["fe80::/64", "fe80::/56", "fe80::/48"]),
         # Spellings that Tornado's xheaders accept (getaddrinfo) but ipaddress does not.
-        ("127.1", "127.1"),
-        ("2130706433", "2130706433"),
-        ("1.2.3.04", "1.2.3.04"),
+        ("127.1", ["127.1"]),
+        ("2130706433", ["2130706433"]),
+        ("1.2.3.04", ["1.2.3.04"]),
     ],
 )
-def test_client_key(address, key):
-    assert login.client_key(address) == key
+def test_client_keys(address, keys):
+    assert login.client_keys(address) == keys
 
 
-def test_one_ipv6_network_shares_one_allowance():
-    limit = login.RateLimit(3, 60, clock=lambda: 0.0)
-    waits = [limit.wait(login.client_key(f"2001:db8:0:{n:x}::1")) for n in range(1, 5)]
-    assert waits == [0, 0, 0, 60]  # four /64 networks of one /56: one household
-    assert limit.wait(login.client_key("2001:db8:0:100::1")) == 0
+def attempt(limits, address):
+    """One try through Limits, as LoginHandler.post makes it: counted only when allowed."""
+    keys = login.client_keys(address)
+    wait = limits.wait(keys)
+    if not wait:
+        limits.count(keys)
+    return wait
+
+
+def test_each_network_width_has_its_own_allowance():
+    limits = login.Limits(clock=lambda: 0.0)
+    # One /64 (one phone, one home network): LOGIN_ATTEMPTS.
+    waits = [attempt(limits, "2001:db8:0:1::1") for _ in range(login.LOGIN_ATTEMPTS + 1)]
+    assert waits == [0] * login.LOGIN_ATTEMPTS + [60]
+    assert attempt(limits, "2001:db8:0:1::2") == 60  # another address of the same /64
+    # Other /64s of the same /56: together at most ATTEMPTS_PER_56.
+    waits = [attempt(limits, f"2001:db8:0:{n:x}::1") for n in range(2, 2 + 4 * 5)]
+    assert waits.count(0) == login.ATTEMPTS_PER_56 - login.LOGIN_ATTEMPTS
+    assert waits[-1] == 60
+    # Other /56s of the same /48: together at most ATTEMPTS_PER_48.
+    waits = [attempt(limits, f"2001:db8:0:{n << 8:x}::1") for n in range(1, 64)]
+    assert waits.count(0) == login.ATTEMPTS_PER_48 - login.ATTEMPTS_PER_56
+    # Another /48, and IPv4 clients, are not touched by any of it.
+    assert attempt(limits, "2001:db8:1::1") == 0
+    assert attempt(limits, "198.51.100.7") == 0
 
 
 @pytest.mark.usefixtures("cheap_hashes")
@@ -610,16 +735,23 @@ def test_a_burst_beyond_the_global_cap_gets_503():
         assert "user" not in cookies_of(busy)
         assert statuses == [400] * login.MAX_PENDING
         assert pending.count == 0
-        # The client that was turned away used one attempt of its allowance, as any try does.
+        # The client turned away used nothing of its allowance: no password was checked.
+        # (If a 503 counted, whoever keeps the queue full would use up everyone's tries.)
         turned_away = {"X-Real-IP": "198.51.100.1"}
-        statuses = [bad_login(srv, turned_away).status for _ in range(login.LOGIN_ATTEMPTS)]
-        assert statuses == [400] * (login.LOGIN_ATTEMPTS - 1) + [429]
+        statuses = [bad_login(srv, turned_away).status for _ in range(login.LOGIN_ATTEMPTS + 1)]
+        assert statuses == [400] * login.LOGIN_ATTEMPTS + [429]
 
 
 @pytest.mark.usefixtures("cheap_hashes")
-def test_one_network_cannot_fill_the_queue():
-    """Many /64 networks of one /56 are one client: they hold at most MAX_PENDING_PER_CLIENT
-    places in the queue, and the next client still gets its password checked, never a 503."""
+@pytest.mark.parametrize(
+    "address",
+    ["2001:db8:0:{n:x}::1", "2001:db8:42:{n:02x}00::1"],
+    ids=["64s-of-one-56", "56s-of-one-48"],
+)
+def test_one_network_cannot_fill_the_queue(address):
+    """Many /64s of one /56, or many /56s of one /48 (each within its own limits), hold at
+    most MAX_PENDING_PER_NETWORK places in the queue: a user from elsewhere still gets a
+    password check, never a 503."""
     app = login.make_app(SECRET, passwords={"mei": PASSWORD})
     pending = pending_of(app)
     attacks = 3 * login.MAX_PENDING
@@ -636,7 +768,7 @@ def test_one_network_cannot_fill_the_queue():
             answers.append(srv.fetch("/login", "POST", urlencode(fields), headers))
 
         threads = [
-            threading.Thread(target=post, args=(answers, f"2001:db8:0:{n:x}::1", *form))
+            threading.Thread(target=post, args=(answers, address.format(n=n), *form))
             for n, form in enumerate(forms[:-1])
         ]
         user = threading.Thread(target=post, args=(legit, "198.51.100.7", *forms[-1], PASSWORD))
@@ -660,13 +792,47 @@ def test_one_network_cannot_fill_the_queue():
         for blocker in blockers:
             blocker.result()
         assert legit[0].status == 303
-        assert queued == login.MAX_PENDING_PER_CLIENT
+        assert queued == login.MAX_PENDING_PER_NETWORK
         assert sorted(r.status for r in answers) == [400] * queued + [429] * (attacks - queued)
-        # The attempts left after the queued ones are refused for their place in the queue
-        # (a short wait); all later ones for the allowance they used up.
-        waits = [r.headers["Retry-After"] for r in answers if r.status == 429]
-        assert waits.count(str(login.BUSY_RETRY)) == login.LOGIN_ATTEMPTS - queued
-        assert pending.count == 0 and not pending.of
+        # The others are asked to come back shortly, for a place in the queue, not a try.
+        waits = {r.headers["Retry-After"] for r in answers if r.status == 429}
+        assert waits == {str(login.BUSY_RETRY)}
+        assert pending.count == 0 and not pending.clients and not pending.networks
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_one_client_holds_at_most_its_share_of_the_queue():
+    app = login.make_app(SECRET, passwords={"mei": PASSWORD})
+    pending = pending_of(app)
+    release = threading.Event()
+    with serve_in_thread(app, xheaders=True) as srv:
+        forms = [login_page(srv) for _ in range(login.MAX_PENDING)]
+        blockers = [login.HASHING.submit(release.wait) for _ in range(2)]
+        answers = []
+
+        def post(page, xsrf):
+            token = page.find("input", attrs={"name": "_xsrf"})["value"]
+            fields = {"_xsrf": token, "username": "mei", "password": "guess"}
+            headers = {**FORM, "Cookie": f"_xsrf={xsrf}", "X-Real-IP": "2001:db8::1"}
+            answers.append(srv.fetch("/login", "POST", urlencode(fields), headers))
+
+        threads = [threading.Thread(target=post, args=form) for form in forms]
+        try:
+            for thread in threads:
+                thread.start()
+            for _ in range(3000):
+                if len(answers) + pending.count == len(forms):
+                    break
+                time.sleep(0.01)
+            queued = pending.count
+        finally:
+            release.set()
+            for thread in threads:
+                thread.join()
+        for blocker in blockers:
+            blocker.result()
+    assert queued == login.MAX_PENDING_PER_CLIENT
+    assert sorted(r.status for r in answers).count(400) == queued
 
 
 @pytest.fixture
@@ -698,6 +864,40 @@ def test_behind_a_proxy_each_client_has_its_own_allowance(proxied):
     assert other.status == (400 if xheaders else 429)
     if srv.process is not None:
         assert ("--xheaders: client addresses" in srv.output()) is xheaders
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_the_event_loop_is_free_while_a_password_waits_for_its_hash():
+    """Both hashing threads are held by the test: a check that ran on the event loop would
+    hold the loop too, and the page asked for meanwhile would never come."""
+    app = login.make_app(SECRET, passwords={"mei": PASSWORD})
+    pending = pending_of(app)
+    release = threading.Event()
+    with serve_in_thread(app) as srv:
+        page, xsrf = login_page(srv)
+        token = page.find("input", attrs={"name": "_xsrf"})["value"]
+        body = urlencode({"_xsrf": token, "username": "mei", "password": PASSWORD})
+        headers = {**FORM, "Cookie": f"_xsrf={xsrf}"}
+        blockers = [login.HASHING.submit(release.wait) for _ in range(2)]
+        answers = []
+        thread = threading.Thread(
+            target=lambda: answers.append(srv.fetch("/login", "POST", body, headers))
+        )
+        try:
+            thread.start()
+            for _ in range(3000):  # until the check is in line for a thread
+                if pending.count:
+                    break
+                time.sleep(0.01)
+            home = srv.fetch("/")
+            still_waiting = not answers
+        finally:
+            release.set()
+            thread.join()
+        for blocker in blockers:
+            blocker.result()
+    assert home.status == 200 and still_waiting
+    assert answers[0].status == 303
 
 
 def test_other_requests_are_served_while_logins_hash():

@@ -256,6 +256,8 @@ def test_the_key_file_commands_make_a_private_file(tmp_path):
         (f"\u00b21 {OLD}\n", "write each key as 'VERSION KEY'"),  # isdigit() says yes
         (f"1\u00b2 {OLD}\n", "write each key as 'VERSION KEY'"),
         (f"\u0661 {OLD}\n", "write each key as 'VERSION KEY'"),  # an Arabic-Indic one
+        (f"2 {OLD}\n02 {NEW}\n", "key version 2 appears twice"),  # not a silent replacement
+        (f"1 {OLD}\n1 {OLD}\n", "key version 1 appears twice"),
     ],
 )
 def test_bad_key_files(tmp_path, content, message):

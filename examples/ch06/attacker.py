@@ -3,25 +3,27 @@ to the notice board (xsrf_board.py) running on this computer. It can target noth
 """
 
 import asyncio
+import re
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import tornado.options
 import tornado.web
 from tornado.options import define, options
 
 BASE = Path(__file__).parent
-LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+# Matched character by character, not parsed: urlsplit() finds the host localhost in
+# http://evil.example\@localhost:8000, where a browser finds evil.example.
+LOCAL_TARGET = re.compile(r"http://(localhost|127\.0\.0\.1)(?::([0-9]{1,5}))?/?")
 
 
 def check_target(url):
-    """`url` if it is an http:// address on this computer; ValueError otherwise."""
-    parts = urlsplit(url)
-    extra = parts.path not in ("", "/") or "?" in url or "#" in url  # nothing after the port
-    if parts.scheme != "http" or parts.hostname not in LOCAL_HOSTS or extra:
+    """http://HOST:PORT, rebuilt from `url` if it names this computer; ValueError otherwise."""
+    match = LOCAL_TARGET.fullmatch(url)
+    port = int(match[2] or 80) if match else 0
+    if not 0 < port < 65536:
         raise ValueError(f"the target must look like http://localhost:8000, not {url!r}")
-    return url.rstrip("/")
+    return f"http://{match[1]}:{port}"
 
 
 class PrizeHandler(tornado.web.RequestHandler):

@@ -24,14 +24,17 @@ BASE = Path(__file__).parent
 MAX_BODY_SIZE = 16 * 1024
 LIMITS = {"username": 40, "password": 200}
 SESSION_DAYS = 7
-LOGIN_ATTEMPTS = 5  # password checks per client address ...
-LOGIN_WINDOW = 60  # ... in this many seconds
-MAX_CLIENTS = 10_000  # addresses the limiter remembers; the least recently seen is forgotten
+LOGIN_WINDOW = 60  # seconds; in any such window, at most:
+LOGIN_ATTEMPTS = 5  # password checks by one client (an IPv4 address, an IPv6 /64) ...
+ATTEMPTS_PER_56 = 20  # ... by all the /64s of one IPv6 /56 together ...
+ATTEMPTS_PER_48 = 50  # ... and by all those of one /48
+MAX_CLIENTS = 10_000  # keys each limit remembers; the least recently seen is forgotten
 # ANCHOR: pool
 # scrypt runs here, two hashes at a time (2 x 128 MiB), not on the default executor.
 HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
 MAX_PENDING = 8  # password checks running or queued, from all clients together ...
-MAX_PENDING_PER_CLIENT = 2  # ... and from any one client (one key of client_key)
+MAX_PENDING_PER_CLIENT = 2  # ... from one client ...
+MAX_PENDING_PER_NETWORK = 4  # ... and from one IPv6 /48 (for IPv4: from one address)
 BUSY_RETRY = 5  # seconds a client is asked to wait when all of them are taken
 # ANCHOR_END: pool
 
@@ -106,48 +109,76 @@ class RateLimit:
         self.recent = OrderedDict()  # key -> its attempts in the window; least recent key first
 
     def wait(self, key):
-        """0 if `key` may try now (the try is counted), else the seconds until it may."""
+        """0 if `key` may try now, else the seconds until it may. Counts nothing."""
+        now = self.clock()
+        times = [t for t in self.recent.get(key, []) if t > now - self.window]
+        return math.ceil(times[0] + self.window - now) if len(times) >= self.attempts else 0
+
+    def count(self, key):
+        """Count a try by `key`, now."""
         now = self.clock()
         times = [t for t in self.recent.pop(key, []) if t > now - self.window]
-        wait = math.ceil(times[0] + self.window - now) if len(times) >= self.attempts else 0
-        self.recent[key] = times if wait else [*times, now]  # now the most recent key
+        self.recent[key] = [*times, now]  # now the most recent key
         if len(self.recent) > self.max_keys:
             self.recent.popitem(last=False)  # memory stays bounded, and so does each call
-        return wait
 
 
-def client_key(address):
-    """What the limits count: an IPv4 address, or the /56 network of an IPv6 one."""
+def client_keys(address):
+    """What the limits count, narrowest first: [IPv4 address], or an IPv6 [/64, /56, /48]."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:  # "127.1" or "2130706433": Tornado's xheaders accept these spellings
-        return address
-    if ip.version == 6:
-        if ip.ipv4_mapped:  # ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1
-            return str(ip.ipv4_mapped)
-        # A home is usually given a /56 or a /48: at least 256 networks of 2**64 addresses.
-        return str(ipaddress.IPv6Network((int(ip) >> 72 << 72, 56)))
-    return str(ip)
+        return [address]
+    if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1
+        ip = ip.ipv4_mapped
+    if ip.version == 4:
+        return [str(ip)]
+    # A phone on a mobile network has a /64 of its own; a home usually a /56 or a /48.
+    return [str(ipaddress.IPv6Network((int(ip) >> 128 - n << 128 - n, n))) for n in (64, 56, 48)]
+
+
+class Limits:
+    """One RateLimit for each key of client_keys(): a try is allowed if all of them allow it."""
+
+    def __init__(self, window=LOGIN_WINDOW, clock=time.monotonic):
+        attempts = [LOGIN_ATTEMPTS, ATTEMPTS_PER_56, ATTEMPTS_PER_48]
+        self.tiers = [RateLimit(n, window, clock) for n in attempts]
+
+    # strict=False: an IPv4 client has one key, and only the first RateLimit counts it.
+    def wait(self, keys):
+        return max(tier.wait(key) for tier, key in zip(self.tiers, keys, strict=False))
+
+    def count(self, keys):
+        for tier, key in zip(self.tiers, keys, strict=False):
+            tier.count(key)
 
 
 class Pending:
-    """Password checks running or waiting for HASHING: how many in all, and for each key."""
+    """Password checks running or waiting for HASHING: in all, per client, per network."""
 
-    def __init__(self, limit, per_key):
-        self.limit, self.per_key = limit, per_key
-        self.count, self.of = 0, Counter()
+    def __init__(self, limit, per_client, per_network):
+        self.limit, self.per_client, self.per_network = limit, per_client, per_network
+        self.count, self.clients, self.networks = 0, Counter(), Counter()
+
+    def full_for(self, keys):
+        """True if the client (keys[0]) or its widest network (keys[-1]) has its share."""
+        return (
+            self.clients[keys[0]] >= self.per_client or self.networks[keys[-1]] >= self.per_network
+        )
 
     @contextmanager
-    def hold(self, key):
+    def hold(self, keys):
         self.count += 1
-        self.of[key] += 1
+        self.clients[keys[0]] += 1
+        self.networks[keys[-1]] += 1
         try:
             yield
         finally:
             self.count -= 1
-            self.of[key] -= 1
-            if not self.of[key]:
-                del self.of[key]  # only keys with checks in line are remembered
+            for counter, key in (self.clients, keys[0]), (self.networks, keys[-1]):
+                counter[key] -= 1
+                if not counter[key]:
+                    del counter[key]  # only keys with checks in line are remembered
 
 
 # ANCHOR_END: limit
@@ -165,6 +196,8 @@ class BaseHandler(tornado.web.RequestHandler):
     def set_default_headers(self):
         for name, value in SECURITY_HEADERS.items():
             self.set_header(name, value)
+        # Every page depends on who asks (and carries their XSRF token): store none of them.
+        self.set_header("Cache-Control", "no-store")
 
     def get_current_user(self):
         cookie = self.settings["session_cookie"]
@@ -198,9 +231,9 @@ class DiaryHandler(BaseHandler):
 
 
 class LoginHandler(BaseHandler):
-    def initialize(self, accounts, limiter, pending):
+    def initialize(self, accounts, limits, pending):
         super().initialize(accounts)
-        self.limiter, self.pending = limiter, pending
+        self.limits, self.pending = limits, pending
 
     def get(self):
         next_url = safe_next(self.get_argument("next", "/"))
@@ -218,7 +251,11 @@ class LoginHandler(BaseHandler):
         """A form field exactly as sent. get_body_argument() would strip the value and turn
         control characters into spaces: right for a username, wrong for a password."""
         values = self.request.body_arguments.get(name)
-        return self.decode_argument(values[-1], name) if values else ""
+        try:
+            return values[-1].decode("utf-8") if values else ""
+        except UnicodeDecodeError:
+            # Not decode_argument(): its error, which Tornado logs, quotes the value.
+            raise tornado.web.HTTPError(400, f"{name} is not UTF-8") from None
 
     async def post(self):
         form = {"username": self.get_body_argument("username", "")}
@@ -230,18 +267,19 @@ class LoginHandler(BaseHandler):
                 errors[field] = "Please fill this in."
             elif len(form[field]) > limit:
                 errors[field] = f"Please use at most {limit} characters."
-        key = client_key(self.request.remote_ip)
+        keys = client_keys(self.request.remote_ip)
         wait = busy = 0
         if not errors:
-            # The client's own limits first, so that no client gets past them by being
-            # turned away: its allowance (a 503 below counts too), then its share of the queue.
-            wait = self.limiter.wait(key)
-            if not wait and self.pending.of[key] >= self.pending.per_key:
+            # The client's own limits first (its allowance, its network's, their shares of
+            # the queue), then the whole site's. Only a check that runs is counted.
+            wait = self.limits.wait(keys)
+            if not wait and self.pending.full_for(keys):
                 wait = BUSY_RETRY
             busy = not wait and self.pending.count >= self.pending.limit
         if not errors and not busy and not wait:
+            self.limits.count(keys)
             # scrypt takes a moment: run it on a thread so other requests carry on meanwhile.
-            with self.pending.hold(key):
+            with self.pending.hold(keys):
                 matches = await IOLoop.current().run_in_executor(
                     HASHING, self.accounts.check, form["username"], form["password"]
                 )
@@ -293,22 +331,21 @@ def cookie_settings(production):
             "session_cookie": "__Host-user",
             "secure_cookies": True,
             "xsrf_cookie_name": "__Host-xsrf",
-            "xsrf_cookie_kwargs": {"secure": True, "samesite": "Lax"},
+            "xsrf_cookie_kwargs": {"secure": True, "samesite": "Lax", "httponly": True},
         }
     # Teaching simplification for plain http://localhost: no Secure, no prefix.
     return {
         "session_cookie": "user",
         "secure_cookies": False,
-        "xsrf_cookie_kwargs": {"samesite": "Lax"},
+        "xsrf_cookie_kwargs": {"samesite": "Lax", "httponly": True},
     }
 
 
 # ANCHOR_END: cookies
 def make_app(cookie_secret=None, passwords=DEMO_PASSWORDS, production=False):
     accounts = Accounts(passwords)
-    limiter = RateLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW)
-    pending = Pending(MAX_PENDING, MAX_PENDING_PER_CLIENT)
-    login = {"accounts": accounts, "limiter": limiter, "pending": pending}
+    pending = Pending(MAX_PENDING, MAX_PENDING_PER_CLIENT, MAX_PENDING_PER_NETWORK)
+    login = {"accounts": accounts, "limits": Limits(), "pending": pending}
     return tornado.web.Application(
         [
             (r"/", HomeHandler, {"accounts": accounts}),
@@ -359,6 +396,9 @@ if __name__ == "__main__":
                 raise ValueError(f"{options.cookie_secret_file}: use a secret of 32+ characters")
         if options.production and secret is None:
             raise ValueError("--production needs --cookie-secret-file, a secret that lasts")
+        if options.production and not options.xheaders:
+            # Behind the proxy, every client would be 127.0.0.1 and share one allowance.
+            raise ValueError("--production needs --xheaders: it runs behind a reverse proxy")
         # ANCHOR_END: secret_file
     except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")

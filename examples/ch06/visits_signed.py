@@ -33,6 +33,8 @@ def read_keys(path):
         # [0-9]+, not str.isdigit(): that also accepts "²", which int() refuses.
         if not re.fullmatch("[0-9]+", version) or len(key.strip()) < MIN_KEY_LENGTH:
             raise ValueError(f"{path}: write each key as 'VERSION KEY', keys of 32+ characters")
+        if int(version) in keys:  # "2" and "02" too: the later key would replace the earlier
+            raise ValueError(f"{path}: key version {int(version)} appears twice")
         keys[int(version)] = key.strip()
     if not keys:
         raise ValueError(f"{path}: no keys found")
