@@ -158,7 +158,7 @@ def test_paths_with_a_space_in_them(tmp_path, certificate):
     (folder / "static").mkdir(parents=True)
     (folder / "static" / "deploy.css").write_bytes(CSS.read_bytes())
     cert, key = (folder / name for name in ("cert.pem", "key.pem"))
-    for source, target in zip(certificate, (cert, key)):
+    for source, target in zip(certificate, (cert, key), strict=True):
         target.write_bytes(source.read_bytes())
     ports = {f"PORT_{i}": free_port() for i in range(1, 5)}  # nothing listens: static only
     plain, secure = free_port(), free_port()

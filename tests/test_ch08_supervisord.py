@@ -274,10 +274,8 @@ def test_a_tabbed_line_without_parameters_in_a_linked_config(site, tmp_path):
     """Tabs, no parameters, a symlinked nginx.conf: drained, put back, still a link."""
     listen, prefix, conf, ports = site
     real = tmp_path / "real-nginx.conf"
-    text = (prefix / "nginx.conf").read_text().replace(
-        f"        server 127.0.0.1:{ports[1]} max_fails=1 fail_timeout=10s;",
-        f"\tserver\t127.0.0.1:{ports[1]};",
-    )
+    line = f"        server 127.0.0.1:{ports[1]} max_fails=1 fail_timeout=10s;"
+    text = (prefix / "nginx.conf").read_text().replace(line, f"\tserver\t127.0.0.1:{ports[1]};")
     assert f"\t127.0.0.1:{ports[1]};" in text
     real.write_text(text)
     (prefix / "nginx.conf").unlink()
