@@ -261,6 +261,37 @@ async def heard_again(port):
         ws.close()
 
 
+def test_just_after_redis_returns_no_notice_is_published_to_nobody(tmp_path, caplog):
+    """While the relay still backs off, Redis has no subscriber: 503, not a false 200."""
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    with (
+        redis_server(port, tmp_path) as redis_process,
+        serve_in_thread(live_app(url), **body_limit(live)) as srv,
+    ):
+        ch08_fixtures.stop(redis_process)
+        assert wait_until(lambda: "trying again in 1.6 s" in caplog.text)  # a long wait next
+        with redis_server(port, tmp_path):
+            asyncio.run(every_200_is_delivered(srv.port))
+
+
+async def every_200_is_delivered(port):
+    ws, _ = await connect(port)
+    try:
+        for attempt in range(150):
+            resp = publish(port, f"Back {attempt}")
+            if resp.status == 200:
+                notice = json.loads(await asyncio.wait_for(ws.read_message(), 20))
+                assert notice["text"] == f"Back {attempt}"
+                return
+            assert resp.status == 503 and resp.headers["Retry-After"] == "5"
+            assert resp.text.startswith("Notices are unavailable for a moment (")
+            await asyncio.sleep(0.2)
+        raise AssertionError("never published after Redis returned")
+    finally:
+        ws.close()
+
+
 def test_the_chapter_redis_listens_on_loopback_and_writes_nothing(tmp_path):
     port = free_port()
     with redis_server(port, tmp_path) as process:
@@ -284,6 +315,20 @@ def test_redis_that_cannot_be_reached_is_a_one_line_error():
     assert done.returncode == 1
     assert done.stderr.startswith("error: cannot reach Redis: ")
     assert "Traceback" not in done.stderr
+
+
+def test_redis_that_does_not_answer_is_a_one_line_error():
+    """A listener that never answers (a stopped Redis, rediss:// against plain Redis)."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never says a word
+        port = silent.getsockname()[1]
+        url = f"redis://127.0.0.1:{port}/0?socket_timeout=1&socket_connect_timeout=1"
+        done = subprocess.run(
+            [sys.executable, "examples/ch08/live.py", f"--redis-url={url}"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: cannot reach Redis: ") and "Timeout" in done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
 
 
 def test_a_url_that_is_not_redis_is_a_one_line_error():

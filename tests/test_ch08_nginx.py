@@ -190,3 +190,17 @@ def test_a_body_over_the_apps_limit_gets_nginx_413(site):
     assert re.search(r"client_max_body_size (\d+)k;", (CH08 / "nginx.conf").read_text())[1] == str(
         live.MAX_BODY_SIZE // 1024
     )
+
+
+def test_an_app_dir_with_a_space_in_its_path(tmp_path):
+    """`root "${APP_DIR}";` is quoted: unquoted, nginx -t refuses a path with a space."""
+    app = tmp_path / "my app"
+    (app / "static").mkdir(parents=True)
+    (app / "static" / "deploy.css").write_bytes(CSS.read_bytes())
+    ports = {f"PORT_{i}": free_port() for i in range(1, 5)}  # nothing listens: static only
+    listen = free_port()
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    with nginx("nginx.conf", prefix, LISTEN_PORT=listen, APP_DIR=app, **ports):
+        status, headers, body = fetch(listen, "/static/deploy.css")
+    assert (status, headers["X-Served-By"], body) == (200, "nginx", CSS.read_bytes())

@@ -150,3 +150,23 @@ def test_a_foreign_host_header_is_refused_inside_tls_too(site):
                     "Host: evil.example\r\nConnection: close\r\n\r\n".encode())  # fmt: skip
         assert tls.recv(100) == b""
     assert all("/whoami" not in log.read_text() for _, _, log in running)
+
+
+def test_paths_with_a_space_in_them(tmp_path, certificate):
+    """Certificate, key and static folder in folders whose names have a space: all quoted."""
+    folder = tmp_path / "my site"
+    (folder / "static").mkdir(parents=True)
+    (folder / "static" / "deploy.css").write_bytes(CSS.read_bytes())
+    cert, key = (folder / name for name in ("cert.pem", "key.pem"))
+    for source, target in zip(certificate, (cert, key), strict=True):
+        target.write_bytes(source.read_bytes())
+    ports = {f"PORT_{i}": free_port() for i in range(1, 5)}  # nothing listens: static only
+    plain, secure = free_port(), free_port()
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    with nginx("nginx-tls.conf", prefix, LISTEN_PORT=plain, TLS_PORT=secure, APP_DIR=folder,
+               CERT_FILE=cert, KEY_FILE=key, **ports):  # fmt: skip
+        conn = http.client.HTTPSConnection("localhost", secure, timeout=10,
+                                           context=trusting(cert))  # fmt: skip
+        status, headers, body = get(conn, "/static/deploy.css")
+    assert (status, headers["X-Served-By"], body) == (200, "nginx", CSS.read_bytes())

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from conftest import ROOT, require_binary
+from examples.ch08 import whoami
 from tests.ch08_fixtures import CH08, render
 
 UNIT = "tornado-book@.service"
@@ -23,7 +24,7 @@ def unit():
 
 def test_the_instance_name_is_the_port():
     service = unit()["Service"]
-    assert re.fullmatch(r"\$\{PYTHON\} examples/ch08/whoami\.py --port=%i --grace=(\d+)",
+    assert re.fullmatch(r'"\$\{PYTHON\}" examples/ch08/whoami\.py --port=%i --grace=(\d+)',
                         service["ExecStart"])  # fmt: skip
     assert "%i" in unit()["Unit"]["Description"]
 
@@ -33,14 +34,19 @@ def test_restarted_and_stopped_gracefully():
     grace = int(re.search(r"--grace=(\d+)", service["ExecStart"])[1])
     assert service["Restart"] == "always"
     assert service["KillSignal"] == "SIGTERM"
-    assert int(service["TimeoutStopSec"]) > grace  # whoami.py gives up first
+    assert whoami.MAX_WORK < grace < int(service["TimeoutStopSec"])  # whoami.py gives up first
     assert unit()["Install"]["WantedBy"] == "multi-user.target"
 
 
 def test_systemd_analyze_accepts_an_instance(tmp_path):
+    """Even with a space in the interpreter's path: ExecStart quotes it."""
     analyze = require_binary("systemd-analyze", package="systemd")
+    python = tmp_path / "my python" / "python"
+    python.parent.mkdir()
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
     instance = render(UNIT, tmp_path / "tornado-book@8001.service", USER_NAME="root",
-                      BOOK_DIR=ROOT, PYTHON=sys.executable)  # fmt: skip
+                      BOOK_DIR=ROOT, PYTHON=python)  # fmt: skip
     done = subprocess.run([analyze, "verify", instance], capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (0, "")
 

@@ -49,8 +49,9 @@ class Hub:
         self.relaying = asyncio.create_task(self.relay())
 
     async def publish(self, text):
+        """How many subscribers (one per listening process) Redis handed the notice to."""
         notice = {"type": "notice", "text": text, "published_by": os.getpid()}
-        await self.redis.publish(CHANNEL, json.dumps(notice))
+        return await self.redis.publish(CHANNEL, json.dumps(notice))
 
     async def relay(self):
         delay = 0.1
@@ -100,13 +101,19 @@ class PublishHandler(tornado.web.RequestHandler):
             self.write(f"A notice is 1 to {MAX_NOTICE} characters of text.\n")
             return
         try:
-            await self.hub.publish(text)  # every process hears it from Redis, this one too
+            heard = await self.hub.publish(text)  # every process hears it from Redis, this one too
         except REDIS_DOWN:
-            self.set_status(503)
-            self.set_header("Retry-After", "5")
-            self.write("Notices are unavailable for a moment (no Redis); try again shortly.\n")
+            self.unavailable("no Redis")
+            return
+        if heard == 0:  # Redis is back, but no relay has subscribed again yet: nobody got it
+            self.unavailable("not delivered, still reconnecting")
             return
         self.write("published\n")
+
+    def unavailable(self, why):
+        self.set_status(503)
+        self.set_header("Retry-After", "5")
+        self.write(f"Notices are unavailable for a moment ({why}); try again shortly.\n")
 
     def write_error(self, status_code, **kwargs):
         # Say why: for a 403 this is the XSRF or origin check.
@@ -183,7 +190,7 @@ def make_app(hub):
 async def main(port, hub):
     try:
         await hub.start()
-    except redis.exceptions.ConnectionError as exc:
+    except REDIS_DOWN as exc:  # refused, or silent past the URL's socket_timeout
         sys.exit(f"error: cannot reach Redis: {exc}")
     except redis.exceptions.ResponseError as exc:  # e.g. a database number it does not have
         sys.exit(f"error: Redis refused: {exc}")

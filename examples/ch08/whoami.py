@@ -156,7 +156,7 @@ async def main(port, grace):
 
 if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
-    define("grace", default=10.0, type=float, help="seconds running requests get on SIGTERM")
+    define("grace", default=35.0, type=float, help="seconds running requests get on SIGTERM")
     try:
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
