@@ -295,7 +295,10 @@ def test_no_password_reaches_the_log(site, caplog):
     headers = {**FORM, "Cookie": f"_xsrf={xsrf}"}
     for password in ["plum%ffrain%25s", "plum+rain%25s"]:  # not UTF-8; UTF-8 but wrong
         body = urlencode({"_xsrf": token, "username": "mei"}) + f"&password={password}"
-        assert site.fetch("/login", method="POST", body=body, headers=headers).status == 400
+        resp = site.fetch("/login", method="POST", body=body, headers=headers)
+        assert resp.status == 400
+        if "%ff" in password:  # the refusal says why, in the body
+            assert resp.text == "400 Bad Request: password is not UTF-8\n"
     logged = [record.getMessage() for record in caplog.records] + [site.output()]
     assert any("password is not UTF-8" in text for text in logged)
     for text in logged:
@@ -360,6 +363,7 @@ def test_login_needs_the_xsrf_token(site):
     body = urlencode({"username": "mei", "password": PASSWORD})
     resp = site.fetch("/login", method="POST", body=body, headers=FORM)
     assert resp.status == 403
+    assert "_xsrf" in resp.text  # the refusal says why
     assert "user" not in cookies_of(resp)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import tornado.options
 import tornado.web
+from tornado.httputil import responses
 from tornado.ioloop import IOLoop
 from tornado.options import define, options
 
@@ -198,6 +199,15 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header(name, value)
         # Every page depends on who asks (and carries their XSRF token): store none of them.
         self.set_header("Cache-Control", "no-store")
+
+    def write_error(self, status_code, **kwargs):
+        # Say why a request was refused (a missing XSRF token, a password not in UTF-8...).
+        _, error, _ = kwargs.get("exc_info", (None, None, None))
+        message = f"{status_code} {responses.get(status_code, 'Unknown Error')}"
+        if isinstance(error, tornado.web.HTTPError) and status_code < 500 and error.get_message():
+            message += f": {error.get_message()}"
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish(message + "\n")
 
     def get_current_user(self):
         cookie = self.settings["session_cookie"]
