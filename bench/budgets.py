@@ -26,7 +26,9 @@ EDITED_PAGE = "ch01.md"
 
 def timed(command, cwd):
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if done.returncode:  # show why, not just that it failed
+        sys.exit(f"{' '.join(command)} failed:\n{done.stdout[-6000:]}{done.stderr[-3000:]}")
     return time.perf_counter() - started
 
 
