@@ -17,6 +17,7 @@ import random
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -158,9 +159,13 @@ class Server:
             conn.close()
 
 
+RESET = "reset"  # a RawServer answer: abort each connection at once, with an RST
+
+
 class RawServer:
     """A loopback TCP server for playing a broken service: it reads each request's head, sends
-    `answer` (raw bytes, whatever they are), and closes the connection. Change `answer` at will.
+    `answer` (raw bytes, whatever they are), and closes the connection. Change `answer` at will;
+    b"" closes without a word (a clean FIN), RESET aborts without reading (an RST).
     """
 
     def __init__(self, answer=b""):
@@ -178,6 +183,10 @@ class RawServer:
             except OSError:  # closed: the test is over
                 return
             self.accepted += 1
+            if self.answer == RESET:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+                continue
             with conn, contextlib.suppress(OSError):
                 conn.settimeout(10)
                 data = b""

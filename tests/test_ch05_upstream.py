@@ -4,11 +4,10 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 
 import pytest
 
-from conftest import ROOT, run_example, serve_in_thread
+from conftest import ROOT, RawServer, run_example, serve_in_thread
 from examples.ch05 import upstream
 
 EXAMPLE = upstream
@@ -43,28 +42,8 @@ BROKEN_KINDS = ("no status line", "body cut short", "huge header")
 @contextlib.contextmanager
 def serve_garbage(kind):
     """A raw socket server that reads each request and answers with GARBAGE[kind]; its base URL."""
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def serve():
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:  # the listener was closed: the test is over
-                return
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    data += conn.recv(4096)
-                conn.sendall(GARBAGE[kind])
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the thread
-        listener.close()
-        thread.join(10)
+    with RawServer(GARBAGE[kind]) as server:
+        yield server.url
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ import pytest
 from conftest import RawServer, example_modules, free_port, serve_in_thread
 from tests.ch04_fixtures import app_with_engine
 from tests.ch08_fixtures import redis_server
+from tests.test_ch08_live import live_app
 
 # Query and body values, already percent-encoded as a client would send them.
 VALUES = [
@@ -129,7 +130,7 @@ def application(module, tmp_path, service, monkeypatch):
     elif needs == {"hub"}:
         port = free_port()
         with redis_server(port, tmp_path):
-            yield hub_app(module, f"redis://127.0.0.1:{port}/0")
+            yield live_app(f"redis://127.0.0.1:{port}/0")
     elif name == "ch07.google_login":
         for setting, path in [("_OAUTH_ACCESS_TOKEN_URL", "/token"),
                               ("_OAUTH_USERINFO_URL", "/userinfo")]:  # fmt: skip
@@ -149,16 +150,6 @@ def application(module, tmp_path, service, monkeypatch):
     else:
         assert not needs, f"{name}.make_app needs {sorted(needs)}: teach this sweep to build it"
         yield plain(module.make_app(**kwargs))
-
-
-@contextlib.asynccontextmanager
-async def hub_app(module, url):
-    hub = module.Hub(url)
-    await hub.start()
-    try:
-        yield module.make_app(hub)
-    finally:
-        await hub.close()
 
 
 MODULES = [m for m in example_modules() if hasattr(m, "make_app")]

@@ -1,13 +1,10 @@
 import concurrent.futures
 import contextlib
-import socket
-import struct
-import threading
 
 import pytest
 import tornado.web
 
-from conftest import example_relpath, run_example, serve_in_thread
+from conftest import RawServer, example_relpath, run_example, serve_in_thread
 from examples.porting import departures
 from tests.test_porting_rail import base_url, load, serve_rail, start_error
 
@@ -106,35 +103,8 @@ def raw_upstream(answer):
     sees ConnectionResetError; a close at once without either is a race between the two); any
     other bytes are sent after the request is read, and then the connection is closed.
     """
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def accept():
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:  # the listener was closed: the test is over
-                return
-            with conn:
-                if answer == "reset":
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    continue
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        break
-                    request += chunk
-                with contextlib.suppress(OSError):  # the client may hang up first
-                    conn.sendall(answer)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        listener.shutdown(socket.SHUT_RDWR)
-        listener.close()
-        thread.join(5)
+    with RawServer(answer) as server:
+        yield server.url
 
 
 MALFORMED = "the rail service closed the connection or sent a malformed answer\n"
