@@ -13,9 +13,19 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
   A file listed in SERVICES runs with the service it needs (a throwaway PostgreSQL cluster).
 
 In every transcript:
-- A command that runs an example with `--port=8000` starts it "in another terminal": it runs
-  in the background on a free port until the transcript ends, and its output is what it has
-  printed once it listens (its banner), or, if it exits instead, everything it printed.
+- A command that runs an example with `--port=N` starts it "in another terminal": it runs in
+  the background on a free port until the transcript ends, and its output is what it has
+  printed once it listens (its banner), or, if it exits instead, everything it printed. Later
+  commands that name `localhost:N` or `127.0.0.1:N` reach it there; its output shows N again.
+  A program in UPSTREAMS started this way is given `--upstream` pointing at its upstream if
+  the transcript started that on the port the book gives it (8001), and otherwise at a port
+  where nothing listens: the reader who has not started the upstream.
+- A command ending in a comment `# terminal N` is typed into terminal N, one of several the
+  page asks the reader to open. Unless it starts an example, it runs in the background: the
+  next command is typed once it has exited or has run for SETTLE seconds, whichever is first
+  (a command that waits, such as a long poll, keeps waiting meanwhile). Its output is all it
+  printed by the time it exits; the replay waits for that, at most LINGER seconds, before the
+  transcript ends or terminal N gets its next command.
 - `python` and `python3` mean the interpreter running the tests.
 - Commands that change the machine or need the network (`pip install`, `apt-get install`,
   `service ... start`, `nox ...`) are not run but checked (CHECKS): that the file exists, the
@@ -59,7 +69,9 @@ UPSTREAM_PORT = 8001
 SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
 VERSION_LINE = re.compile(r"^\d+\.\d+(\.\d+)?$", re.MULTILINE)
 COMMENT = re.compile(r"\s+#.*$")
-START = re.compile(rf"^python3? examples/(?P<program>\S+\.py)\b.*\s--port={BOOK_PORT}\b")
+START = re.compile(r"^python3? examples/(?P<program>\S+\.py)\b.*\s--port=(?P<port>\d{1,5})(?!\S)")
+TERMINAL = re.compile(r"\s+#\s*terminal (?P<number>\d+)\b[^#]*$")
+SETTLE, LINGER = 1.0, 15.0
 POSTGRES_PORT = 5432
 
 
@@ -87,6 +99,14 @@ def program_for(path):
 
 def book_port(program):
     return UPSTREAM_PORT if program in UPSTREAMS.values() else BOOK_PORT
+
+
+def starts(command):
+    """The (program, book port) a command starts as a server, or None."""
+    match = START.match(COMMENT.sub("", command))
+    if match and 0 < int(match["port"]) < 65536:
+        return match["program"], int(match["port"])
+    return None
 
 
 # Checked, not run -----------------------------------------------------------------------------
@@ -217,8 +237,11 @@ SERVICES = {
 # Replaying ------------------------------------------------------------------------------------
 
 
-def normalize(output, port=BOOK_PORT, book=BOOK_PORT):
-    output = output.replace("\r\n", "\n").replace(f"localhost:{port}", f"localhost:{book}")
+def normalize(output, ports=None):
+    """Output with CRLF, trailing blanks and the real ports (`{real: book}`) undone."""
+    output = output.replace("\r\n", "\n")
+    for real, book in (ports or {}).items():
+        output = re.sub(rf"\b(localhost|127\.0\.0\.1):{real}(?!\d)", rf"\g<1>:{book}", output)
     return "\n".join(line.rstrip() for line in output.rstrip().splitlines())
 
 
@@ -249,34 +272,39 @@ def scratch_root():
 
 
 class Replay:
-    """One transcript's terminal: working directory, environment, and what runs meanwhile."""
+    """One transcript's terminals: working directory, environment, and what runs meanwhile."""
 
     def __init__(self, stack, cwd, env=None, replace=()):
         self.stack, self.cwd = stack, Path(cwd)
         self.env = {**os.environ, **(env or {})}
         self.replace = list(replace)
-        self.port, self.book = None, BOOK_PORT
+        self.ports = {}  # book port: the free port it stands for
+        self.terminals = {}  # terminal number: the Background command typed into it last
 
     def serve(self, port, book=BOOK_PORT):
-        self.port, self.book = port, book
+        self.ports[book] = port
 
     def command_for_test(self, command):
         for shown, real in self.replace:
             command = command.replace(shown, real)
-        if self.port is not None:
-            command = command.replace(f"localhost:{self.book}", f"localhost:{self.port}")
+        for book, real in self.ports.items():
+            command = re.sub(rf"\b(localhost|127\.0\.0\.1):{book}(?!\d)", rf"\g<1>:{real}", command)
         return re.sub(r"^python3? ", f'"{sys.executable}" ', command)
 
     def output(self, text):
-        return normalize(text, self.port or self.book, self.book)
+        return normalize(text, {real: book for book, real in self.ports.items()})
 
     def run(self, command, expected=""):
+        """What the command prints: a string, or a Background whose output comes later."""
         found = checked(command, self.cwd)
         if found is not None:
             return found
-        start = START.match(command)
-        if start:
-            return self.start(command, start["program"], expected)
+        server = starts(command)
+        if server:
+            return self.start(command, *server, expected)
+        terminal = TERMINAL.search(command)
+        if terminal:
+            return self.background(command, int(terminal["number"]))
         with tempfile.TemporaryDirectory() as scratch:
             state = Path(scratch)
             script = 'eval "$1"; status=$?; pwd > "$2"; env -0 > "$3"; exit $status'
@@ -291,21 +319,31 @@ class Replay:
                 self.env = dict(p.split("=", 1) for p in pairs if "=" in p)
         return self.output(done.stdout + done.stderr)
 
-    def start(self, command, program, expected):
-        """Start an example as in another terminal; what it printed once it listens."""
-        port = free_port()
-        self.serve(port, BOOK_PORT)
-        real = self.command_for_test(command).replace(f"--port={BOOK_PORT}", f"--port={port}")
-        log = Path(self.stack.enter_context(tempfile.TemporaryDirectory())) / "server.log"
+    def launch(self, command):
+        """Run a shell command in the background, its output going to a file: (process, log)."""
+        log = Path(self.stack.enter_context(tempfile.TemporaryDirectory())) / "output.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                real, shell=True, cwd=self.cwd, env=self.env, stdout=out,
+                ["bash", "-c", command], cwd=self.cwd, env=self.env, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         self.stack.callback(stop, process)
+        return process, log
+
+    def start(self, command, program, book, expected):
+        """Start an example as in another terminal; what it printed once it listens."""
+        port = free_port()
+        real = self.command_for_test(COMMENT.sub("", command))
+        real = real.replace(f"--port={book}", f"--port={port}")
+        if program in UPSTREAMS and "--upstream" not in command:
+            upstream = self.ports.get(UPSTREAM_PORT) or free_port()  # or nothing listens there
+            real = f"{real} --upstream=http://127.0.0.1:{upstream}"
+        self.serve(port, book)
+        process, log = self.launch(real)
         try:
             wait_for_port(port, process, log)
         except RuntimeError:  # it exited, as a program that refuses to start does: its message
+            del self.ports[book]
             return self.output(log.read_text(errors="replace"))
         except TimeoutError as error:
             return f"{program} did not start: {error}"
@@ -318,6 +356,34 @@ class Replay:
                 break
             time.sleep(0.05)
         return self.output(log.read_text(errors="replace"))
+
+    def background(self, command, terminal):
+        """Type a command into another terminal: it runs while the transcript goes on."""
+        if terminal in self.terminals:
+            self.terminals[terminal].finish()  # a terminal runs one command at a time
+        process, log = self.launch(self.command_for_test(COMMENT.sub("", command)))
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(SETTLE)
+        self.terminals[terminal] = Background(self, process, log)
+        return self.terminals[terminal]
+
+
+class Background:
+    """The output of a command typed into another terminal, read once it has exited."""
+
+    def __init__(self, terminal, process, log):
+        self.terminal, self.process, self.log = terminal, process, log
+        self.printed = None
+
+    def finish(self):
+        if self.printed is None:
+            try:
+                self.process.wait(LINGER)
+                text = self.log.read_text(errors="replace")
+            except subprocess.TimeoutExpired:
+                text = self.log.read_text(errors="replace") + f"\n(still running after {LINGER} s)"
+            self.printed = self.terminal.output(text)
+        return self.printed
 
 
 def stop(process):
@@ -344,16 +410,18 @@ def replay(path):
         else:
             terminal = Replay(stack, ROOT)
             program = program_for(path)
-            starts_itself = any((m := START.match(c)) and m["program"] == program for c, _ in steps)
+            starts_itself = any((starts(c) or ("",))[0] == program for c, _ in steps)
             if not starts_itself and any(c.startswith("curl ") for c, _ in steps):
                 args = []
                 if program in UPSTREAMS:
                     upstream = stack.enter_context(run_example(UPSTREAMS[program]))
                     args.append(f"--upstream=http://127.0.0.1:{upstream.port}")
+                    terminal.serve(upstream.port, UPSTREAM_PORT)
                 server = stack.enter_context(run_example(program, *args))
                 terminal.serve(server.port, book_port(program))
-        for command, expected in steps:
-            yield command, expected, terminal.run(command, expected)
+        done = [(command, expected, terminal.run(command, expected)) for command, expected in steps]
+        for command, expected, actual in done:
+            yield command, expected, actual if isinstance(actual, str) else actual.finish()
 
 
 def update(path):
