@@ -11,6 +11,10 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
   directory that holds the repository's files (links to them), one command after another in
   bash, so `cd`, `export` and `source .venv/bin/activate` carry over to the next command.
   A file listed in SERVICES runs with the service it needs (a throwaway PostgreSQL cluster).
+  A file listed in PORTS names the ports its programs listen on that are not examples' `--port`
+  (nginx's, Redis's, a range of ports a config fills in): each such number in a command is
+  replaced by a free port, and back in the output; a run of consecutive ports stays
+  consecutive.
 
 In every transcript:
 - A command that runs an example with `--port=N` starts it "in another terminal": it runs in
@@ -23,9 +27,10 @@ In every transcript:
 - A command ending in a comment `# terminal N` is typed into terminal N, one of several the
   page asks the reader to open. Unless it starts an example, it runs in the background: the
   next command is typed once it has exited or has run for SETTLE seconds, whichever is first
-  (a command that waits, such as a long poll, keeps waiting meanwhile). Its output is all it
-  printed by the time it exits; the replay waits for that, at most LINGER seconds, before the
-  transcript ends or terminal N gets its next command.
+  (a command that waits, such as a long poll, keeps waiting meanwhile; so does a server such
+  as nginx run in the foreground). Its output is what it printed when it exited, or as soon
+  as that is the output shown; the replay waits for either, at most LINGER seconds, before
+  the transcript ends or terminal N gets its next command.
 - `python` and `python3` mean the interpreter running the tests.
 - Commands that change the machine or need the network (`pip install`, `apt-get install`,
   `service ... start`, `nox ...`) are not run but checked (CHECKS): that the file exists, the
@@ -228,6 +233,22 @@ def postgresql():
         }
 
 
+PORTS = {}  # "chNN/name.steps.console": (book port, ...)
+
+
+def free_ports(book_ports):
+    """{book port: free port} for the ports a transcript names, consecutive runs kept."""
+    found, ports = {}, sorted(set(book_ports))
+    while ports:
+        run = 1
+        while run < len(ports) and ports[run] == ports[0] + run:
+            run += 1
+        first = free_port(run)
+        found.update({ports[i]: first + i for i in range(run)})
+        ports = ports[run:]
+    return found
+
+
 SERVICES = {
     "ch04/postgresql.steps.console": postgresql,
     "ch04/postgresql.root.steps.console": postgresql,
@@ -278,7 +299,8 @@ class Replay:
         self.stack, self.cwd = stack, Path(cwd)
         self.env = {**os.environ, **(env or {})}
         self.replace = list(replace)
-        self.ports = {}  # book port: the free port it stands for
+        self.ports = {}  # book port: the free port an example started with --port stands for
+        self.numbers = {}  # book port: the free port it stands for wherever it is written (PORTS)
         self.terminals = {}  # terminal number: the Background command typed into it last
 
     def serve(self, port, book=BOOK_PORT):
@@ -289,9 +311,13 @@ class Replay:
             command = command.replace(shown, real)
         for book, real in self.ports.items():
             command = re.sub(rf"\b(localhost|127\.0\.0\.1):{book}(?!\d)", rf"\g<1>:{real}", command)
+        for book, real in self.numbers.items():
+            command = re.sub(rf"(?<![\d.]){book}(?![\d.])", str(real), command)
         return re.sub(r"^python3? ", f'"{sys.executable}" ', command)
 
     def output(self, text):
+        for book, real in self.numbers.items():
+            text = re.sub(rf"(?<![\d.]){real}(?![\d.])", str(book), text)
         return normalize(text, {real: book for book, real in self.ports.items()})
 
     def run(self, command, expected=""):
@@ -304,7 +330,7 @@ class Replay:
             return self.start(command, *server, expected)
         terminal = TERMINAL.search(command)
         if terminal:
-            return self.background(command, int(terminal["number"]))
+            return self.background(command, int(terminal["number"]), expected)
         with tempfile.TemporaryDirectory() as scratch:
             state = Path(scratch)
             script = 'eval "$1"; status=$?; pwd > "$2"; env -0 > "$3"; exit $status'
@@ -357,32 +383,36 @@ class Replay:
             time.sleep(0.05)
         return self.output(log.read_text(errors="replace"))
 
-    def background(self, command, terminal):
+    def background(self, command, terminal, expected):
         """Type a command into another terminal: it runs while the transcript goes on."""
         if terminal in self.terminals:
             self.terminals[terminal].finish()  # a terminal runs one command at a time
         process, log = self.launch(self.command_for_test(COMMENT.sub("", command)))
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(SETTLE)
-        self.terminals[terminal] = Background(self, process, log)
+        self.terminals[terminal] = Background(self, process, log, expected)
         return self.terminals[terminal]
 
 
 class Background:
-    """The output of a command typed into another terminal, read once it has exited."""
+    """The output of a command typed into another terminal, read once it is what is shown."""
 
-    def __init__(self, terminal, process, log):
-        self.terminal, self.process, self.log = terminal, process, log
+    def __init__(self, terminal, process, log, expected):
+        self.terminal, self.process, self.log, self.expected = terminal, process, log, expected
         self.printed = None
 
     def finish(self):
-        if self.printed is None:
-            try:
-                self.process.wait(LINGER)
-                text = self.log.read_text(errors="replace")
-            except subprocess.TimeoutExpired:
-                text = self.log.read_text(errors="replace") + f"\n(still running after {LINGER} s)"
-            self.printed = self.terminal.output(text)
+        """What it printed once it exited, or printed what is shown (a server may run on)."""
+        deadline = time.monotonic() + LINGER
+        while self.printed is None:
+            exited = self.process.poll() is not None
+            text = self.terminal.output(self.log.read_text(errors="replace"))
+            if exited or matches(self.expected, text):
+                self.printed = text
+            elif time.monotonic() > deadline:
+                self.printed = f"{text}\n(still running after {LINGER} s)"
+            else:
+                time.sleep(0.05)
         return self.printed
 
 
@@ -419,6 +449,7 @@ def replay(path):
                     terminal.serve(upstream.port, UPSTREAM_PORT)
                 server = stack.enter_context(run_example(program, *args))
                 terminal.serve(server.port, book_port(program))
+        terminal.numbers = free_ports(PORTS.get(path.relative_to(EXAMPLES).as_posix(), ()))
         done = [(command, expected, terminal.run(command, expected)) for command, expected in steps]
         for command, expected, actual in done:
             yield command, expected, actual if isinstance(actual, str) else actual.finish()
