@@ -17,7 +17,8 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
   consecutive.
 
 In every transcript:
-- A command that runs an example with `--port=N` starts it "in another terminal": it runs in
+- A command that runs an example with `--port=N` starts it "in another terminal" (Python's
+  `-W`, `-X` options may come first: `python -W error::DeprecationWarning examples/...`): it runs in
   the background on a free port until the transcript ends, and its output is what it has
   printed once it listens (its banner), or, if it exits instead, everything it printed. Later
   commands that name `localhost:N` or `127.0.0.1:N` reach it there; its output shows N again.
@@ -74,7 +75,9 @@ UPSTREAM_PORT = 8001
 SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
 VERSION_LINE = re.compile(r"^\d+\.\d+(\.\d+)?$", re.MULTILINE)
 COMMENT = re.compile(r"\s+#.*$")
-START = re.compile(r"^python3? examples/(?P<program>\S+\.py)\b.*\s--port=(?P<port>\d{1,5})(?!\S)")
+START = re.compile(
+    r"^python3?(?: -[WX] ?\S+)* examples/(?P<program>\S+\.py)\b.*\s--port=(?P<port>\d{1,5})(?!\S)"
+)
 TERMINAL = re.compile(r"\s+#\s*terminal (?P<number>\d+)\b[^#]*$")
 SETTLE, LINGER = 1.0, 15.0
 POSTGRES_PORT = 5432
