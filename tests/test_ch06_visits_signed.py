@@ -231,11 +231,14 @@ def test_read_keys(tmp_path):
 
 
 def test_the_key_file_commands_make_a_private_file(tmp_path):
-    """The chapter's command creates the file readable by its owner only; its command for
-    step 1 of a rotation adds version 2 and keeps version 1, and the file stays private."""
-    chapter = (ROOT / "docs" / "ch06.md").read_text(encoding="utf-8")
-    pattern = r"`(\(umask 077; python -c .*? >>? cookie-keys\.txt\))`"
-    commands = re.findall(pattern, chapter)
+    """The chapter's command creates the file readable by its owner only, whatever the umask
+    of the terminal; its command for step 1 of a rotation adds version 2 and keeps version 1,
+    and the file stays private."""
+    shown = [ROOT / "examples/ch06/cookie-keys.steps.console"]
+    shown.append(ROOT / "examples/ch06/key-rotation.steps.console")
+    transcripts = "".join(path.read_text(encoding="utf-8") for path in shown)
+    pattern = r"^\$ (\(umask 077; python -c .*? >>? cookie-keys\.txt\))$"
+    commands = list(dict.fromkeys(re.findall(pattern, transcripts, re.MULTILINE)))
     assert [" >> " in command for command in commands] == [False, True]
     keys = tmp_path / "cookie-keys.txt"
     for command, versions in zip(commands, [[1], [1, 2]], strict=True):

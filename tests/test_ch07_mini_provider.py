@@ -2,10 +2,12 @@ import base64
 import contextlib
 import hashlib
 import json
-import re
+import stat
 import subprocess
 import sys
+import tempfile
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -94,9 +96,11 @@ def serve_provider(mode, redirect_uri, code_seconds=mini_provider.CODE_SECONDS, 
             srv.codes = app.wildcard_router.rules[0].target_kwargs["codes"]
             yield srv, SECRET
     else:
-        with run_example("ch07/mini_provider.py", f"--redirect-uri={redirect_uri}") as srv:
-            secret = re.search(r"export OAUTH_CLIENT_SECRET=(\S+)", srv.output())[1]
-            yield srv, secret
+        with tempfile.TemporaryDirectory() as scratch:
+            file = Path(scratch) / "client-secret.txt"
+            args = (f"--redirect-uri={redirect_uri}", f"--client-secret-file={file}")
+            with run_example("ch07/mini_provider.py", *args) as srv:
+                yield srv, file.read_text(encoding="utf-8").strip()
 
 
 @pytest.fixture
@@ -432,3 +436,32 @@ def test_endpoints_for_applications_answer_errors_in_json(server, path, method, 
     assert json.loads(resp.body)["error"] == "invalid_request"
     if not path.startswith("/userinfo"):
         assert resp.headers["Cache-Control"] == "no-store"
+
+
+def test_the_client_secret_goes_to_a_file_only_its_owner_reads(tmp_path):
+    file = tmp_path / "client-secret.txt"
+    file.write_text("an old secret\n", encoding="utf-8")
+    file.chmod(0o644)  # left from before, readable by anyone: the provider tightens it
+    redirect_uri = "http://localhost:8000/auth/callback"
+    with run_example("ch07/mini_provider.py", f"--client-secret-file={file}") as srv:
+        secret = file.read_text(encoding="utf-8").strip()
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600
+        assert f"Wrote its client secret to {file}" in srv.output()
+        assert secret not in srv.output() and secret != "an old secret"
+        code = get_code(Browser(), srv, redirect_uri)
+        assert exchange(srv, secret, code, redirect_uri)[0] == 200
+
+
+def test_without_a_file_the_secret_is_not_shown():
+    with run_example("ch07/mini_provider.py") as srv:
+        assert "not shown: use --client-secret-file=FILE" in srv.output()
+        assert "OAUTH_CLIENT_SECRET" not in srv.output()
+
+
+def test_a_secret_file_that_cannot_be_written_is_a_one_line_error(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "examples/ch07/mini_provider.py", f"--client-secret-file={tmp_path}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == f"error: [Errno 21] Is a directory: '{tmp_path}'\n"

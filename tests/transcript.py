@@ -14,7 +14,11 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
   A file listed in PORTS names the ports its programs listen on that are not examples' `--port`
   (nginx's, Redis's, a range of ports a config fills in): each such number in a command is
   replaced by a free port, and back in the output; a run of consecutive ports stays
-  consecutive.
+  consecutive. An example started with `--port=N` for such an N listens on that free port,
+  and a file listed in PORTED (a config that names those ports, such as ch07's local.toml)
+  is read from a copy in which they are replaced the same way.
+  The scratch directory holds no file that git ignores: a reader's own `cookie-keys.txt` in
+  the repository root is neither used nor overwritten.
 
 In every transcript:
 - A command that runs an example with `--port=N` starts it "in another terminal" (Python's
@@ -237,6 +241,8 @@ def postgresql():
 
 
 PORTS = {}  # "chNN/name.steps.console": (book port, ...)
+PORTS["ch07/sign-in.steps.console"] = (8000, 9000)
+PORTED = {"ch07/sign-in.steps.console": ("examples/ch07/local.toml",)}  # files naming PORTS
 
 
 def free_ports(book_ports):
@@ -284,13 +290,25 @@ def matches(expected, actual):
     return re.fullmatch(pattern, actual + "\n" if actual else "") is not None
 
 
+def ignored_by_git():
+    """Names in the repository root that git ignores (a reader's cookie-keys.txt, key.pem)."""
+    with contextlib.suppress(OSError):
+        done = subprocess.run(
+            ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "--directory"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        return {n.rstrip("/") for n in done.stdout.splitlines() if "/" not in n.rstrip("/")}
+    return set()
+
+
 @contextlib.contextmanager
 def scratch_root():
     """A directory holding links to the repository's files, for steps that create some."""
     with tempfile.TemporaryDirectory(prefix="book-steps-") as scratch:
         os.chmod(scratch, 0o755)  # `sudo -u postgres psql` must be able to stand in it
+        skipped = {".git", ".nox", ".venv"} | ignored_by_git()
         for entry in ROOT.iterdir():
-            if entry.name not in {".git", ".nox", ".venv"}:
+            if entry.name not in skipped:
                 (Path(scratch) / entry.name).symlink_to(entry)
         yield Path(scratch)
 
@@ -314,9 +332,13 @@ class Replay:
             command = command.replace(shown, real)
         for book, real in self.ports.items():
             command = re.sub(rf"\b(localhost|127\.0\.0\.1):{book}(?!\d)", rf"\g<1>:{real}", command)
+        return re.sub(r"^python3? ", f'"{sys.executable}" ', self.numbered(command))
+
+    def numbered(self, text):
+        """Text with the PORTS numbers replaced by the free ports they stand for."""
         for book, real in self.numbers.items():
-            command = re.sub(rf"(?<![\d.]){book}(?![\d.])", str(real), command)
-        return re.sub(r"^python3? ", f'"{sys.executable}" ', command)
+            text = re.sub(rf"(?<![\d.]){book}(?![\d.])", str(real), text)
+        return text
 
     def output(self, text):
         for book, real in self.numbers.items():
@@ -361,7 +383,7 @@ class Replay:
 
     def start(self, command, program, book, expected):
         """Start an example as in another terminal; what it printed once it listens."""
-        port = free_port()
+        port = self.numbers.get(book) or free_port()
         real = self.command_for_test(COMMENT.sub("", command))
         real = real.replace(f"--port={book}", f"--port={port}")
         if program in UPSTREAMS and "--upstream" not in command:
@@ -453,6 +475,11 @@ def replay(path):
                 server = stack.enter_context(run_example(program, *args))
                 terminal.serve(server.port, book_port(program))
         terminal.numbers = free_ports(PORTS.get(path.relative_to(EXAMPLES).as_posix(), ()))
+        for name in PORTED.get(path.relative_to(EXAMPLES).as_posix(), ()):
+            copy = terminal.cwd / ".ported" / name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(terminal.numbered((ROOT / name).read_text(encoding="utf-8")))
+            terminal.replace.append((name, f".ported/{name}"))
         done = [(command, expected, terminal.run(command, expected)) for command, expected in steps]
         for command, expected, actual in done:
             yield command, expected, actual if isinstance(actual, str) else actual.finish()

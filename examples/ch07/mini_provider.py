@@ -8,6 +8,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import sys
@@ -306,11 +307,20 @@ def make_app(
     )
 
 
-async def main(port, redirect_uri):
-    client_secret = secrets.token_urlsafe(24)
+def save_secret(path, secret):
+    """Write the client secret to a file only its owner can read, like a console's download."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that already existed keeps its old mode otherwise
+    with open(fd, "w", encoding="utf-8") as file:
+        file.write(secret + "\n")
+
+
+async def main(port, redirect_uri, client_secret, secret_file=None):
     print(f"Registered client {DEMO_CLIENT_ID} with redirect URI {redirect_uri}")
-    print("Its client secret; in the site's terminal, run:")
-    print(f"  export OAUTH_CLIENT_SECRET={client_secret}", flush=True)
+    if secret_file:
+        print(f"Wrote its client secret to {secret_file} (readable by you alone)")
+    else:
+        print("Its client secret is random and not shown: use --client-secret-file=FILE")
     app = make_app(client_secret, redirect_uri)
     app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
     print(f"Listening on http://localhost:{port}/", flush=True)
@@ -320,12 +330,16 @@ async def main(port, redirect_uri):
 if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
     define("redirect_uri", default=DEFAULT_REDIRECT_URI, help="the client's registered callback")
+    define("client_secret_file", type=str, help="file to write the client's new secret to")
     try:
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {options.port}")
         if not options.redirect_uri.startswith(("http://", "https://")):
             raise ValueError(f"redirect_uri must be an http(s) URL, not {options.redirect_uri}")
-    except (tornado.options.Error, ValueError) as exc:
+        client_secret = secrets.token_urlsafe(24)
+        if options.client_secret_file:
+            save_secret(options.client_secret_file, client_secret)
+    except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, options.redirect_uri))
+    asyncio.run(main(options.port, options.redirect_uri, client_secret, options.client_secret_file))
