@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT, Server, free_port, serve_in_thread, wait_for_port
 from examples.ch08 import forked
-from tests.ch08_fixtures import wait_until
+from tests.ch08_fixtures import printed_url, wait_until
 
 EXAMPLE = forked
 ANSWER = re.compile(r"process (\d+), task (\d+)\n")
@@ -66,6 +66,15 @@ def test_children_share_the_port(family):
     assert sorted(seen) == ["0", "1"]
     assert str(parent.pid) not in seen.values()  # the parent only watches its children
     assert log.read_text().startswith(f"Listening on http://localhost:{srv.port}/")
+
+
+def test_the_address_it_prints_answers(family):
+    _, srv, log = family
+    url = printed_url(log)
+    assert url.startswith(f"http://localhost:{srv.port}/")
+    resp = srv.fetch(url.removeprefix(f"http://localhost:{srv.port}"))
+    assert resp.status == 200
+    assert ANSWER.fullmatch(resp.text)
 
 
 def test_a_child_that_dies_is_replaced(family):

@@ -14,7 +14,9 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
   A file listed in PORTS names the ports its programs listen on that are not examples' `--port`
   (nginx's, Redis's, a range of ports a config fills in): each such number in a command is
   replaced by a free port, and back in the output; a run of consecutive ports stays
-  consecutive.
+  consecutive. An example started with `--port=N` where N is one of them listens on the port
+  N stands for throughout the file (so a config filled in with N reaches it, and several
+  `reuse_port` processes started with the same N share one port).
 
 In every transcript:
 - A command that runs an example with `--port=N` starts it "in another terminal": it runs in
@@ -358,7 +360,7 @@ class Replay:
 
     def start(self, command, program, book, expected):
         """Start an example as in another terminal; what it printed once it listens."""
-        port = free_port()
+        port = self.numbers.get(book) or free_port()  # a port in PORTS: the one the file uses
         real = self.command_for_test(COMMENT.sub("", command))
         real = real.replace(f"--port={book}", f"--port={port}")
         if program in UPSTREAMS and "--upstream" not in command:
