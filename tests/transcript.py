@@ -257,6 +257,26 @@ SERVICES = {
 }
 
 
+@contextlib.contextmanager
+def private_tmp():
+    """A TMPDIR for steps that `mktemp -d`: removed when the transcript ends."""
+    with tempfile.TemporaryDirectory(prefix="book-tmp-") as tmp:
+        yield {"env": {"TMPDIR": tmp}}
+
+
+NGINX_PORTS = (8001, 8002, 8003, 8004, 8080)  # ch08: four whoami.py, nginx's HTTP port
+PORTS.update({
+    "ch08/whoami.reuse-port.console": (8000,),
+    "ch08/forked.stop.console": (8000,),
+    "ch08/nginx.steps.console": NGINX_PORTS,
+    "ch08/nginx-tls.steps.console": (*NGINX_PORTS, 8443),
+})  # fmt: skip
+SERVICES.update({
+    "ch08/nginx.steps.console": private_tmp,
+    "ch08/nginx-tls.steps.console": private_tmp,
+})  # fmt: skip
+
+
 # Replaying ------------------------------------------------------------------------------------
 
 
