@@ -96,3 +96,11 @@ def test_negative_processes_is_a_clear_error():
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr.strip() == "error: processes must be 0 or more, not -1"
+
+
+def test_sigterm_to_the_parent_alone_leaves_the_children_serving(family):
+    parent, srv, _ = family
+    before = children_seen(srv, 2)
+    parent.send_signal(signal.SIGTERM)
+    parent.wait(10)
+    assert answers(srv)[0] in before.values()  # orphans, still on the port
