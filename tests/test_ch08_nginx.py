@@ -4,7 +4,6 @@ import http.client
 import os
 import re
 import socket
-import subprocess
 
 import pytest
 
