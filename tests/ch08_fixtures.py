@@ -141,3 +141,10 @@ def certificate(tmp_path_factory):
 def trusting(cert):
     """A client-side SSL context that trusts exactly this certificate."""
     return ssl.create_default_context(cafile=cert)
+
+
+def printed_url(log):
+    """The address a program's banner tells the reader to open (`Listening on URL`)."""
+    found = re.search(r"^Listening on (\S+)$", Path(log).read_text(), re.MULTILINE)
+    assert found, f"no 'Listening on' line in {log}"
+    return found[1]

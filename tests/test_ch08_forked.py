@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT, Server, free_port, serve_in_thread, wait_for_port
 from examples.ch08 import forked
-from tests.ch08_fixtures import wait_until
+from tests.ch08_fixtures import printed_url, wait_until
 
 EXAMPLE = forked
 ANSWER = re.compile(r"process (\d+), task (\d+)\n")
@@ -68,6 +68,15 @@ def test_children_share_the_port(family):
     assert log.read_text().startswith(f"Listening on http://localhost:{srv.port}/")
 
 
+def test_the_address_it_prints_answers(family):
+    _, srv, log = family
+    url = printed_url(log)
+    assert url.startswith(f"http://localhost:{srv.port}/")
+    resp = srv.fetch(url.removeprefix(f"http://localhost:{srv.port}"))
+    assert resp.status == 200
+    assert ANSWER.fullmatch(resp.text)
+
+
 def test_a_child_that_dies_is_replaced(family):
     _, srv, log = family
     before = children_seen(srv, 2)
@@ -87,3 +96,11 @@ def test_negative_processes_is_a_clear_error():
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr.strip() == "error: processes must be 0 or more, not -1"
+
+
+def test_sigterm_to_the_parent_alone_leaves_the_children_serving(family):
+    parent, srv, _ = family
+    before = children_seen(srv, 2)
+    parent.send_signal(signal.SIGTERM)
+    parent.wait(10)
+    assert answers(srv)[0] in before.values()  # orphans, still on the port

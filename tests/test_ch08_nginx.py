@@ -1,14 +1,15 @@
 """examples/ch08/nginx.conf, run by nginx in front of four whoami.py processes."""
 
 import http.client
+import os
 import re
 import socket
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, require_binary, wait_for_port
 from examples.ch08 import whoami
-from tests.ch08_fixtures import CH08, nginx, processes, wait_until
+from tests.ch08_fixtures import CH08, nginx, processes, render, start, stop, wait_until
 
 CSS = whoami.BASE / "static" / "deploy.css"
 
@@ -204,3 +205,24 @@ def test_an_app_dir_with_a_space_in_its_path(tmp_path):
     with nginx("nginx.conf", prefix, LISTEN_PORT=listen, APP_DIR=app, **ports):
         status, headers, body = fetch(listen, "/static/deploy.css")
     assert (status, headers["X-Served-By"], body) == (200, "nginx", CSS.read_bytes())
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only an nginx started by root changes its user")
+def test_started_by_root_its_workers_cannot_read_a_private_folder(tmp_path):
+    """As root, with no `user` line, nginx runs its workers as nobody: a 0700 folder is 403."""
+    app = tmp_path / "app"  # pytest's tmp_path lies in a 0700 folder, like /root
+    (app / "static").mkdir(parents=True)
+    (app / "static" / "deploy.css").write_bytes(CSS.read_bytes())
+    assert (tmp_path.parent.parent.stat().st_mode & 0o077) == 0
+    ports = {f"PORT_{i}": free_port() for i in range(1, 5)}  # nothing listens: static only
+    listen = free_port()
+    conf = render("nginx.conf", tmp_path / "nginx.conf", LISTEN_PORT=listen, APP_DIR=app, **ports)
+    command = [require_binary("nginx"), "-p", f"{tmp_path}/", "-c", conf, "-e", "stderr"]
+    process = start([*command, "-g", "daemon off;"], tmp_path / "nginx.out")
+    try:
+        wait_for_port(listen, process, tmp_path / "nginx.out")
+        status, _, _ = fetch(listen, "/static/deploy.css")
+    finally:
+        stop(process)
+    assert status == 403
+    assert "Permission denied" in (tmp_path / "error.log").read_text()

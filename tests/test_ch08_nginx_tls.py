@@ -4,13 +4,14 @@ import http.client
 import re
 import socket
 import ssl
+import subprocess
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, require_binary
 from examples.ch08 import whoami
 from tests import ch08_fixtures
-from tests.ch08_fixtures import CH08, nginx, processes, trusting
+from tests.ch08_fixtures import CH08, nginx, processes, render, trusting
 
 certificate = ch08_fixtures.certificate
 CSS = whoami.BASE / "static" / "deploy.css"
@@ -170,3 +171,19 @@ def test_paths_with_a_space_in_them(tmp_path, certificate):
                                            context=trusting(cert))  # fmt: skip
         status, headers, body = get(conn, "/static/deploy.css")
     assert (status, headers["X-Served-By"], body) == (200, "nginx", CSS.read_bytes())
+
+
+def test_relative_certificate_paths_are_looked_up_beside_the_config(tmp_path, certificate):
+    """nginx reads `cert.pem` in its config's folder, not where you typed the command."""
+    ports = {f"PORT_{i}": free_port() for i in range(1, 5)}
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    conf = render("nginx-tls.conf", prefix / "nginx.conf", LISTEN_PORT=free_port(),
+                  TLS_PORT=free_port(), APP_DIR=CH08, CERT_FILE="cert.pem", KEY_FILE="key.pem",
+                  **ports)  # fmt: skip
+    done = subprocess.run(
+        [require_binary("nginx"), "-t", "-q", "-p", f"{prefix}/", "-c", conf, "-e", "stderr"],
+        cwd=certificate[0].parent, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert f'cannot load certificate "{prefix}/cert.pem"' in done.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT, Server, free_port, run_example
 from examples.ch08 import whoami
-from tests.ch08_fixtures import processes, wait_until
+from tests.ch08_fixtures import printed_url, processes, wait_until
 
 EXAMPLE = whoami
 CSS = whoami.BASE / "static" / "deploy.css"
@@ -86,6 +86,15 @@ def test_reuse_port_spreads_connections_over_processes(tmp_path):
             if seen == pids:
                 break
         assert seen == pids
+
+
+def test_the_address_it_prints_answers(tmp_path):
+    with processes("whoami.py", [free_port()], directory=tmp_path) as running:
+        _, port, log = running[0]
+        assert wait_until(lambda: "Listening on" in log.read_text())
+        url = printed_url(log)
+        assert url == f"http://localhost:{port}/"
+        assert Server(port).fetch(url.removeprefix(f"http://localhost:{port}")).status == 200
 
 
 def running_count(srv):

@@ -10,7 +10,8 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
 - `<name>.steps.console` are setup steps that belong to no program. They run in a scratch
   directory that holds the repository's files (links to them), one command after another in
   bash, so `cd`, `export` and `source .venv/bin/activate` carry over to the next command.
-  A file listed in SERVICES runs with the service it needs (a throwaway PostgreSQL cluster).
+  A file listed in SERVICES runs with the service it needs (a throwaway PostgreSQL cluster,
+  or a TMPDIR of its own for `mktemp -d`, removed afterwards).
   A file listed in PORTS names the ports its programs listen on that are not examples' `--port`
   (nginx's, Redis's, a range of ports a config fills in): each such number in a command is
   replaced by a free port, and back in the output; a run of consecutive ports stays
@@ -262,6 +263,26 @@ SERVICES = {
     "ch04/postgresql.steps.console": postgresql,
     "ch04/postgresql.root.steps.console": postgresql,
 }
+
+
+@contextlib.contextmanager
+def private_tmp():
+    """A TMPDIR for steps that `mktemp -d`: removed when the transcript ends."""
+    with tempfile.TemporaryDirectory(prefix="book-tmp-") as tmp:
+        yield {"env": {"TMPDIR": tmp}}
+
+
+NGINX_PORTS = (8001, 8002, 8003, 8004, 8080)  # ch08: four whoami.py, nginx's HTTP port
+PORTS.update({
+    "ch08/whoami.reuse-port.console": (8000,),
+    "ch08/forked.stop.console": (8000,),
+    "ch08/nginx.steps.console": NGINX_PORTS,
+    "ch08/nginx-tls.steps.console": (*NGINX_PORTS, 8443),
+})  # fmt: skip
+SERVICES.update({
+    "ch08/nginx.steps.console": private_tmp,
+    "ch08/nginx-tls.steps.console": private_tmp,
+})  # fmt: skip
 
 
 # Replaying ------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ if __name__ == "__main__":
         sys.exit(f"error: {exc}")
     # ANCHOR: fork
     sockets = tornado.netutil.bind_sockets(options.port, address="127.0.0.1")
-    print(f"Listening on http://localhost:{options.port}/", flush=True)
+    print(f"Listening on http://localhost:{options.port}/whoami", flush=True)
     tornado.process.fork_processes(options.processes)  # from here on, in each child
     asyncio.run(main(sockets))
     # ANCHOR_END: fork

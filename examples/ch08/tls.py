@@ -21,7 +21,12 @@ def make_app():
 
 def make_ssl_context(certfile, keyfile):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(certfile, keyfile)
+    for path in (certfile, keyfile):
+        open(path, "rb").close()  # load_cert_chain's errors do not say which file
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except ssl.SSLError as exc:
+        raise ValueError(f"cannot use {certfile} with the key in {keyfile}: {exc}") from None
     return context
 
 

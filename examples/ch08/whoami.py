@@ -135,7 +135,7 @@ async def main(port, grace):
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     server = app.listen(port, address="127.0.0.1", xheaders=True, reuse_port=True)
-    print(f"Process {os.getpid()} listening on http://localhost:{port}/", flush=True)
+    print(f"Listening on http://localhost:{port}/", flush=True)
     await stop.wait()
     # ANCHOR: shutdown
     for signum in (signal.SIGTERM, signal.SIGINT):
