@@ -29,8 +29,9 @@ edit() {  # apply sed expression $1 to $file, writing through a symlink rather t
 reload() {  # check the new config, reload, then wait until the old workers have exited
     master=$(cat "$dir/nginx.pid")
     old=$(pgrep -P "$master" || true)
-    "${NGINX:-nginx}" -t -q -p "$dir/" -c "$file"
-    "${NGINX:-nginx}" -p "$dir/" -c "$file" -s reload
+    # -e: notices and alerts go to the prefix's error.log, not to this terminal
+    "${NGINX:-nginx}" -t -q -p "$dir/" -c "$file" -e "$dir/error.log"
+    "${NGINX:-nginx}" -p "$dir/" -c "$file" -e "$dir/error.log" -s reload
     # They finish what they had (at most worker_shutdown_timeout in nginx.conf), then exit.
     tries=0
     while pgrep -P "$master" | grep -Fqx "$old"; do
