@@ -211,7 +211,8 @@ def unit_problem(unit):
     prefix, at, instance = name.partition("@")
     if at:
         template = f"{prefix}@.service"
-        shipped = any(EXAMPLES.rglob(template)) or any((d / template).is_file() for d in SYSTEMD_DIRS)
+        installed = any((d / template).is_file() for d in SYSTEMD_DIRS)
+        shipped = installed or any(EXAMPLES.rglob(template))
         return None if shipped and instance != ".service" else f"no template {template} for {unit}"
     return None if any((d / name).is_file() for d in SYSTEMD_DIRS) else f"no unit {name} here"
 
