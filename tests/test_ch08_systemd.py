@@ -11,6 +11,7 @@ import sys
 from conftest import ROOT, require_binary
 from examples.ch08 import whoami
 from tests.ch08_fixtures import CH08, render
+from tests.transcript import checked
 
 UNIT = "tornado-book@.service"
 
@@ -65,3 +66,20 @@ def test_the_hardening_leaves_little_exposed(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-500:]
     assert re.search(r"exposure level for .*: [0-2]\.\d OK", done.stdout)
+
+
+def test_the_systemctl_commands_shown_are_checked_against_the_shipped_template():
+    """No systemd runs here: the book's systemctl and journalctl lines are checked, not run."""
+    for command in ["sudo systemctl enable --now tornado-book@8001 tornado-book@8002",
+                    "sudo systemctl restart 'tornado-book@*'", "sudo systemctl daemon-reload",
+                    "journalctl -u tornado-book@8001"]:  # fmt: skip
+        assert checked(command, ROOT) == "", command
+    for command, problem in [
+        ("systemctl start tornado-boook@8001", "no template tornado-boook@.service"),
+        ("systemctl start tornado-book@", "no template"),
+        ("systemctl start no-such-thing", "no unit no-such-thing.service here"),
+        ("systemctl frobnicate tornado-book@8001", "not a verb the book uses"),
+        ("journalctl -f", "no -u UNIT"),
+        ("sudo cp nowhere/tornado-book@.service /etc/systemd/system/", "does not exist"),
+    ]:
+        assert problem in checked(command, ROOT), command

@@ -37,15 +37,22 @@ In every transcript:
   as nginx run in the foreground). Its output is what it printed when it exited, or as soon
   as that is the output shown; the replay waits for either, at most LINGER seconds, before
   the transcript ends or terminal N gets its next command.
-- `python` and `python3` mean the interpreter running the tests.
+- `python` and `python3` mean the interpreter running the tests, and its directory comes first
+  on PATH, as a reader's activated virtual environment does (`supervisord`, `command -v python`).
 - Commands that change the machine or need the network (`pip install`, `apt-get install`,
   `service ... start`, `nox ...`) are not run but checked (CHECKS): that the file exists, the
   version is the pinned one, the package is installed here, the session exists. They print
-  nothing; show what they print as `...`.
+  nothing; show what they print as `...`. So are the systemd commands (no systemd runs here):
+  `systemctl VERB UNIT...` and `journalctl -u UNIT` name a unit this machine has or a template
+  the repository ships (`tornado-book@8001` needs examples/**/tornado-book@.service), and
+  `cp FILE /etc/systemd/system/` copies a unit file that exists and that systemd-analyze accepts.
 - A line `...` in the expected output stands for any number of lines. A `Date:` header matches
   any date, `Server: TornadoServer/6.6.1` and a line that is only a version number any
   version, so that `nox -s matrix` can replay the transcripts on every Tornado it tests
-  (tests/test_version_matrix.py checks that the files show the pinned version).
+  (tests/test_version_matrix.py checks that the files show the pinned version). A process id
+  (`pid 4101`, `Process 4101`, `"pid": 4101`, `"published_by": 4101`) matches any process id,
+  and supervisorctl's `uptime 0:00:02` any uptime. Columns padded with two or more spaces match
+  however wide the padding is (a free port has more digits than the book's 8001).
 
 A program listed in UPSTREAMS calls another example that the book has the reader start first in
 another terminal; that one runs on a free port too, and the program is given its `--upstream`.
@@ -80,6 +87,9 @@ UPSTREAM_PORT = 8001
 SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
 VERSION_LINE = re.compile(r"^\d+\.\d+(\.\d+)?$", re.MULTILINE)
 COMMENT = re.compile(r"\s+#.*$")
+PROCESS_ID = re.compile(r'(\bpid |\bPid: |"pid": |"published_by": |^Process )\d+', re.MULTILINE)
+UPTIME = re.compile(r"\b(uptime )(?:\d+ days?, )?\d+:\d\d:\d\d")
+PADDING = re.compile(r"(?<=\S) {2,}(?=\S)")  # between columns: a free port is wider than 8001
 START = re.compile(
     r"^python3?(?: -[WX] ?\S+)* examples/(?P<program>\S+\.py)\b.*\s--port=(?P<port>\d{1,5})(?!\S)"
 )
@@ -199,18 +209,62 @@ def check_service(cwd, service):
     return None if script.is_file() else f"{script} does not exist"
 
 
+SYSTEMD_DIRS = [Path("/etc/systemd/system"), Path("/lib/systemd/system")]
+
+
+def unit_problem(unit):
+    """Why systemd could not know this unit, or None: one this machine has, or a template
+    the repository ships (`tornado-book@8001` or `tornado-book@*`: tornado-book@.service)."""
+    name = unit if re.search(r"\.(service|socket|timer|target)$", unit) else f"{unit}.service"
+    prefix, at, instance = name.partition("@")
+    if at:
+        template = f"{prefix}@.service"
+        installed = any((d / template).is_file() for d in SYSTEMD_DIRS)
+        shipped = installed or any(EXAMPLES.rglob(template))
+        return None if shipped and instance != ".service" else f"no template {template} for {unit}"
+    return None if any((d / name).is_file() for d in SYSTEMD_DIRS) else f"no unit {name} here"
+
+
+def check_systemctl(cwd, args):
+    words = [w for w in shlex.split(args) if not w.startswith("-")]
+    verbs = {"start", "stop", "restart", "reload", "status", "enable", "disable", "is-active"}
+    if words == ["daemon-reload"]:
+        return None
+    if len(words) < 2 or words[0] not in verbs:
+        return f"systemctl {args}: not a verb the book uses, or no unit"
+    return next(filter(None, map(unit_problem, words[1:])), None)
+
+
+def check_journalctl(cwd, args):
+    words = shlex.split(args)
+    units = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "-u"]
+    return next(filter(None, map(unit_problem, units)), None) if units else "journalctl: no -u UNIT"
+
+
+def check_unit_copy(cwd, file):
+    path = Path(cwd) / file
+    if not path.is_file():
+        return f"{file} does not exist"
+    return None if any(EXAMPLES.rglob(path.name)) else f"{path.name} is not a unit the book ships"
+
+
 CHECKS = [
     (re.compile(r"(?:python3? -m )?pip install -r (?P<file>\S+)"), check_requirements),
     (re.compile(r"(?:python3? -m )?pip install (?P<specs>[^-].*)"), check_pins),
     (re.compile(r"nox (?P<args>.+)"), check_nox),
     (re.compile(r"(?:sudo )?apt-get install (?P<packages>[\w.+ -]+)"), check_debian),
     (re.compile(r"(?:sudo )?service (?P<service>[\w-]+) start"), check_service),
+    (re.compile(r"(?:sudo )?systemctl (?P<args>.+)"), check_systemctl),
+    (re.compile(r"(?:sudo )?journalctl (?P<args>.+)"), check_journalctl),
+    (re.compile(r"(?:sudo )?cp (?P<file>\S+\.service) /etc/systemd/system/?"), check_unit_copy),
 ]
 
 
-def checked(command, cwd):
+def checked(command, cwd, env=None):
     """The output of a command that is checked instead of run, or None to run it."""
     command = COMMENT.sub("", command)
+    if env:  # $NAME and ${NAME} as the shell would expand them
+        command = re.sub(r"\$(?:(\w+)|\{(\w+)\})", lambda m: env.get(m[1] or m[2], ""), command)
     for pattern, check in CHECKS:
         match = pattern.fullmatch(command)
         if match:
@@ -259,6 +313,11 @@ def free_ports(book_ports):
     return found
 
 
+PORTS["ch08/supervisord.steps.console"] = (8001, 8002, 8003, 8004)
+PORTS["ch08/rolling-restart.steps.console"] = (8001, 8002, 8003, 8004, 8080)
+PORTS["ch08/live.console"] = (6379,)
+
+
 SERVICES = {
     "ch04/postgresql.steps.console": postgresql,
     "ch04/postgresql.root.steps.console": postgresql,
@@ -298,6 +357,7 @@ def normalize(output, ports=None):
 
 def comparable(output):
     output = VOLATILE.sub(r"\1: *", normalize(output))
+    output = PADDING.sub("  ", UPTIME.sub(r"\1*", PROCESS_ID.sub(r"\1*", output)))
     return VERSION_LINE.sub("<version>", SERVER_VERSION.sub(r"\1/*", output))
 
 
@@ -340,6 +400,7 @@ class Replay:
     def __init__(self, stack, cwd, env=None, replace=()):
         self.stack, self.cwd = stack, Path(cwd)
         self.env = {**os.environ, **(env or {})}
+        self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
         self.replace = list(replace)
         self.ports = {}  # book port: the free port an example started with --port stands for
         self.numbers = {}  # book port: the free port it stands for wherever it is written (PORTS)
@@ -368,7 +429,7 @@ class Replay:
 
     def run(self, command, expected=""):
         """What the command prints: a string, or a Background whose output comes later."""
-        found = checked(command, self.cwd)
+        found = checked(command, self.cwd, self.env)
         if found is not None:
             return found
         server = starts(command)

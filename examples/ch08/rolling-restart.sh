@@ -2,7 +2,7 @@
 # Restart whoami.py processes one at a time, each taken out of nginx while it restarts.
 # Usage: sh examples/ch08/rolling-restart.sh NGINX_DIR SUPERVISORD_CONF PORT...
 # NGINX_DIR holds the nginx.conf rendered from examples/ch08/nginx.conf (nginx -p NGINX_DIR/).
-# Needs curl and pgrep; NGINX=/path/to/nginx and SUPERVISORCTL=/path/to/supervisorctl if
+# Needs curl and pgrep; NGINX_BIN=/path/to/nginx and SUPERVISORCTL=/path/to/supervisorctl if
 # they are not on PATH.
 set -eu
 dir=$(cd "$1" && pwd)
@@ -29,8 +29,9 @@ edit() {  # apply sed expression $1 to $file, writing through a symlink rather t
 reload() {  # check the new config, reload, then wait until the old workers have exited
     master=$(cat "$dir/nginx.pid")
     old=$(pgrep -P "$master" || true)
-    "${NGINX:-nginx}" -t -q -p "$dir/" -c "$file"
-    "${NGINX:-nginx}" -p "$dir/" -c "$file" -s reload
+    # -e: notices and alerts go to the prefix's error.log, not to this terminal
+    "${NGINX_BIN:-nginx}" -t -q -p "$dir/" -c "$file" -e "$dir/error.log"
+    "${NGINX_BIN:-nginx}" -p "$dir/" -c "$file" -e "$dir/error.log" -s reload
     # They finish what they had (at most worker_shutdown_timeout in nginx.conf), then exit.
     tries=0
     while pgrep -P "$master" | grep -Fqx "$old"; do
