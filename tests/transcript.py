@@ -10,6 +10,8 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
 - `<name>.steps.console` are setup steps that belong to no program. They run in a scratch
   directory that holds the repository's files (links to them), one command after another in
   bash, so `cd`, `export` and `source .venv/bin/activate` carry over to the next command.
+  A plain assignment (`D=$(mktemp -d)`) would not: a command that only assigns is refused,
+  so that a transcript `export`s what a later command reads (as `envsubst` needs anyway).
   A file listed in SERVICES runs with the service it needs (a throwaway PostgreSQL cluster,
   or a TMPDIR of its own for `mktemp -d`, removed afterwards).
   A file listed in PORTS names the ports its programs listen on that are not examples' `--port`
@@ -95,6 +97,9 @@ START = re.compile(
 )
 TERMINAL = re.compile(r"\s+#\s*terminal (?P<number>\d+)\b[^#]*$")
 SETTLE, LINGER = 1.0, 15.0
+# A command that only sets shell variables (`X=1`, `D=$(mktemp -d)`): the replay keeps no such
+# variable for the next command, so transcripts `export` them.
+ASSIGNMENTS = re.compile(r"""(?:[A-Za-z_]\w*=(?:"[^"]*"|'[^']*'|\$\([^)]*\)|[^\s;&|'"]*)\s*)+""")
 POSTGRES_PORT = 5432
 
 
@@ -432,6 +437,8 @@ class Replay:
         found = checked(command, self.cwd, self.env)
         if found is not None:
             return found
+        if ASSIGNMENTS.fullmatch(COMMENT.sub("", command)):
+            return "NOT AS THE PROJECT SUPPORTS: only exported variables reach the next command"
         server = starts(command)
         if server:
             return self.start(command, *server, expected)
