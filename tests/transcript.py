@@ -70,6 +70,9 @@ ELIDED = "..."
 STEPS = ".steps.console"
 VOLATILE = re.compile(r"^(Date): .*$", re.MULTILINE)
 UPSTREAMS = {"porting/departures.py": "porting/rail.py"}
+UPSTREAMS |= dict.fromkeys(
+    ["ch05/forecast.py", "ch05/forecast_blocking.py", "ch05/trip_board.py"], "ch05/upstream.py"
+)
 UPSTREAM_PORT = 8001
 SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
 VERSION_LINE = re.compile(r"^\d+\.\d+(\.\d+)?$", re.MULTILINE)
@@ -234,6 +237,7 @@ def postgresql():
 
 
 PORTS = {}  # "chNN/name.steps.console": (book port, ...)
+PORTS["ch05/fake_upstream.steps.console"] = (8001,)  # python -m http.server as the upstream
 
 
 def free_ports(book_ports):
