@@ -85,6 +85,9 @@ ELIDED = "..."
 STEPS = ".steps.console"
 VOLATILE = re.compile(r"^(Date): .*$", re.MULTILINE)
 UPSTREAMS = {"porting/departures.py": "porting/rail.py"}
+UPSTREAMS |= dict.fromkeys(
+    ["ch05/forecast.py", "ch05/forecast_blocking.py", "ch05/trip_board.py"], "ch05/upstream.py"
+)
 UPSTREAM_PORT = 8001
 SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
 VERSION_LINE = re.compile(r"^\d+\.\d+(\.\d+)?$", re.MULTILINE)
@@ -303,6 +306,7 @@ def postgresql():
 PORTS = {}  # "chNN/name.steps.console": (book port, ...)
 PORTS["ch07/sign-in.steps.console"] = (8000, 9000)
 PORTED = {"ch07/sign-in.steps.console": ("examples/ch07/local.toml",)}  # files naming PORTS
+PORTS["ch05/fake_upstream.steps.console"] = (8001,)  # python -m http.server as the upstream
 
 
 def free_ports(book_ports):
