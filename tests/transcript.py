@@ -42,8 +42,9 @@ In every transcript:
 - `python` and `python3` mean the interpreter running the tests, and its directory comes first
   on PATH, as a reader's activated virtual environment does (`supervisord`, `command -v python`).
 - Commands that change the machine or need the network (`pip install`, `apt-get install`,
-  `service ... start`, `nox ...`) are not run but checked (CHECKS): that the file exists, the
-  version is the pinned one, the package is installed here, the session exists. They print
+  `apt-get update`, `service ... start`, `nox ...`) are not run but checked (CHECKS): that the
+  file exists, the version is the pinned one, the package is installed here, the session exists
+  (`apt-get update`, that apt-get is there). They print
   nothing; show what they print as `...`. So are the systemd commands (no systemd runs here):
   `systemctl VERB UNIT...` and `journalctl -u UNIT` name a unit this machine has or a template
   the repository ships (`tornado-book@8001` needs examples/**/tornado-book@.service), and
@@ -217,6 +218,13 @@ def check_debian(cwd, packages):
     return None
 
 
+def check_apt_update(cwd):
+    """`apt-get update` only refreshes the package lists: here, that apt-get is there (Debian)."""
+    if shutil.which("dpkg-query") and not shutil.which("apt-get"):
+        return "dpkg is here but apt-get is not"
+    return None
+
+
 def check_service(cwd, service):
     script = Path("/etc/init.d") / service
     return None if script.is_file() else f"{script} does not exist"
@@ -266,6 +274,7 @@ CHECKS = [
     (re.compile(r"(?:python3? -m )?pip install (?P<specs>[^-].*)"), check_pins),
     (re.compile(r"nox (?P<args>.+)"), check_nox),
     (re.compile(r"(?:sudo )?apt-get install (?P<packages>[\w.+ -]+)"), check_debian),
+    (re.compile(r"(?:sudo )?apt-get update"), check_apt_update),
     (re.compile(r"(?:sudo )?service (?P<service>[\w-]+) start"), check_service),
     (re.compile(r"(?:sudo )?systemctl (?P<args>.+)"), check_systemctl),
     (re.compile(r"(?:sudo )?journalctl (?P<args>.+)"), check_journalctl),
