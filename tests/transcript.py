@@ -63,7 +63,9 @@ The book starts such an upstream on port 8001, so its own transcripts `curl loca
 
 The test replays each page's transcripts in the order the page includes them (replay_page):
 nothing is started for a transcript, a server runs until the prose says {ctrl-c}`N`, and all of
-them share one scratch directory, as for a reader typing the page from top to bottom.
+them share one scratch directory, as for a reader typing the page from top to bottom. A book port
+stands for the same free port all along: a program started again on it after a {ctrl-c} is the
+one that a program started earlier with its `--upstream` reaches, as for the reader.
 
 To (re)write the outputs after changing an example: python -m tests.transcript FILE... (one
 transcript on its own) or python -m tests.transcript docs/PAGE.md (a page, in order)
@@ -496,18 +498,17 @@ class Replay:
 
     def interrupt(self, what):
         """Ctrl+C in every terminal running a command that shows `what` (a port, a name)."""
-        hits = [(p, b) for shown, p, b in self.running if what in shown and p.poll() is None]
-        for process, book in hits:
+        hits = [p for shown, p, _ in self.running if what in shown and p.poll() is None]
+        for process in hits:
             stop(process)
-            if book is not None and not self.holding(book):
-                self.ports.pop(book, None)
         return hits
 
     def start(self, command, program, book, expected):
         """Start an example as in another terminal; what it printed once it listens."""
-        # A port still held by an earlier example is the same port: the reader's second start
-        # fails with "Address already in use" (unless both use reuse_port).
-        port = (self.holding(book) and self.ports[book]) or self.numbers.get(book) or free_port()
+        # A book port used before is the same port again: the reader's second start fails with
+        # "Address already in use" while the first still runs (unless both use reuse_port), and
+        # once it is stopped, a program started meanwhile with --upstream reaches the new one.
+        port = self.ports.get(book) or self.numbers.get(book) or free_port()
         real = self.command_for_test(COMMENT.sub("", command))
         real = real.replace(f"--port={book}", f"--port={port}")
         if program in UPSTREAMS and "--upstream" not in command:
@@ -518,8 +519,6 @@ class Replay:
         try:
             wait_for_port(port, process, log)
         except RuntimeError:  # it exited, as a program that refuses to start does: its message
-            if not self.holding(book):
-                self.ports.pop(book, None)
             return self.output(log.read_text(errors="replace"))
         except TimeoutError as error:
             return f"{program} did not start: {error}"
