@@ -3,6 +3,7 @@ import concurrent.futures
 import contextlib
 import logging
 import os
+import re
 import subprocess
 import sys
 from http.cookies import SimpleCookie
@@ -736,3 +737,14 @@ def test_behind_a_tls_proxy_xheaders_gives_host_cookies(tmp_path, monkeypatch):
     with run_example("ch07/oauth_login.py", f"--config={config}") as site:  # HTTPS ignored
         resp = Browser(HTTPS).fetch(f"{site.url}/auth/login")
         assert list(SimpleCookie(resp.headers["Set-Cookie"])) == ["oauth_state"]
+
+
+def test_the_xheaders_help_names_the_header_tornado_reads_first():
+    # Tornado takes X-Scheme before X-Forwarded-Proto: a proxy must set (overwrite) both.
+    done = subprocess.run(
+        [sys.executable, "examples/ch07/oauth_login.py", "--help"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    text = " ".join((done.stdout + done.stderr).split())  # the help wraps long lines
+    described = re.search(r"--xheaders (.*?) \(default", text)
+    assert "X-Scheme" in described[1] and "X-Forwarded-Proto" in described[1]

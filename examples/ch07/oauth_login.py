@@ -346,7 +346,12 @@ async def main(port, oauth, xheaders=False):
 if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
     define("config", type=str, help="TOML file with the provider's endpoints and client id")
-    define("xheaders", default=False, type=bool, help="behind a TLS proxy: trust X-Forwarded-Proto")
+    define(
+        "xheaders",
+        default=False,
+        type=bool,
+        help="behind a TLS proxy: trust X-Scheme / X-Forwarded-Proto",
+    )
     try:
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
