@@ -13,7 +13,9 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
   A plain assignment (`D=$(mktemp -d)`) would not: a command that only assigns is refused,
   so that a transcript `export`s what a later command reads (as `envsubst` needs anyway).
   A file listed in SERVICES runs with the service it needs (a throwaway PostgreSQL cluster,
-  or a TMPDIR of its own for `mktemp -d`, removed afterwards).
+  or a TMPDIR of its own for `mktemp -d`, removed afterwards; ch04's cleanup removes the files
+  the page's programs left in that TMPDIR, not the machine's). `service NAME stop` is checked,
+  not run, as `service NAME start` is.
   A file listed in PORTS names the ports its programs listen on that are not examples' `--port`
   (nginx's, Redis's, a range of ports a config fills in): each such number in a command is
   replaced by a free port, and back in the output; a run of consecutive ports stays
@@ -42,8 +44,9 @@ In every transcript:
 - `python` and `python3` mean the interpreter running the tests, and its directory comes first
   on PATH, as a reader's activated virtual environment does (`supervisord`, `command -v python`).
 - Commands that change the machine or need the network (`pip install`, `apt-get install`,
-  `service ... start`, `nox ...`) are not run but checked (CHECKS): that the file exists, the
-  version is the pinned one, the package is installed here, the session exists. They print
+  `apt-get update`, `service ... start`, `nox ...`) are not run but checked (CHECKS): that the
+  file exists, the version is the pinned one, the package is installed here, the session exists
+  (`apt-get update`, that apt-get is there). They print
   nothing; show what they print as `...`. So are the systemd commands (no systemd runs here):
   `systemctl VERB UNIT...` and `journalctl -u UNIT` name a unit this machine has or a template
   the repository ships (`tornado-book@8001` needs examples/**/tornado-book@.service), and
@@ -217,6 +220,13 @@ def check_debian(cwd, packages):
     return None
 
 
+def check_apt_update(cwd):
+    """`apt-get update` only refreshes the package lists: here, that apt-get is there (Debian)."""
+    if shutil.which("dpkg-query") and not shutil.which("apt-get"):
+        return "dpkg is here but apt-get is not"
+    return None
+
+
 def check_service(cwd, service):
     script = Path("/etc/init.d") / service
     return None if script.is_file() else f"{script} does not exist"
@@ -266,6 +276,7 @@ CHECKS = [
     (re.compile(r"(?:python3? -m )?pip install (?P<specs>[^-].*)"), check_pins),
     (re.compile(r"nox (?P<args>.+)"), check_nox),
     (re.compile(r"(?:sudo )?apt-get install (?P<packages>[\w.+ -]+)"), check_debian),
+    (re.compile(r"(?:sudo )?apt-get update"), check_apt_update),
     (re.compile(r"(?:sudo )?service (?P<service>[\w-]+) start"), check_service),
     (re.compile(r"(?:sudo )?systemctl (?P<args>.+)"), check_systemctl),
     (re.compile(r"(?:sudo )?journalctl (?P<args>.+)"), check_journalctl),
@@ -356,6 +367,9 @@ SERVICES.update({
     "ch08/nginx.steps.console": private_tmp,
     "ch08/nginx-tls.steps.console": private_tmp,
 })  # fmt: skip
+# ch04: undoing the PostgreSQL steps, and removing the SQLite files the page left in TMPDIR.
+CHECKS.append((re.compile(r"(?:sudo )?service (?P<service>[\w-]+) stop"), check_service))
+SERVICES["ch04/cleanup.steps.console"] = private_tmp
 
 
 # Replaying ------------------------------------------------------------------------------------
