@@ -13,7 +13,9 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
   A plain assignment (`D=$(mktemp -d)`) would not: a command that only assigns is refused,
   so that a transcript `export`s what a later command reads (as `envsubst` needs anyway).
   A file listed in SERVICES runs with the service it needs (a throwaway PostgreSQL cluster,
-  or a TMPDIR of its own for `mktemp -d`, removed afterwards).
+  or a TMPDIR of its own for `mktemp -d`, removed afterwards; ch04's cleanup removes the files
+  the page's programs left in that TMPDIR, not the machine's). `service NAME stop` is checked,
+  not run, as `service NAME start` is.
   A file listed in PORTS names the ports its programs listen on that are not examples' `--port`
   (nginx's, Redis's, a range of ports a config fills in): each such number in a command is
   replaced by a free port, and back in the output; a run of consecutive ports stays
@@ -369,6 +371,9 @@ SERVICES.update({
     "ch08/nginx.steps.console": private_tmp,
     "ch08/nginx-tls.steps.console": private_tmp,
 })  # fmt: skip
+# ch04: undoing the PostgreSQL steps, and removing the SQLite files the page left in TMPDIR.
+CHECKS.append((re.compile(r"(?:sudo )?service (?P<service>[\w-]+) stop"), check_service))
+SERVICES["ch04/cleanup.steps.console"] = private_tmp
 
 
 # Replaying ------------------------------------------------------------------------------------
