@@ -52,8 +52,9 @@ In every transcript:
   the repository ships (`tornado-book@8001` needs examples/**/tornado-book@.service), and
   `cp FILE /etc/systemd/system/` copies a unit file that exists and that systemd-analyze accepts.
 - A line `...` in the expected output stands for any number of lines. A `Date:` header matches
-  any date, `Content-Length:` any length (the body is compared itself), `Server: TornadoServer/6.6.1` and a line that is only a version number any
-  version, so that `nox -s matrix` can replay the transcripts on every Tornado it tests
+  any date, `Content-Length:` any length (the body is compared itself), and in
+  `Server: TornadoServer/6.6.1` and a line that is only a version number any version,
+  so that `nox -s matrix` can replay the transcripts on every Tornado it tests
   (tests/test_version_matrix.py checks that the files show the pinned version). A process id
   (`pid 4101`, `Process 4101`, `"pid": 4101`, `"published_by": 4101`) matches any process id,
   and supervisorctl's `uptime 0:00:02` any uptime. Columns padded with two or more spaces match
