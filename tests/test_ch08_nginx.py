@@ -276,7 +276,8 @@ def test_started_by_root_its_workers_must_enter_the_prefix(prefix_mode):
         prefix.chmod(prefix_mode)
         ports = {f"PORT_{i}": upstream.server_port for i in range(1, 5)}
         listen = free_port()
-        conf = render("nginx.conf", prefix / "nginx.conf", LISTEN_PORT=listen, APP_DIR=CH08, **ports)
+        values = {"LISTEN_PORT": listen, "APP_DIR": CH08, **ports}
+        conf = render("nginx.conf", prefix / "nginx.conf", **values)
         command = [require_binary("nginx"), "-p", f"{prefix}/", "-c", conf, "-e", "stderr"]
         process = start([*command, "-g", "daemon off;"], prefix / "nginx.out")
         try:
