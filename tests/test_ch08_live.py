@@ -474,3 +474,13 @@ def test_the_redis_url_may_come_from_the_environment(redis_url, tmp_path):
         ch08_fixtures.stop(process)
     wrong = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
     assert run_live(env=wrong).stderr.startswith("error: cannot reach Redis: ")
+
+
+def test_ctrl_c_stops_it_without_a_traceback(redis_url):
+    """Ctrl+C in its terminal (SIGINT): it stops with no traceback on the screen."""
+    with run_example("ch08/live.py", f"--redis-url={redis_url}") as srv:
+        srv.process.send_signal(signal.SIGINT)
+        srv.process.wait(10)
+        printed = srv.log.read_text()
+    assert srv.process.returncode == 0
+    assert "Traceback" not in printed and "KeyboardInterrupt" not in printed

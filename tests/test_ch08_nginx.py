@@ -1,9 +1,15 @@
 """examples/ch08/nginx.conf, run by nginx in front of four whoami.py processes."""
 
 import http.client
+import http.server
 import os
 import re
+import shutil
 import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -226,3 +232,67 @@ def test_started_by_root_its_workers_cannot_read_a_private_folder(tmp_path):
         stop(process)
     assert status == 403
     assert "Permission denied" in (tmp_path / "error.log").read_text()
+
+
+class Big(http.server.BaseHTTPRequestHandler):
+    """An upstream whose answer is larger than nginx's proxy buffers: it goes to proxy_temp."""
+
+    body = b"x" * (5 * 1024 * 1024)
+
+    def do_GET(self):  # noqa: N802 (the name http.server calls)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+def slowly(port, path):
+    """The length of a body read by a slow client: nginx must hold the rest in proxy_temp."""
+    with socket.socket() as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.settimeout(30)
+        client.connect(("127.0.0.1", port))
+        request = f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        client.sendall(request.encode())
+        time.sleep(1)  # meanwhile the upstream's answer fills nginx's buffers, then proxy_temp
+        received = b""
+        while chunk := client.recv(65536):
+            received += chunk
+    return len(received.partition(b"\r\n\r\n")[2])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only an nginx started by root changes its user")
+@pytest.mark.parametrize("prefix_mode", [0o700, 0o711])
+def test_started_by_root_its_workers_must_enter_the_prefix(prefix_mode):
+    """`mktemp -d` makes a 0700 folder: as root, nginx's nobody workers cannot reach proxy_temp
+    inside it, and a large proxied answer arrives cut short. The page's `chmod 711` fixes it."""
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Big)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    prefix = Path(tempfile.mkdtemp())  # as `mktemp -d` does: 0700, owned by root
+    try:
+        prefix.chmod(prefix_mode)
+        ports = {f"PORT_{i}": upstream.server_port for i in range(1, 5)}
+        listen = free_port()
+        values = {"LISTEN_PORT": listen, "APP_DIR": CH08, **ports}
+        conf = render("nginx.conf", prefix / "nginx.conf", **values)
+        command = [require_binary("nginx"), "-p", f"{prefix}/", "-c", conf, "-e", "stderr"]
+        process = start([*command, "-g", "daemon off;"], prefix / "nginx.out")
+        try:
+            wait_for_port(listen, process, prefix / "nginx.out")
+            received = slowly(listen, "/big")
+        finally:
+            stop(process)
+        log = (prefix / "error.log").read_text()
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+        shutil.rmtree(prefix)
+    if prefix_mode == 0o700:
+        assert received < len(Big.body)
+        assert "Permission denied" in log
+    else:
+        assert received == len(Big.body)
+        assert "Permission denied" not in log

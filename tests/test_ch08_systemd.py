@@ -11,7 +11,7 @@ import sys
 from conftest import ROOT, require_binary
 from examples.ch08 import whoami
 from tests.ch08_fixtures import CH08, render
-from tests.transcript import checked
+from tests.transcript import checked, parse
 
 UNIT = "tornado-book@.service"
 
@@ -81,5 +81,28 @@ def test_the_systemctl_commands_shown_are_checked_against_the_shipped_template()
         ("systemctl frobnicate tornado-book@8001", "not a verb the book uses"),
         ("journalctl -f", "no -u UNIT"),
         ("sudo cp nowhere/tornado-book@.service /etc/systemd/system/", "does not exist"),
+    ]:
+        assert problem in checked(command, ROOT), command
+
+
+def test_the_transcript_never_fills_in_root():
+    """The unit's User= comes from the book's export line: a reader logged in as root must not
+    get User=root from it (the service handles requests from the network)."""
+    shown = [c for c, _ in parse(CH08 / "systemd.steps.console") if "USER_NAME=" in c]
+    assert len(shown) == 1
+    done = subprocess.run(
+        ["bash", "-c", f'{shown[0]}; printf %s "$USER_NAME"'], cwd=ROOT, capture_output=True,
+        text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout not in ("", "root")
+    useradd = parse(CH08 / "systemd.install.steps.console")[0][0]
+    assert useradd.endswith(f" {done.stdout}")  # the user the install block creates
+    assert checked(useradd, ROOT) == ""
+
+
+def test_the_service_user_is_checked_not_created():
+    for command, problem in [
+        ("useradd tornado-book", "--system user"),
+        ("useradd --system --no-create-home --shell /usr/sbin/nologin Bad!", "not a valid"),
     ]:
         assert problem in checked(command, ROOT), command

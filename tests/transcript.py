@@ -51,6 +51,8 @@ In every transcript:
   `systemctl VERB UNIT...` and `journalctl -u UNIT` name a unit this machine has or a template
   the repository ships (`tornado-book@8001` needs examples/**/tornado-book@.service), and
   `cp FILE /etc/systemd/system/` copies a unit file that exists and that systemd-analyze accepts.
+  `useradd` (a service's own user) must create a `--system` user with `--no-create-home`,
+  a `--shell` and a valid name.
 - A line `...` in the expected output stands for any number of lines. A `Date:` header matches
   any date, `Content-Length:` any length (the body is compared itself), and in
   `Server: TornadoServer/6.6.1` and a line that is only a version number any version,
@@ -289,6 +291,18 @@ CHECKS = [
 ]
 
 
+def check_useradd(cwd, args):
+    """A system user for a service (ch08): --system, no home, no shell, a valid name."""
+    words = shlex.split(args)
+    if not {"--system", "--no-create-home"} <= set(words) or "--shell" not in words:
+        return f"useradd {args}: the book creates a --system user with no home and no shell"
+    valid = re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", words[-1])
+    return None if valid else f"useradd: {words[-1]!r} is not a valid user name"
+
+
+CHECKS.append((re.compile(r"(?:sudo )?useradd (?P<args>.+)"), check_useradd))
+
+
 def checked(command, cwd, env=None):
     """The output of a command that is checked instead of run, or None to run it."""
     command = COMMENT.sub("", command)
@@ -367,6 +381,8 @@ PORTS.update({
     "ch08/forked.stop.console": (8000,),
     "ch08/nginx.steps.console": NGINX_PORTS,
     "ch08/nginx-tls.steps.console": (*NGINX_PORTS, 8443),
+    "ch08/nginx.run.steps.console": NGINX_PORTS,
+    "ch08/whoami.trace.console": (8000,),
 })  # fmt: skip
 SERVICES.update({
     "ch08/nginx.steps.console": private_tmp,

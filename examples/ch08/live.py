@@ -218,4 +218,5 @@ if __name__ == "__main__":
         hub = Hub(url)
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, hub))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: stop, with no traceback
+        asyncio.run(main(options.port, hub))
