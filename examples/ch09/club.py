@@ -99,8 +99,6 @@ class Club:
         self.members = {name: hash_password(pw, self.salt) for name, pw in MEMBERS.items()}
         self.feeds = set()  # open WebSocket connections
         self.running = 0  # requests being answered now
-        self.idle = asyncio.Event()
-        self.idle.set()
 
     def check_password(self, name, password):
         stored = self.members.get(name)
@@ -118,14 +116,11 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def prepare(self):
         self.club.running += 1
-        self.club.idle.clear()
         self.counted = True
 
     def on_finish(self):
         if self.counted:
             self.club.running -= 1
-            if self.club.running == 0:
-                self.club.idle.set()
 
     def get_current_user(self):
         name = self.get_signed_cookie("member", max_age_days=7)
@@ -289,7 +284,8 @@ async def main(port, engine, upstream):
     print(f"Stopping; {club.running} request(s) still running", flush=True)
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(GRACE):
-            await club.idle.wait()
+            while club.running:
+                await asyncio.sleep(0.1)
     for feed in list(club.feeds):
         feed.close(1001, "the server is restarting")  # 1001: going away
     await server.close_all_connections()

@@ -7,6 +7,7 @@ import sys
 import pytest
 import pytest_asyncio
 from tornado.testing import bind_unused_port
+from tornado.websocket import websocket_connect
 
 from examples.ch09 import club
 
@@ -49,3 +50,16 @@ async def test_sigterm_lets_the_running_request_finish(program, weather, http_cl
 
 
 # ANCHOR_END: sigterm
+# ANCHOR: going_away
+@pytest.mark.asyncio
+async def test_open_feeds_are_told_the_server_is_going_away(program):
+    process, url = program
+    feed = await websocket_connect(url.replace("http://", "ws://") + "/feed")
+    process.send_signal(signal.SIGTERM)
+    assert await feed.read_message() is None  # closed by the server ...
+    assert (feed.close_code, feed.close_reason) == (1001, "the server is restarting")
+    feed.close()  # ... and still to be closed here, or it warns "Unclosed" when collected
+    assert await process.wait() == 0
+
+
+# ANCHOR_END: going_away
