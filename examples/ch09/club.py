@@ -66,7 +66,8 @@ def create_engine(url):
         parsed = sqlalchemy.make_url(url)
         driver = DRIVERS[parsed.drivername]
     except (sqlalchemy.exc.ArgumentError, KeyError):
-        raise ValueError("database URL must look like sqlite:///FILE or postgresql://...") from None
+        message = "database URL must look like sqlite:///FILE or postgresql://..."
+        raise ValueError(message) from None
     parsed = parsed.set(drivername=driver)
     if driver == "sqlite+aiosqlite":
         # SQLite lets one connection write at a time: keep exactly one, and queue for it.
@@ -102,7 +103,9 @@ class Club:
 
     def check_password(self, name, password):
         stored = self.members.get(name)
-        return stored is not None and hmac.compare_digest(stored, hash_password(password, self.salt))
+        if stored is None:
+            return False
+        return hmac.compare_digest(stored, hash_password(password, self.salt))
 
     # ANCHOR_END: club
 
@@ -212,7 +215,7 @@ class FeedHandler(tornado.websocket.WebSocketHandler):
 
 # ANCHOR_END: posting
 # ANCHOR: weather
-REPORT = {"city": str, "sky": str, "temp_c": int}  # the fields of a weather report, and their types
+REPORT = {"city": str, "sky": str, "temp_c": int}  # a weather report's fields and their types
 
 
 class WeatherHandler(BaseHandler):
@@ -271,9 +274,9 @@ def make_app(engine, cookie_secret=None, clock=time.time, upstream=UPSTREAM, tim
 
 # ANCHOR: main
 async def main(port, engine, upstream):
-    await create_schema(engine)
     app = make_app(engine, upstream=upstream)
     server = app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
+    await create_schema(engine)
     print(f"Listening on http://localhost:{port}/", flush=True)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -303,7 +306,7 @@ if __name__ == "__main__":
         if not 0 < options.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {options.port}")
         if not options.upstream.startswith(("http://", "https://")):
-            raise ValueError(f"upstream must be an http:// or https:// URL, not {options.upstream}")
+            raise ValueError(f"upstream must be an http:// or https:// URL: {options.upstream}")
         engine = create_engine(options.database_url)
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")

@@ -21,7 +21,7 @@ class ClubTest(AsyncHTTPTestCase):
         super().tearDown()  # stops the server, closes self.http_client, closes the loop
 
     def get_app(self):
-        return club.make_app(self.engine)
+        return club.make_app(self.engine, upstream="http://127.0.0.1:1")  # nothing listens there
 
     # ANCHOR_END: case
     # ANCHOR: tests
@@ -43,5 +43,10 @@ class ClubTest(AsyncHTTPTestCase):
         ):
             response = self.fetch("/posts", method="POST", body=body)
         self.assertEqual(response.code, 403)
+
+    def test_no_weather_service_is_a_502(self):
+        with ExpectLog("tornado.access", "502 GET /weather"):
+            response = self.fetch("/weather")
+        self.assertEqual(response.code, 502)
 
     # ANCHOR_END: tests
