@@ -44,9 +44,10 @@ class ClubTest(AsyncHTTPTestCase):
             response = self.fetch("/posts", method="POST", body=body)
         self.assertEqual(response.code, 403)
 
-    def test_no_weather_service_is_a_502(self):
+    @gen_test
+    async def test_no_weather_service_is_a_502(self):
         with ExpectLog("tornado.access", "502 GET /weather"):
-            response = self.fetch("/weather")
+            response = await self.http_client.fetch(self.get_url("/weather"), raise_error=False)
         self.assertEqual(response.code, 502)
 
     # ANCHOR_END: tests
