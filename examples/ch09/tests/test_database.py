@@ -14,7 +14,7 @@ def database_url(request, tmp_path):
     """Replaces conftest's database_url here: each test runs on SQLite, then on PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'club.db'}"
-    url = os.environ.get("CLUB_TEST_POSTGRESQL")
+    url = os.environ.get("CLUB_TEST_POSTGRESQL")  # one database: not for pytest -n, in parallel
     if not url:
         pytest.skip("set CLUB_TEST_POSTGRESQL=postgresql://USER@HOST/DATABASE to run it")
     return url
