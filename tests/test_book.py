@@ -208,9 +208,7 @@ def test_pages_are_in_the_toctree():
             assert re.search(rf"^{page.stem}$", index, re.M), f"{page.name} not in index.md"
 
 
-# Rule 4: every command a reader is told to type is in a file a test executes. Pages not yet
-# converted; the set only shrinks (the test below fails once a listed page is clean).
-PAGES_WITH_UNTESTED_COMMANDS = {"ch05"}
+# Rule 4: every command a reader is told to type is in a file a test executes.
 SHELL_LANGUAGES = {"console", "shell", "bash", "sh", "shell-session", "zsh", "powershell", "bat"}
 COMMAND_NAMES = {
     "python", "python3", "curl", "nox", "pip", "pip3", "uv", "export", "sudo", "su", "runuser",
@@ -261,17 +259,10 @@ def untested_commands(page):
 def test_every_command_is_in_a_tested_file():
     """Command blocks are literalincludes of transcripts; prose names commands, never spells
     out a command line (CONTRIBUTING.md, "终端会话")."""
-    problems, clean = [], []
-    for page in PAGES:
-        found = untested_commands(page)
-        if page.stem in PAGES_WITH_UNTESTED_COMMANDS:
-            if not found:
-                clean.append(page.stem)
-            continue
-        problems += [f"{where(page, line)}: {what}" for line, what in found]
+    problems = [
+        f"{where(page, line)}: {what}" for page in PAGES for line, what in untested_commands(page)
+    ]
     assert not problems, "move these commands into a transcript and include it"
-    assert not clean, f"remove {clean} from PAGES_WITH_UNTESTED_COMMANDS: they are clean now"
-    assert {page.stem for page in PAGES} >= PAGES_WITH_UNTESTED_COMMANDS
 
 
 def test_command_lines_in_prose_are_found():

@@ -1,6 +1,8 @@
 import pytest
 
+from conftest import EXAMPLES, ROOT
 from examples.ch01 import hello
+from tests.transcript import checked, parse
 
 EXAMPLE = hello
 
@@ -38,3 +40,27 @@ def test_long_greeting_is_refused(server):
 
 def test_post_is_not_allowed(server):
     assert server.fetch("/", method="POST", body="x").status == 405
+
+
+def pip_commands(transcript):
+    return [c for c, _ in parse(EXAMPLES / transcript) if c.startswith(("pip ", "python3 -m pip "))]
+
+
+def test_install_steps_install_what_the_whole_book_needs():
+    """Chapter 1 installs the examples' requirements, as the preface and the README do: a reader
+    who followed it has SQLAlchemy for chapter 4 and redis for chapter 8."""
+    line = "pip install -r requirements/examples.txt"
+    assert pip_commands("ch01/install.steps.console") == [line]
+    assert pip_commands("ch01/install.steps.console") == pip_commands("ch01/venv.steps.console")
+    assert line in (ROOT / "README.md").read_text("utf-8")
+
+
+def test_setup_steps_are_checked_not_run():
+    """What changes the machine or needs the network (apt-get update and install, pip) is checked
+    by the replay, never run."""
+    for transcript in ("ch01/curl.steps.console", "ch01/install.steps.console"):
+        commands = [c for c, _ in parse(EXAMPLES / transcript) if "apt-get" in c or "pip " in c]
+        assert commands
+        for command in commands:
+            assert checked(command, ROOT) == "", command
+    assert checked("sudo apt-get update", ROOT) == ""

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from conftest import example_relpath, run_example, serve_in_thread
+from conftest import RawServer, example_relpath, run_example, serve_in_thread
 from examples.ch05 import forecast
 from tests.test_ch05_upstream import (
     BROKEN_KINDS,
@@ -91,6 +91,15 @@ def test_garbage_from_the_upstream_is_502_never_500(kind):
     if kind == "redirect to ftp":
         error = "the weather service answered 302"  # not followed: it never redirects
     assert (resp.status, json.loads(resp.body)) == (502, {"error": error})
+
+
+def test_a_temperature_out_of_range_is_passed_on_where_exercise_2_starts():
+    """Only the types are checked: what exercise 2 asks the reader to change to a 502."""
+    report = b'{"city": "Hangzhou", "sky": "sunny", "temp_c": 9999}'
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(report), report)
+    with RawServer(answer) as upstream, serve_client("in-process", upstream.url) as srv:
+        resp = srv.fetch("/weather/hangzhou")
+    assert (resp.status, json.loads(resp.body)) == (200, json.loads(report))
 
 
 def test_a_missing_upstream_is_502(mode):

@@ -42,8 +42,9 @@ In every transcript:
 - `python` and `python3` mean the interpreter running the tests, and its directory comes first
   on PATH, as a reader's activated virtual environment does (`supervisord`, `command -v python`).
 - Commands that change the machine or need the network (`pip install`, `apt-get install`,
-  `service ... start`, `nox ...`) are not run but checked (CHECKS): that the file exists, the
-  version is the pinned one, the package is installed here, the session exists. They print
+  `apt-get update`, `service ... start`, `nox ...`) are not run but checked (CHECKS): that the
+  file exists, the version is the pinned one, the package is installed here, the session exists
+  (`apt-get update`, that apt-get is there). They print
   nothing; show what they print as `...`. So are the systemd commands (no systemd runs here):
   `systemctl VERB UNIT...` and `journalctl -u UNIT` name a unit this machine has or a template
   the repository ships (`tornado-book@8001` needs examples/**/tornado-book@.service), and
@@ -61,7 +62,12 @@ A program listed in UPSTREAMS calls another example that the book has the reader
 another terminal; that one runs on a free port too, and the program is given its `--upstream`.
 The book starts such an upstream on port 8001, so its own transcripts `curl localhost:8001`.
 
-To (re)write the outputs after changing an example: python -m tests.transcript FILE...
+The test replays each page's transcripts in the order the page includes them (replay_page):
+nothing is started for a transcript, a server runs until the prose says {ctrl-c}`N`, and all of
+them share one scratch directory, as for a reader typing the page from top to bottom.
+
+To (re)write the outputs after changing an example: python -m tests.transcript FILE... (one
+transcript on its own) or python -m tests.transcript docs/PAGE.md (a page, in order)
 (outputs that still match, `...` included, are kept as written).
 """
 
@@ -85,7 +91,11 @@ BOOK_PORT = 8000
 ELIDED = "..."
 STEPS = ".steps.console"
 VOLATILE = re.compile(r"^(Date): .*$", re.MULTILINE)
-UPSTREAMS = {"porting/departures.py": "porting/rail.py", "ch09/club.py": "ch05/upstream.py"}
+UPSTREAMS = {"porting/departures.py": "porting/rail.py"}
+UPSTREAMS |= dict.fromkeys(
+    ["ch05/forecast.py", "ch05/forecast_blocking.py", "ch05/trip_board.py"], "ch05/upstream.py"
+)
+UPSTREAMS["ch09/club.py"] = "ch05/upstream.py"
 UPSTREAM_PORT = 8001
 SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
 VERSION_LINE = re.compile(r"^\d+\.\d+(\.\d+)?$", re.MULTILINE)
@@ -211,6 +221,13 @@ def check_debian(cwd, packages):
     return None
 
 
+def check_apt_update(cwd):
+    """`apt-get update` only refreshes the package lists: here, that apt-get is there (Debian)."""
+    if shutil.which("dpkg-query") and not shutil.which("apt-get"):
+        return "dpkg is here but apt-get is not"
+    return None
+
+
 def check_service(cwd, service):
     script = Path("/etc/init.d") / service
     return None if script.is_file() else f"{script} does not exist"
@@ -260,6 +277,7 @@ CHECKS = [
     (re.compile(r"(?:python3? -m )?pip install (?P<specs>[^-].*)"), check_pins),
     (re.compile(r"nox (?P<args>.+)"), check_nox),
     (re.compile(r"(?:sudo )?apt-get install (?P<packages>[\w.+ -]+)"), check_debian),
+    (re.compile(r"(?:sudo )?apt-get update"), check_apt_update),
     (re.compile(r"(?:sudo )?service (?P<service>[\w-]+) start"), check_service),
     (re.compile(r"(?:sudo )?systemctl (?P<args>.+)"), check_systemctl),
     (re.compile(r"(?:sudo )?journalctl (?P<args>.+)"), check_journalctl),
@@ -305,6 +323,7 @@ def postgresql():
 PORTS = {}  # "chNN/name.steps.console": (book port, ...)
 PORTS["ch07/sign-in.steps.console"] = (8000, 9000)
 PORTED = {"ch07/sign-in.steps.console": ("examples/ch07/local.toml",)}  # files naming PORTS
+PORTS["ch05/fake_upstream.steps.console"] = (8001,)  # python -m http.server as the upstream
 
 
 def free_ports(book_ports):
@@ -414,6 +433,7 @@ class Replay:
         self.ports = {}  # book port: the free port an example started with --port stands for
         self.numbers = {}  # book port: the free port it stands for wherever it is written (PORTS)
         self.terminals = {}  # terminal number: the Background command typed into it last
+        self.running = []  # (command as shown, process, book port or None) of what runs meanwhile
 
     def serve(self, port, book=BOOK_PORT):
         self.ports[book] = port
@@ -463,7 +483,7 @@ class Replay:
                 self.env = dict(p.split("=", 1) for p in pairs if "=" in p)
         return self.output(done.stdout + done.stderr)
 
-    def launch(self, command):
+    def launch(self, command, shown, book=None):
         """Run a shell command in the background, its output going to a file: (process, log)."""
         log = Path(self.stack.enter_context(tempfile.TemporaryDirectory())) / "output.log"
         with log.open("wb") as out:
@@ -472,22 +492,39 @@ class Replay:
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         self.stack.callback(stop, process)
+        self.running.append((shown, process, book))
         return process, log
+
+    def holding(self, book):
+        """Whether an example started earlier still runs on this book port."""
+        return any(b == book and p.poll() is None for _, p, b in self.running)
+
+    def interrupt(self, what):
+        """Ctrl+C in every terminal running a command that shows `what` (a port, a name)."""
+        hits = [(p, b) for shown, p, b in self.running if what in shown and p.poll() is None]
+        for process, book in hits:
+            stop(process)
+            if book is not None and not self.holding(book):
+                self.ports.pop(book, None)
+        return hits
 
     def start(self, command, program, book, expected):
         """Start an example as in another terminal; what it printed once it listens."""
-        port = self.numbers.get(book) or free_port()
+        # A port still held by an earlier example is the same port: the reader's second start
+        # fails with "Address already in use" (unless both use reuse_port).
+        port = (self.holding(book) and self.ports[book]) or self.numbers.get(book) or free_port()
         real = self.command_for_test(COMMENT.sub("", command))
         real = real.replace(f"--port={book}", f"--port={port}")
         if program in UPSTREAMS and "--upstream" not in command:
             upstream = self.ports.get(UPSTREAM_PORT) or free_port()  # or nothing listens there
             real = f"{real} --upstream=http://127.0.0.1:{upstream}"
         self.serve(port, book)
-        process, log = self.launch(real)
+        process, log = self.launch(real, command, book)
         try:
             wait_for_port(port, process, log)
         except RuntimeError:  # it exited, as a program that refuses to start does: its message
-            del self.ports[book]
+            if not self.holding(book):
+                self.ports.pop(book, None)
             return self.output(log.read_text(errors="replace"))
         except TimeoutError as error:
             return f"{program} did not start: {error}"
@@ -505,7 +542,7 @@ class Replay:
         """Type a command into another terminal: it runs while the transcript goes on."""
         if terminal in self.terminals:
             self.terminals[terminal].finish()  # a terminal runs one command at a time
-        process, log = self.launch(self.command_for_test(COMMENT.sub("", command)))
+        process, log = self.launch(self.command_for_test(COMMENT.sub("", command)), command)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(SETTLE)
         self.terminals[terminal] = Background(self, process, log, expected)
@@ -578,6 +615,58 @@ def replay(path):
             yield command, expected, actual if isinstance(actual, str) else actual.finish()
 
 
+# A page: its transcripts in order, as the reader types them --------------------------------------
+
+INCLUDE = re.compile(r"^`{3,}\{literalinclude\}\s+(?P<path>\S+\.console)\s*$")
+CTRL_C = re.compile(r"\{ctrl-c\}`(?P<what>[^`]+)`")
+
+
+def page_transcripts(page):
+    """[(what the prose since the previous one stops with {ctrl-c}, transcript)] of a page."""
+    found, stops = [], []
+    for line in Path(page).read_text(encoding="utf-8").splitlines():
+        include = INCLUDE.match(line.strip())
+        if include:
+            found.append((stops, (Path(page).parent / include["path"]).resolve()))
+            stops = []
+        else:
+            stops += CTRL_C.findall(line)
+    return found
+
+
+def replay_page(page):
+    """Yield (transcript, command, expected, actual) for every command the page shows, in order.
+
+    All of them run in one scratch directory, one after another, with nothing started for them:
+    a server runs from the block that starts it until the prose says {ctrl-c}`N` (N: its port,
+    or a word of the command that started it) or the page ends, exactly as for the reader.
+    """
+    sequence = page_transcripts(page)
+    names = [path.relative_to(EXAMPLES).as_posix() for _, path in sequence]
+    with contextlib.ExitStack() as stack:
+        env, replace = {}, []
+        for service in dict.fromkeys(SERVICES[name] for name in names if name in SERVICES):
+            setup = stack.enter_context(service())
+            env.update(setup.get("env", {}))
+            replace += setup.get("replace", [])
+        terminal = Replay(stack, stack.enter_context(scratch_root()), env, replace)
+        terminal.numbers = free_ports(port for name in names for port in PORTS.get(name, ()))
+        for file in dict.fromkeys(f for name in names for f in PORTED.get(name, ())):
+            copy = terminal.cwd / ".ported" / file
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(terminal.numbered((ROOT / file).read_text(encoding="utf-8")))
+            terminal.replace.append((file, f".ported/{file}"))
+        for stops, path in sequence:
+            for what in stops:
+                if not terminal.interrupt(what):
+                    yield path, f"{{ctrl-c}}`{what}`", "", f"nothing runs that shows {what!r}"
+            terminal.terminals = {}
+            done = [(c, e, terminal.run(c, e)) for c, e in parse(path)]
+            for command, expected, actual in done:
+                actual = actual if isinstance(actual, str) else actual.finish()
+                yield path, command, expected, actual
+
+
 def update(path):
     text = "".join(
         f"{PROMPT}{command}\n{expected if matches(expected, actual) else actual + chr(10)}"
@@ -586,7 +675,24 @@ def update(path):
     Path(path).write_text(text, encoding="utf-8")
 
 
+def update_page(page):
+    """Rewrite the outputs of a page's transcripts from one replay of the page, in order."""
+    texts = {}
+    for path, command, expected, actual in replay_page(page):
+        if command.startswith("{ctrl-c}"):
+            raise SystemExit(f"{page}: {actual}")
+        shown = expected if matches(expected, actual) else actual + "\n"
+        texts[path] = texts.get(path, "") + f"{PROMPT}{command}\n{shown}"
+    for path, text in texts.items():
+        path.write_text(text, encoding="utf-8")
+    return list(texts)
+
+
 if __name__ == "__main__":
     for name in sys.argv[1:]:
-        update(Path(name).resolve())
-        print(f"updated {name}")
+        if name.endswith(".md"):
+            for path in update_page(Path(name).resolve()):
+                print(f"updated {path.relative_to(ROOT)}")
+        else:
+            update(Path(name).resolve())
+            print(f"updated {name}")

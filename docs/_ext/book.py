@@ -348,7 +348,15 @@ def draft_notice(app):
     return notice
 
 
+def ctrl_c_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """{ctrl-c}`WHAT`: the reader presses Ctrl+C where WHAT runs (a port, or a word of the
+    command that started it). The page shows the key; tests/transcript.py's page replay stops
+    that program there, so the next block finds the port free, as the reader does."""
+    return [nodes.literal(rawtext, "Ctrl+C", classes=["kbd"])], []
+
+
 def setup(app):
+    app.add_role("ctrl-c", ctrl_c_role)
     app.connect("doctree-resolved", mark_drafts)
     app.add_config_value("book_per_language", {}, "html")
     app.add_config_value("book_repository", "", "html")
