@@ -73,7 +73,7 @@ ANSWER_WITHIN = 15
 # The examples that call another service, and so may answer 502, 503 or 504 when it fails.
 CALLS_OUT = {
     "ch05.forecast", "ch05.forecast_blocking", "ch05.trip_board", "porting.departures",
-    "ch07.oauth_login", "ch07.google_login",
+    "ch07.oauth_login", "ch07.google_login", "ch09.club",
 }  # fmt: skip
 DEPENDENCY_DOWN = {502, 503, 504}
 # What the called service sends in the second sweep: one kind after another, for every request.
@@ -111,6 +111,17 @@ async def plain(app):
     yield app
 
 
+@contextlib.asynccontextmanager
+async def club_app(module, url, upstream):
+    """ch09's make_app(engine, upstream=...), its engine living in the loop that serves it."""
+    engine = module.create_engine(url)
+    try:
+        await module.create_schema(engine)
+        yield module.make_app(engine, upstream=upstream)
+    finally:
+        await engine.dispose()
+
+
 @contextlib.contextmanager
 def application(module, tmp_path, service, monkeypatch):
     """The example's Application as its tests build it; what it calls is at `service`."""
@@ -125,7 +136,9 @@ def application(module, tmp_path, service, monkeypatch):
         kwargs["heartbeat"] = 0.05
     if "delay" in params:
         kwargs["delay"] = 0
-    if needs == {"engine"}:
+    if name == "ch09.club":
+        yield club_app(module, f"sqlite:///{tmp_path / 'sweep.db'}", service)
+    elif needs == {"engine"}:
         yield app_with_engine(module, f"sqlite:///{tmp_path / 'sweep.db'}")
     elif needs == {"hub"}:
         port = free_port()

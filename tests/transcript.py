@@ -59,8 +59,9 @@ In every transcript:
   so that `nox -s matrix` can replay the transcripts on every Tornado it tests
   (tests/test_version_matrix.py checks that the files show the pinned version). A process id
   (`pid 4101`, `Process 4101`, `"pid": 4101`, `"published_by": 4101`) matches any process id,
-  and supervisorctl's `uptime 0:00:02` any uptime. Columns padded with two or more spaces match
-  however wide the padding is (a free port has more digits than the book's 8001).
+  supervisorctl's `uptime 0:00:02` any uptime, and a test run's time (pytest's `3 passed in
+  1.52s`, unittest's `Ran 3 tests in 0.341s`) any time. Columns padded with two or more spaces
+  match however wide the padding is (a free port has more digits than the book's 8001).
 
 A program listed in UPSTREAMS calls another example that the book has the reader start first in
 another terminal; that one runs on a free port too, and the program is given its `--upstream`.
@@ -103,12 +104,14 @@ UPSTREAMS = {"porting/departures.py": "porting/rail.py"}
 UPSTREAMS |= dict.fromkeys(
     ["ch05/forecast.py", "ch05/forecast_blocking.py", "ch05/trip_board.py"], "ch05/upstream.py"
 )
+UPSTREAMS["ch09/club.py"] = "ch05/upstream.py"
 UPSTREAM_PORT = 8001
 SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
 VERSION_LINE = re.compile(r"^\d+\.\d+(\.\d+)?$", re.MULTILINE)
 COMMENT = re.compile(r"\s+#.*$")
 PROCESS_ID = re.compile(r'(\bpid |\bPid: |"pid": |"published_by": |^Process )\d+', re.MULTILINE)
 UPTIME = re.compile(r"\b(uptime )(?:\d+ days?, )?\d+:\d\d:\d\d")
+DURATION = re.compile(r"\b(in )\d+(?:\.\d+)?s\b(?: \(\d+:\d\d:\d\d\))?")  # pytest's, unittest's
 PADDING = re.compile(r"(?<=\S) {2,}(?=\S)")  # between columns: a free port is wider than 8001
 START = re.compile(
     r"^python3?(?: -[WX] ?\S+)* examples/(?P<program>\S+\.py)\b.*\s--port=(?P<port>\d{1,5})(?!\S)"
@@ -391,6 +394,7 @@ SERVICES.update({
 # ch04: undoing the PostgreSQL steps, and removing the SQLite files the page left in TMPDIR.
 CHECKS.append((re.compile(r"(?:sudo )?service (?P<service>[\w-]+) stop"), check_service))
 SERVICES["ch04/cleanup.steps.console"] = private_tmp
+SERVICES["ch09/testing-postgresql.steps.console"] = postgresql
 
 
 # Replaying ------------------------------------------------------------------------------------
@@ -407,6 +411,7 @@ def normalize(output, ports=None):
 def comparable(output):
     output = VOLATILE.sub(r"\1: *", normalize(output))
     output = PADDING.sub("  ", UPTIME.sub(r"\1*", PROCESS_ID.sub(r"\1*", output)))
+    output = DURATION.sub(r"\1*s", output)
     return VERSION_LINE.sub("<version>", SERVER_VERSION.sub(r"\1/*", output))
 
 

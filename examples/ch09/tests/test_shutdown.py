@@ -1,0 +1,66 @@
+"""Stopping: on SIGTERM the program finishes the request it is answering, then exits with 0."""
+
+import asyncio
+import contextlib
+import signal
+import sys
+
+import pytest
+import pytest_asyncio
+from tornado.testing import bind_unused_port
+from tornado.websocket import websocket_connect
+
+from examples.ch09 import club
+
+
+# ANCHOR: program
+@pytest_asyncio.fixture
+async def program(database_url, weather):
+    """The club as a separate process, run as a reader runs it: (process, its URL)."""
+    sock, port = bind_unused_port()
+    sock.close()  # the program binds it again; nothing else on this machine takes it so soon
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, club.__file__, f"--port={port}",
+        f"--database-url={database_url}", f"--upstream={weather.url}",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert await process.stdout.readline() == f"Listening on http://localhost:{port}/\n".encode()
+    yield process, f"http://127.0.0.1:{port}"
+    with contextlib.suppress(ProcessLookupError):  # it has exited, as it should have ...
+        process.kill()  # ... unless the test failed half-way: do not leave it running
+    await process.wait()
+
+
+# ANCHOR_END: program
+# ANCHOR: sigterm
+@pytest.mark.asyncio
+async def test_sigterm_lets_the_running_request_finish(program, weather, http_client):
+    process, url = program
+    weather.behaviour = "slow"
+    request = asyncio.ensure_future(http_client.fetch(f"{url}/weather"))
+    await weather.asked.wait()  # the program is now waiting for the weather service
+    process.send_signal(signal.SIGTERM)
+    assert await process.stdout.readline() == b"Stopping; 1 request(s) still running\n"
+    with pytest.raises(ConnectionRefusedError):  # it takes no new connections ...
+        await asyncio.open_connection("127.0.0.1", int(url.rsplit(":", 1)[1]))
+    weather.release.set()
+    response = await request  # ... but finishes the one it has
+    assert response.code == 200
+    assert await process.wait() == 0
+    assert await process.stdout.read() == b"Stopped\n"
+
+
+# ANCHOR_END: sigterm
+# ANCHOR: going_away
+@pytest.mark.asyncio
+async def test_open_feeds_are_told_the_server_is_going_away(program):
+    process, url = program
+    feed = await websocket_connect(url.replace("http://", "ws://") + "/feed")
+    process.send_signal(signal.SIGTERM)
+    assert await feed.read_message() is None  # closed by the server ...
+    assert (feed.close_code, feed.close_reason) == (1001, "the server is restarting")
+    feed.close()  # ... and still to be closed here, or it warns "Unclosed" when collected
+    assert await process.wait() == 0
+
+
+# ANCHOR_END: going_away

@@ -1,0 +1,239 @@
+"""Chapter 9's reading club. The reader's own tests of it (examples/ch09/tests, listings of the
+chapter) run with this suite (pyproject.toml's testpaths); this module adds what they leave to
+the book: the program run as a reader runs it, its command line, bad input, the weather
+service's other failures, and the reader's database tests on a real PostgreSQL."""
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tomllib
+import uuid
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+import pytest
+from tornado.websocket import websocket_connect
+
+from conftest import ROOT, RawServer, example_relpath, free_port, run_example, serve_in_thread
+from examples.ch09 import club
+from examples.ch09.tests import conftest as reader_conftest
+from examples.ch09.tests import (
+    test_clock,
+    test_database,
+    test_feed,
+    test_leaks,
+    test_login,
+    test_pages,
+    test_plain_asyncio,
+    test_shutdown,
+    test_unittest_style,
+    test_weather,
+    test_xsrf,
+)
+from tests.ch04_fixtures import _admin
+
+EXAMPLE = club
+READER_TESTS = [
+    reader_conftest, test_clock, test_database, test_feed, test_leaks, test_login, test_pages,
+    test_plain_asyncio, test_shutdown, test_unittest_style, test_weather, test_xsrf,
+]  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def club_app(url, **kwargs):
+    """make_app(engine), the engine created and disposed of in the loop that serves the app."""
+    engine = club.create_engine(url)
+    try:
+        await club.create_schema(engine)
+        yield club.make_app(engine, **kwargs)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def server(request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'club.db'}"
+    if request.param == "in-process":
+        with serve_in_thread(club_app(url), max_body_size=club.MAX_BODY_SIZE) as srv:
+            yield srv
+    else:
+        with run_example(example_relpath(club), f"--database-url={url}") as srv:
+            yield srv
+
+
+class Visitor:
+    """A browser's cookies and XSRF token, over conftest's blocking client."""
+
+    def __init__(self, server):
+        self.server, self.cookies = server, {}
+
+    def fetch(self, path, form=None, method=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urlencode({"_xsrf": self.cookies.get("_xsrf", ""), **form})
+        method = method or ("GET" if form is None else "POST")
+        resp = self.server.fetch(path, method, body, headers)
+        for header in resp.headers.get_all("Set-Cookie") or []:
+            self.cookies.update((k, m.value) for k, m in SimpleCookie(header).items())
+        return resp
+
+    def sign_in(self, name="mei"):
+        self.fetch("/login")
+        assert self.fetch("/login", {"name": name, "password": club.MEMBERS[name]}).status == 303
+        return self
+
+
+def test_the_readers_tests_run_with_the_books():
+    testpaths = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+    folder = (ROOT / "examples" / "ch09" / "tests").relative_to(ROOT).as_posix()
+    assert folder in testpaths["ini_options"]["testpaths"]
+    found = sorted(p.name for p in (ROOT / folder).glob("*.py") if p.name != "__init__.py")
+    assert found == sorted(os.path.basename(m.__file__) for m in READER_TESTS)
+
+
+@pytest.mark.reader
+def test_visitors_see_the_posts_and_a_sign_in_link(server):
+    resp = server.fetch("/")
+    assert resp.status == 200
+    assert resp.html.title.string == "The reading club"
+    assert resp.html.find("a", string="Sign in")["href"] == "/login"
+    assert resp.html.select("#posts li") == []
+
+
+@pytest.mark.reader
+def test_a_member_signs_in_and_posts(server):
+    mei = Visitor(server).sign_in()
+    assert mei.fetch("/posts", {"text": "<i>Dune</i> next?"}).status == 303
+    page = mei.fetch("/").html
+    assert page.select_one("label[for=text]").string.startswith("Signed in as mei.")
+    [post] = page.select("#posts li")
+    assert (post.b.string, post.select_one(".text").string) == ("mei", "<i>Dune</i> next?")
+    assert post.small.string == "just now"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("", "a post is 1 to 280 characters"), ("   ", "a post is 1 to 280 characters"),
+     ("x" * 281, "a post is 1 to 280 characters")],
+)  # fmt: skip
+def test_empty_and_long_posts_are_refused(server, text, message):
+    resp = Visitor(server).sign_in().fetch("/posts", {"text": text})
+    assert resp.status == 400
+    assert resp.text == f"400 Bad Request: {message}\n"
+
+
+@pytest.mark.parametrize("name, password", [("", "x"), ("mei", ""), ("m" * 41, "x")])
+def test_empty_and_long_sign_ins_are_refused(server, name, password):
+    visitor = Visitor(server)
+    visitor.fetch("/login")
+    resp = visitor.fetch("/login", {"name": name, "password": password})
+    assert resp.status == 400
+    assert resp.text == "400 Bad Request: a name is 1-40 characters, a password 1-200\n"
+
+
+def test_a_post_to_no_page_is_a_404_not_a_403(server):
+    resp = server.fetch("/nowhere", method="POST", body=b"")
+    assert resp.status == 404
+    assert resp.text == "404 Not Found\n"
+
+
+def test_other_methods_are_405(server):
+    resp = Visitor(server).sign_in().fetch("/", {}, method="PUT")
+    assert resp.status == 405
+    assert resp.text == "405 Method Not Allowed\n"
+
+
+def test_what_a_feed_sends_is_ignored(server):
+    async def talk():
+        feed = await websocket_connect(f"ws://127.0.0.1:{server.port}/feed")
+        await feed.write_message("hello?")
+        await asyncio.to_thread(Visitor(server).sign_in().fetch, "/posts", {"text": "hi"})
+        message = json.loads(await feed.read_message())
+        feed.close()
+        assert await feed.read_message() is None  # closed at both ends: no socket left open
+        return message
+
+    assert asyncio.run(talk()) == {"id": 1, "author": "mei", "text": "hi"}
+
+
+def ok(body):
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (b"HTTP/1.1 503 Down\r\nContent-Length: 0\r\n\r\n", "the weather service answered 503"),
+        (b"HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n", "the weather service answered 302"),
+        (b"", "the weather service hung up or sent garbage"),
+        (ok(b"sunny"), "the weather service sent something that is not a report"),
+        (ok(b'{"city": "Hangzhou", "sky": "rain", "temp_c": "24"}'),
+         "the weather service sent something that is not a report"),
+        (ok(b"[" * 100_000 + b"]" * 100_000),
+         "the weather service sent something that is not a report"),
+    ],
+    ids=["503", "redirect", "hang-up", "not-json", "wrong-type", "deeply-nested"],
+)  # fmt: skip
+def test_a_broken_weather_service_is_a_502(tmp_path, answer, message):
+    url = f"sqlite:///{tmp_path / 'club.db'}"
+    with RawServer(answer) as broken, serve_in_thread(club_app(url, upstream=broken.url)) as srv:
+        resp = srv.fetch("/weather")
+    assert resp.status == 502
+    assert json.loads(resp.body) == {"error": message}
+
+
+def run_program(*args):
+    done = subprocess.run(
+        [sys.executable, "examples/ch09/club.py", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    return done.returncode, done.stdout, done.stderr.strip()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["--port=0"], "error: port must be between 1 and 65535, not 0"),
+     (["--database-url=mysql://me@localhost/club"],
+      "error: database URL must look like sqlite:///FILE or postgresql://..."),
+     (["--upstream=ftp://example.com"],
+      "error: upstream must be an http:// or https:// URL: ftp://example.com")],
+)  # fmt: skip
+def test_bad_command_lines_are_refused(args, message):
+    assert run_program(*args) == (1, "", message)
+
+
+def test_a_port_in_use_is_an_error_not_a_traceback(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code, out, err = run_program(f"--port={port}", f"--database-url=sqlite:///{tmp_path}/c.db")
+    assert (code, out, err) == (1, "", "error: [Errno 98] Address already in use")
+
+
+def test_a_database_that_cannot_be_reached_is_an_error(tmp_path):
+    url = f"postgresql://club@127.0.0.1:{free_port()}/club"
+    code, out, err = run_program(f"--port={free_port()}", f"--database-url={url}")
+    assert (code, out) == (1, "")
+    assert err.startswith("error: ") and "Connect call failed" in err
+
+
+def test_the_readers_database_tests_on_postgresql(postgresql_url):
+    """What a reader who sets CLUB_TEST_POSTGRESQL gets: the same tests, on PostgreSQL too."""
+    name = f"ch09_{uuid.uuid4().hex}"
+    asyncio.run(_admin(postgresql_url, f'CREATE DATABASE "{name}"'))
+    try:
+        env = {**os.environ, "CLUB_TEST_POSTGRESQL": f"{postgresql_url.rsplit('/', 1)[0]}/{name}"}
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+             os.path.relpath(test_database.__file__, ROOT)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        asyncio.run(_admin(postgresql_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "6 passed" in done.stdout and "skipped" not in done.stdout
