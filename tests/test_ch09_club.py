@@ -97,6 +97,60 @@ def test_the_readers_tests_run_with_the_books():
     assert found == sorted(os.path.basename(m.__file__) for m in READER_TESTS)
 
 
+# What the chapter tells its reader to install, beyond requirements/examples.txt.
+READER_INSTALLS = ["pytest", "pytest-asyncio", "pytest-xdist"]
+ONLY_READERS_MODULES = """
+import importlib.abc, sys
+allowed = set(sys.argv[1].split()) | set(sys.stdlib_module_names)
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top not in allowed and not top.startswith("_"):
+            raise ModuleNotFoundError(f"the chapter's reader has no {top!r}", name=name)
+sys.meta_path.insert(0, Refuse())
+import pytest
+sys.exit(pytest.main(sys.argv[2:]))
+"""
+
+
+def installed_for_the_reader():
+    """Top-level modules of what the reader has installed: the requirements and their needs."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    lines = (ROOT / "requirements" / "examples.txt").read_text().splitlines()
+    wanted = [line for line in lines if line and not line.startswith((" ", "#"))]
+    wanted += READER_INSTALLS
+    names, seen = set(), set()
+    while wanted:
+        requirement = Requirement(wanted.pop())
+        name = requirement.name.lower().replace("_", "-")
+        if name in seen or requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        seen.add(name)
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            wanted += metadata.requires(name) or []
+    for module, dists in metadata.packages_distributions().items():
+        if any(dist.lower().replace("_", "-") in seen for dist in dists):
+            names.add(module)
+    return names
+
+
+def test_the_readers_tests_need_only_what_the_chapter_installs():
+    """The reader's pytest loads the book's root conftest.py too: it must import nothing more."""
+    modules = installed_for_the_reader() | {"examples", "conftest", "tests"}
+    done = subprocess.run(
+        [sys.executable, "-c", ONLY_READERS_MODULES, " ".join(sorted(modules)),
+         "-p", "no:cacheprovider", "--collect-only", "-q", "examples/ch09/tests"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+             "PYTEST_PLUGINS": "pytest_asyncio.plugin,xdist.plugin"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "collected" in done.stdout
+
+
 @pytest.mark.reader
 def test_visitors_see_the_posts_and_a_sign_in_link(server):
     resp = server.fetch("/")
