@@ -151,6 +151,44 @@ def test_the_readers_tests_need_only_what_the_chapter_installs():
     assert "collected" in done.stdout
 
 
+SIGNATURES_UNCHECKED = """
+import hmac, sys, types, pytest, tornado.web
+tornado.web.hmac = types.SimpleNamespace(new=hmac.new, compare_digest=lambda a, b: True)
+sys.exit(pytest.main(sys.argv[1:]))
+"""
+
+
+def test_the_edited_cookie_test_fails_when_signatures_go_unchecked():
+    """The reader's test of an edited cookie must catch a missing signature check, and only that:
+    with Tornado's checks switched off it fails, so it is not refused for a malformed field."""
+    test = f"{os.path.relpath(test_login.__file__, ROOT)}::test_a_cookie_edited_by_hand_is_ignored"
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNATURES_UNCHECKED, "-p", "no:cacheprovider", "-q", test],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed" in done.stdout
+
+
+FEED_BROKEN = """
+import sys, pytest
+from examples.ch09 import club
+club.FeedHandler.send = lambda self, message: None  # a broken app: the feed never hears
+sys.exit(pytest.main(sys.argv[1:]))
+"""
+
+
+def test_the_feed_test_fails_instead_of_hanging_when_the_app_is_broken():
+    """The reader's waits have a limit: pytest-asyncio has none, and a wait without one hangs."""
+    test = os.path.relpath(test_feed.__file__, ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", FEED_BROKEN, "-p", "no:cacheprovider", "-q", test],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "TimeoutError" in done.stdout and "1 failed" in done.stdout
+
+
 @pytest.mark.reader
 def test_visitors_see_the_posts_and_a_sign_in_link(server):
     resp = server.fetch("/")

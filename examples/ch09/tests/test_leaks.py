@@ -51,7 +51,8 @@ async def test_the_check_finds_a_feed_left_open(base_url):
     feed = await websocket_connect(base_url.replace("http://", "ws://") + "/feed")
     assert leftovers(before)  # the server's side of the feed, still running
     feed.close()
-    assert await feed.read_message() is None  # closed at both ends now
+    async with asyncio.timeout(5):
+        assert await feed.read_message() is None  # closed at both ends now
     assert leftovers(before) == []
 
 

@@ -18,17 +18,23 @@ from examples.ch09 import club
 async def program(database_url, weather):
     """The club as a separate process, run as a reader runs it: (process, its URL)."""
     sock, port = bind_unused_port()
-    sock.close()  # the program binds it again; nothing else on this machine takes it so soon
+    sock.close()  # the program binds it again: see "Ports" for the race this leaves
     process = await asyncio.create_subprocess_exec(
         sys.executable, club.__file__, f"--port={port}",
         f"--database-url={database_url}", f"--upstream={weather.url}",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    assert await process.stdout.readline() == f"Listening on http://localhost:{port}/\n".encode()
-    yield process, f"http://127.0.0.1:{port}"
-    with contextlib.suppress(ProcessLookupError):  # it has exited, as it should have ...
-        process.kill()  # ... unless the test failed half-way: do not leave it running
-    await process.wait()
+    try:
+        async with asyncio.timeout(10):
+            started = await process.stdout.readline()
+            assert started == f"Listening on http://localhost:{port}/\n".encode(), (
+                await process.stderr.read()  # why it did not start: it has exited
+            ).decode()
+        yield process, f"http://127.0.0.1:{port}"
+    finally:  # also when the test failed, timed out or was interrupted half-way
+        with contextlib.suppress(ProcessLookupError):  # it has exited, as it should have ...
+            process.kill()  # ... unless the test failed: do not leave it running
+        await process.wait()
 
 
 # ANCHOR_END: program
@@ -37,17 +43,18 @@ async def program(database_url, weather):
 async def test_sigterm_lets_the_running_request_finish(program, weather, http_client):
     process, url = program
     weather.behaviour = "slow"
-    request = asyncio.ensure_future(http_client.fetch(f"{url}/weather"))
-    await weather.asked.wait()  # the program is now waiting for the weather service
-    process.send_signal(signal.SIGTERM)
-    assert await process.stdout.readline() == b"Stopping; 1 request(s) still running\n"
-    with pytest.raises(ConnectionRefusedError):  # it takes no new connections ...
-        await asyncio.open_connection("127.0.0.1", int(url.rsplit(":", 1)[1]))
-    weather.release.set()
-    response = await request  # ... but finishes the one it has
-    assert response.code == 200
-    assert await process.wait() == 0
-    assert await process.stdout.read() == b"Stopped\n"
+    async with asyncio.timeout(10):  # a limit on every wait: a broken program fails, never hangs
+        request = asyncio.ensure_future(http_client.fetch(f"{url}/weather"))
+        await weather.asked.wait()  # the program is now waiting for the weather service
+        process.send_signal(signal.SIGTERM)
+        assert await process.stdout.readline() == b"Stopping; 1 request(s) still running\n"
+        with pytest.raises(ConnectionRefusedError):  # it takes no new connections ...
+            await asyncio.open_connection("127.0.0.1", int(url.rsplit(":", 1)[1]))
+        weather.release.set()
+        response = await request  # ... but finishes the one it has
+        assert response.code == 200
+        assert await process.wait() == 0
+        assert await process.stdout.read() == b"Stopped\n"
 
 
 # ANCHOR_END: sigterm
@@ -55,12 +62,13 @@ async def test_sigterm_lets_the_running_request_finish(program, weather, http_cl
 @pytest.mark.asyncio
 async def test_open_feeds_are_told_the_server_is_going_away(program):
     process, url = program
-    feed = await websocket_connect(url.replace("http://", "ws://") + "/feed")
-    process.send_signal(signal.SIGTERM)
-    assert await feed.read_message() is None  # closed by the server ...
-    assert (feed.close_code, feed.close_reason) == (1001, "the server is restarting")
-    feed.close()  # ... and still to be closed here, or it warns "Unclosed" when collected
-    assert await process.wait() == 0
+    async with asyncio.timeout(10):
+        feed = await websocket_connect(url.replace("http://", "ws://") + "/feed")
+        process.send_signal(signal.SIGTERM)
+        assert await feed.read_message() is None  # closed by the server ...
+        assert (feed.close_code, feed.close_reason) == (1001, "the server is restarting")
+        feed.close()  # ... and still to be closed here, or it warns "Unclosed" when collected
+        assert await process.wait() == 0
 
 
 # ANCHOR_END: going_away
