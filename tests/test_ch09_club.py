@@ -16,6 +16,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import pytest
+from tornado.web import create_signed_value
 from tornado.websocket import websocket_connect
 
 from conftest import ROOT, RawServer, example_relpath, free_port, run_example, serve_in_thread
@@ -209,6 +210,33 @@ def test_a_member_signs_in_and_posts(server):
     assert post.small.string == "just now"
 
 
+@pytest.mark.reader
+def test_pages_and_errors_carry_the_security_headers(server):
+    for resp in [server.fetch("/"), server.fetch("/nowhere"), server.fetch("/login", "POST")]:
+        assert {name: resp.headers[name] for name in club.SECURITY_HEADERS} == club.SECURITY_HEADERS
+    assert "frame-ancestors 'none'" in club.SECURITY_HEADERS["Content-Security-Policy"]
+
+
+@pytest.mark.reader
+def test_the_page_script_is_a_file_the_policy_allows(server):
+    home = server.fetch("/")
+    [script] = home.html.find_all("script")
+    assert script.string is None and script["src"].startswith("/static/feed.js?v=")
+    feed_js = server.fetch(script["src"])
+    assert feed_js.status == 200 and b"textContent" in feed_js.body
+
+
+def test_a_cookie_signed_the_old_way_is_ignored(tmp_path):
+    """Version 1 of Tornado's signed values is weaker: a member cookie must be version 2."""
+    url = f"sqlite:///{tmp_path / 'club.db'}"
+    old = create_signed_value("s", "member", "mei", version=1).decode()
+    new = create_signed_value("s", "member", "mei", version=2).decode()
+    with serve_in_thread(club_app(url, cookie_secret="s")) as srv:
+        assert b"Signed in as mei." in srv.fetch("/", headers={"Cookie": f"member={new}"}).body
+        page = srv.fetch("/", headers={"Cookie": f"member={old}"}).body
+    assert b"Signed in as" not in page
+
+
 @pytest.mark.parametrize(
     "text, message",
     [("", "a post is 1 to 280 characters"), ("   ", "a post is 1 to 280 characters"),
@@ -328,4 +356,4 @@ def test_the_readers_database_tests_on_postgresql(postgresql_url):
     finally:
         asyncio.run(_admin(postgresql_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "6 passed" in done.stdout and "skipped" not in done.stdout
+    assert "8 passed" in done.stdout and "skipped" not in done.stdout

@@ -1,5 +1,6 @@
 """The database: every test gets empty tables, on SQLite always and on PostgreSQL when asked."""
 
+import asyncio
 import os
 
 import pytest
@@ -45,3 +46,14 @@ async def test_the_newest_post_comes_first(mei):
         await mei.fetch("/posts", {"text": text})
     page = (await mei.fetch("/")).body.decode()
     assert page.index("second") < page.index("first")
+
+
+# ANCHOR: race
+@pytest.mark.asyncio
+async def test_twenty_posts_at_once_still_make_three(mei):
+    posts = [mei.fetch("/posts", {"text": f"post {n}"}) for n in range(20)]
+    responses = await asyncio.gather(*posts)  # all twenty in flight together
+    assert sorted(response.code for response in responses) == [303] * 3 + [429] * 17
+
+
+# ANCHOR_END: race
