@@ -35,6 +35,8 @@ POSTS_PER_WINDOW, WINDOW = 3, 60  # at most 3 posts by one member in any 60 seco
 CITY = "hangzhou"  # where the club meets: /weather asks the weather service about it
 UPSTREAM, TIMEOUT = "http://127.0.0.1:8001", 3.0
 GRACE = 30  # seconds running requests get to finish after SIGTERM
+# Teaching simplification: a file in the shared temporary directory, for trying the club out;
+# a real site keeps its data in a directory of its own (--database-url).
 DEFAULT_DATABASE = f"sqlite:///{Path(tempfile.gettempdir()) / 'tornado-book-club.db'}"
 DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -221,6 +223,8 @@ class PostsHandler(BaseHandler):
         self.redirect("/", status=303)
 
 
+# Teaching simplification: any number of feeds may stay open (each holds a connection), and
+# nobody can sign out; chapter 6's login.py has a /logout.
 class FeedHandler(tornado.websocket.WebSocketHandler):
     def open(self):
         self.settings["club"].feeds.add(self)
@@ -247,8 +251,8 @@ class WeatherHandler(BaseHandler):
         client = tornado.httpclient.AsyncHTTPClient()
         url = f"{self.club.upstream}/weather/{CITY}"
         try:
-            response = await client.fetch(
-                url, request_timeout=self.club.timeout, follow_redirects=False
+            response = await client.fetch(  # body up to the client's default 100 MB: a
+                url, request_timeout=self.club.timeout, follow_redirects=False  # trusted service
             )
             report = json.loads(response.body)
             if not isinstance(report, dict) or any(

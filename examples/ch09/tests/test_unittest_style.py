@@ -3,7 +3,7 @@
 import tempfile
 import urllib.parse
 
-from tornado.testing import AsyncHTTPTestCase, ExpectLog, gen_test
+from tornado.testing import AsyncHTTPTestCase, ExpectLog, bind_unused_port, gen_test
 
 from examples.ch09 import club
 
@@ -21,7 +21,9 @@ class ClubTest(AsyncHTTPTestCase):
         super().tearDown()  # stops the server, closes self.http_client, closes the loop
 
     def get_app(self):
-        return club.make_app(self.engine, upstream="http://127.0.0.1:1")  # nothing listens there
+        sock, port = bind_unused_port()
+        sock.close()  # a port nobody listens on now: the weather service is down
+        return club.make_app(self.engine, upstream=f"http://127.0.0.1:{port}")
 
     # ANCHOR_END: case
     # ANCHOR: tests
