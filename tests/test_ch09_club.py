@@ -224,6 +224,13 @@ def test_the_page_script_is_a_file_the_policy_allows(server):
     assert script.string is None and script["src"].startswith("/static/feed.js?v=")
     feed_js = server.fetch(script["src"])
     assert feed_js.status == 200 and b"textContent" in feed_js.body
+    assert feed_js.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_nul_byte_in_a_static_file_name_is_a_400(server):
+    resp = server.fetch("/static/feed.js%00")
+    assert resp.status == 400
+    assert resp.text == "400 Bad Request: a file name cannot contain a NUL byte\n"
 
 
 def test_a_cookie_signed_the_old_way_is_ignored(tmp_path):

@@ -159,6 +159,18 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish(message + "\n")
 
 
+class StaticFiles(tornado.web.StaticFileHandler):
+    """The page's script, with the same headers and errors; a NUL byte in a name is a 400."""
+
+    set_default_headers = BaseHandler.set_default_headers
+    write_error = BaseHandler.write_error
+
+    def validate_absolute_path(self, root, absolute_path):
+        if "\x00" in absolute_path:
+            raise tornado.web.HTTPError(400, "a file name cannot contain a NUL byte")
+        return super().validate_absolute_path(root, absolute_path)
+
+
 class NotFoundHandler(BaseHandler):
     def prepare(self):
         raise tornado.web.HTTPError(404)
@@ -293,6 +305,7 @@ def make_app(engine, cookie_secret=None, clock=time.time, upstream=UPSTREAM, tim
         ],
         template_path=BASE / "templates",
         static_path=BASE / "static",
+        static_handler_class=StaticFiles,
         # Teaching simplification: a new random secret at every start signs everyone out.
         cookie_secret=cookie_secret or secrets.token_urlsafe(32),
         login_url="/login",
