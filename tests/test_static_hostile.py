@@ -170,4 +170,5 @@ def test_static_files_are_served_and_a_nul_byte_is_refused(module, mode, tmp_pat
         assert srv.fetch(f"/static/{name}", headers=etag).status == 304
         refused = srv.fetch(f"/static/{name}%00?v=1")
         assert refused.status == 400
-        assert refused.text == f"400: {NUL}\n"
+        # in the app's own form of error: "400: ..." or "400 Bad Request: ..."
+        assert refused.text.startswith("400") and refused.text.endswith(f": {NUL}\n")
