@@ -190,6 +190,37 @@ def test_the_feed_test_fails_instead_of_hanging_when_the_app_is_broken():
     assert "TimeoutError" in done.stdout and "1 failed" in done.stdout
 
 
+NOISY_PROGRAM = """
+import asyncio, sys, pytest
+
+@pytest.mark.asyncio
+async def test_noisy(program, http_client):
+    process, url = program  # one access-log line per request, each some 40 KB, on its stderr
+    async with asyncio.timeout(20):
+        for _ in range(10):
+            response = await http_client.fetch(f"{url}/?{'x' * 40_000}", raise_error=False)
+            assert response.code == 200
+
+class AddToTestShutdown:
+    def pytest_collectstart(self, collector):
+        if isinstance(collector, pytest.Module) and collector.path.name == "test_shutdown.py":
+            collector.obj.test_noisy = test_noisy
+
+sys.exit(pytest.main(sys.argv[1:], plugins=[AddToTestShutdown()]))
+"""
+
+
+def test_the_program_fixture_survives_a_program_that_logs_a_lot():
+    """A pipe nobody reads fills up: the child then blocks on its log, and waiting for it hangs."""
+    test = f"{os.path.relpath(test_shutdown.__file__, ROOT)}::test_noisy"
+    done = subprocess.run(
+        [sys.executable, "-c", NOISY_PROGRAM, "-p", "no:cacheprovider", "-q", test],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+
+
 @pytest.mark.reader
 def test_visitors_see_the_posts_and_a_sign_in_link(server):
     resp = server.fetch("/")

@@ -114,7 +114,9 @@ class Club:
         self.engine, self.clock, self.upstream, self.timeout = engine, clock, upstream, timeout
         self.members = {name: hash_password(password) for name, password in MEMBERS.items()}
         self.feeds = set()  # open WebSocket connections
-        self.posting = collections.defaultdict(asyncio.Lock)  # one per member: see PostsHandler
+        # One lock per member who has posted, never removed: few here, as only MEMBERS sign in;
+        # a real site with many members would drop a lock once nobody holds or waits for it.
+        self.posting = collections.defaultdict(asyncio.Lock)  # see PostsHandler
         self.running = 0  # requests being answered now
 
     def check_password(self, name, password):

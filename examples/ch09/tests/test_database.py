@@ -52,7 +52,7 @@ async def test_the_newest_post_comes_first(mei):
 @pytest.mark.asyncio
 async def test_twenty_posts_at_once_still_make_three(mei):
     posts = [mei.fetch("/posts", {"text": f"post {n}"}) for n in range(20)]
-    responses = await asyncio.gather(*posts)  # all twenty in flight together
+    responses = await asyncio.gather(*posts)  # the client sends ten at a time, the rest queue
     assert sorted(response.code for response in responses) == [303] * 3 + [429] * 17
 
 
