@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 
 from conftest import EXAMPLES, ROOT
@@ -64,3 +66,21 @@ def test_setup_steps_are_checked_not_run():
         for command in commands:
             assert checked(command, ROOT) == "", command
     assert checked("sudo apt-get update", ROOT) == ""
+
+
+@pytest.mark.reader
+def test_get_has_an_etag_and_a_matching_request_gets_304(server):
+    """finish() adds an Etag (the SHA-1 of the body) to a 200 GET; If-None-Match with it gets an
+    empty 304. The value is the one the book's transcript shows."""
+    resp = server.fetch("/")
+    etag = '"' + hashlib.sha1(resp.body).hexdigest() + '"'
+    assert resp.headers["Etag"] == etag == '"621dcb6f84a153e81a83111a634dc577239a9c43"'
+    again = server.fetch("/", headers={"If-None-Match": etag})
+    assert (again.status, again.body) == (304, b"")
+    assert "Content-Type" not in again.headers
+    other = server.fetch("/?greeting=Salve", headers={"If-None-Match": etag})
+    assert other.status == 200 and other.headers["Etag"] != etag
+
+
+def test_errors_have_no_etag(server):
+    assert "Etag" not in server.fetch("/?greeting=" + "a" * 51).headers
