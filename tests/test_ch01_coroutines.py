@@ -36,7 +36,11 @@ def test_main_waits_for_both_teas_at_once(capsys):
 def test_runs_as_a_reader_runs_it():
     result = subprocess.run(
         [sys.executable, "examples/ch01/coroutines.py"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     assert result.stdout == OUTPUT
     assert result.stderr == ""
