@@ -7,11 +7,14 @@ import pytest
 
 from conftest import EXAMPLES, ROOT
 
-# Programs, not the tests a chapter shows (examples/ch09/tests), which pytest runs.
+# Programs with a --port option: not the tests a chapter shows (examples/ch09/tests), which
+# pytest runs, nor a script that serves nothing (ch01/coroutines.py).
 PROGRAMS = sorted(
     p
     for p in EXAMPLES.rglob("*.py")
-    if p.name != "__init__.py" and "tests" not in p.relative_to(EXAMPLES).parts
+    if p.name != "__init__.py"
+    and "tests" not in p.relative_to(EXAMPLES).parts
+    and 'define("port"' in p.read_text(encoding="utf-8")
 )
 
 
