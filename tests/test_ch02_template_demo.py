@@ -8,9 +8,7 @@ from conftest import ROOT, serve_in_thread
 from examples.ch02 import template_demo
 
 EXAMPLE = template_demo
-GREETING = (
-    "<p>Hello, Grace!</p>\n<ul>\n\n<li>Lisbon</li>\n\n<li>Kyoto &amp; Nara</li>\n\n</ul>\n"
-)
+GREETING = "<p>Hello, Grace!</p>\n<ul>\n\n<li>Lisbon</li>\n\n<li>Kyoto &amp; Nara</li>\n\n</ul>\n"
 
 
 def test_generate_returns_bytes():
@@ -46,7 +44,5 @@ def test_the_script_prints_what_the_book_shows():
     command = [sys.executable, "examples/ch02/template_demo.py"]
     printed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     assert printed.stdout == (
-        "b'Hello, Ada! 42'\n"
-        "Hello, &lt;b&gt;Ada&lt;/b&gt;!\n"
-        "Hello, <b>Ada</b>!\n" + GREETING
+        "b'Hello, Ada! 42'\nHello, &lt;b&gt;Ada&lt;/b&gt;!\nHello, <b>Ada</b>!\n" + GREETING
     )
