@@ -44,7 +44,6 @@ class PickHandler(tornado.web.RequestHandler):
         self.redirect(self.reverse_url("tea", slug))
 
 
-# ANCHOR: application
 class Teahouse(tornado.web.Application):
     def __init__(self):
         handlers = [
@@ -67,7 +66,6 @@ class Teahouse(tornado.web.Application):
 
 def make_app():
     return Teahouse()
-# ANCHOR_END: application
 
 
 async def main(port):
