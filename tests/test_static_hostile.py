@@ -111,6 +111,11 @@ def serve(module, mode, tmp_path):
             yield srv
 
 
+def prefix(settings):
+    """Where the app serves its static files: /static/ unless it sets static_url_prefix."""
+    return settings.get("static_url_prefix", "/static/")
+
+
 def a_static_file(settings):
     return sorted(p.name for p in Path(settings["static_path"]).iterdir() if p.is_file())[0]
 
@@ -134,6 +139,7 @@ def test_hostile_static_paths_get_4xx_and_a_reason_where_tornado_has_one(module,
         wrong = []
         for method, template, statuses, words in HOSTILE:
             path = template.replace("FILE", name).replace("MODULE", Path(module.__file__).name)
+            path = prefix(settings) + path.removeprefix("/static/")
             resp = srv.fetch(path, method=method)
             if resp.status not in statuses or words not in resp.body.decode("utf-8", "replace"):
                 wrong.append(f"{method} {path[:80]} -> {resp.status} {resp.body[:120]!r}")
@@ -149,7 +155,7 @@ def test_static_url_of_a_name_with_a_nul_byte_has_no_version(module, tmp_path, c
     settings = settings_of(module, tmp_path)
     handler = settings.get("static_handler_class", tornado.web.StaticFileHandler)
     name = f"{module.__name__}\x00.css"  # a name of its own: a version is computed only once
-    assert handler.make_static_url(settings, name) == f"/static/{name}"
+    assert handler.make_static_url(settings, name) == f"{prefix(settings)}{name}"
     assert "Could not open static file" in caplog.text
 
 
@@ -159,7 +165,7 @@ def test_static_files_are_served_and_a_nul_byte_is_refused(module, mode, tmp_pat
     settings = settings_of(module, tmp_path)
     with serve(module, mode, tmp_path) as srv:
         name = a_static_file(settings)
-        resp = srv.fetch(f"/static/{name}")
+        resp = srv.fetch(f"{prefix(settings)}{name}")
         assert resp.status == 200
         assert resp.body == (Path(settings["static_path"]) / name).read_bytes()
         handler = settings.get("static_handler_class", tornado.web.StaticFileHandler)
@@ -167,8 +173,8 @@ def test_static_files_are_served_and_a_nul_byte_is_refused(module, mode, tmp_pat
         assert versioned.status == 200
         assert versioned.headers["Cache-Control"] == "max-age=315360000"
         etag = {"If-None-Match": versioned.headers["Etag"]}
-        assert srv.fetch(f"/static/{name}", headers=etag).status == 304
-        refused = srv.fetch(f"/static/{name}%00?v=1")
+        assert srv.fetch(f"{prefix(settings)}{name}", headers=etag).status == 304
+        refused = srv.fetch(f"{prefix(settings)}{name}%00?v=1")
         assert refused.status == 400
         # in the app's own form of error: "400: ..." or "400 Bad Request: ..."
         assert refused.text.startswith("400") and refused.text.endswith(f": {NUL}\n")
