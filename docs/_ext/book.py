@@ -29,7 +29,7 @@ Their text is translated like the rest of the page: the alt text and every doubl
 or `xlabel` in the file that holds a non-ASCII character (a pure-ASCII one, such as `prepare()`, is
 code, not prose) become messages of the page's catalog, and each edition draws the figure with its
 own labels. Without Graphviz's `dot`, a figure is replaced by its alt text and the build says so
-once (`nox -s docs` fails under CI, warns elsewhere); the directive requires `:alt:` and `:caption:`.
+once (`nox -s docs` fails under CI, warns elsewhere). The directive requires `:alt:`, `:caption:`.
 """
 
 import html
@@ -364,7 +364,7 @@ class BookGraphviz(sphinx_graphviz.Graphviz):
     def run(self):
         missing = [o for o in ("alt", "caption") if o not in self.options]
         if not self.arguments or missing:
-            problem = "a file argument" if not self.arguments else ", ".join(f":{o}:" for o in missing)
+            problem = ", ".join(f":{o}:" for o in missing) if self.arguments else "a file"
             return [self.reporter.warning(f"a book figure needs {problem}", line=self.lineno)]
         result = super().run()
         for node in result[0].findall(sphinx_graphviz.graphviz):
