@@ -377,11 +377,14 @@ class BookGraphviz(sphinx_graphviz.Graphviz):
 def html_visit_figure(self, node):
     """The SVG as an <img> with the alt text: read by screen readers, valid in EPUB too."""
     try:
-        fname, _ = sphinx_graphviz.render_dot(self, node["code"], node["options"], "svg")
+        fname, outfn = sphinx_graphviz.render_dot(self, node["code"], node["options"], "svg")
     except sphinx_graphviz.GraphvizError as exc:
         raise ExtensionError(f"Graphviz could not draw {node.get('filename')}: {exc}") from exc
+    # dot declares the SVG 1.1 DTD, whose external entities EPUB 3 forbids (epubcheck HTM-003).
+    svg = Path(outfn).read_text("utf-8")
+    Path(outfn).write_text(re.sub(r"<!DOCTYPE svg[^>]*>\n?", "", svg), "utf-8")
     alt = html.escape(node["alt"], quote=True)
-    self.body.append(f'<div class="graphviz"><img src="{fname}" alt="{alt}" class="graphviz">'
+    self.body.append(f'<div class="graphviz"><img src="{fname}" alt="{alt}" class="graphviz" />'
                      "</div>\n")  # fmt: skip
     raise nodes.SkipNode
 
