@@ -62,11 +62,22 @@ def install(session, *groups):
     session.install("-c", CONSTRAINTS, *packages)
 
 
+def check_graphviz(session):
+    """The figures (docs/figures/*.dot) need Graphviz's dot: CI must have it, a reader may not."""
+    if shutil.which("dot"):
+        return
+    message = "Graphviz is not installed (Debian: apt-get install graphviz)"
+    if os.environ.get("CI"):
+        session.error(message)
+    session.warn(f"{message}; each figure is shown as its alt text")
+
+
 def build(session, autobuild=False, posargs=None):
     """Build every edition once, or serve one edition (`-- --lang en`) rebuilt on every change."""
     parser = argparse.ArgumentParser(prog=f"nox -s {session.name} --")
     parser.add_argument("--lang", choices=list(EDITIONS), default="zh_CN")
     args, extra = parser.parse_known_args(session.posargs if posargs is None else posargs)
+    check_graphviz(session)
     install(session, "serve" if autobuild else "docs")
     if autobuild:
         session.run(
@@ -101,6 +112,7 @@ def docs(session):
 @nox.session
 def epub(session):
     """Build an EPUB of every edition into docs/_build/epub/, checked by epubcheck if installed."""
+    check_graphviz(session)
     install(session, "docs")
     for lang in EDITIONS:
         out = f"{BUILD}/epub/{lang}"
@@ -127,6 +139,7 @@ def pdf(session):
             f"rsvg-convert; on Debian:\n  apt-get install --no-install-recommends "
             + " ".join(TEX_PACKAGES + POPPLER_PACKAGES)
         )
+    check_graphviz(session)
     check = ["python", "tools/pdfcheck.py", f"--min-pages={MIN_PAGES}"]
     if not all(shutil.which(tool) for tool in POPPLER_TOOLS):
         message = "poppler-utils is not installed (Debian: apt-get install poppler-utils)"

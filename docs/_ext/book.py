@@ -17,6 +17,19 @@ listing can be excerpted with :start-after:/:end-before: and shown whole without
 For the PDF: every edition's LaTeX settings (file name, title, xeCJK), and SVG figures redrawn as
 PDF by rsvg-convert. For the website: "下载 EPUB / PDF" links in the sidebar, to the copies of
 the books that were built before the HTML (see `book_downloads` in conf.py).
+
+Figures are Graphviz files in docs/figures/, shown with `sphinx.ext.graphviz`'s directive:
+
+``` {graphviz} figures/event_loop.dot
+:alt: What a screen reader says instead of the figure.
+:caption: The caption under it.
+```
+
+Their text is translated like the rest of the page: the alt text and every double-quoted `label`
+or `xlabel` in the file that holds a non-ASCII character (a pure-ASCII one, such as `prepare()`, is
+code, not prose) become messages of the page's catalog, and each edition draws the figure with its
+own labels. Without Graphviz's `dot`, a figure is replaced by its alt text and the build says so
+once (`nox -s docs` fails under CI, warns elsewhere). The directive requires `:alt:`, `:caption:`.
 """
 
 import html
@@ -30,8 +43,9 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.directives.code import LiteralInclude
 from sphinx.errors import ExtensionError
+from sphinx.ext import graphviz as sphinx_graphviz
 from sphinx.transforms.post_transforms.images import ImageConverter
-from sphinx.util import texescape
+from sphinx.util import logging, texescape
 from sphinx.util.docutils import SphinxDirective
 
 SOURCE_LANGUAGE = "zh_CN"
@@ -67,6 +81,11 @@ MATRIX_FILE = Path(__file__).parents[1] / "matrix.toml"  # the file noxfile.py's
 SETTINGS = tomllib.loads((Path(__file__).parents[1] / "editions.toml").read_text("utf-8"))
 EDITIONS = SETTINGS["editions"]
 DRAFTS = set(SETTINGS.get("drafts", {}).get("pages", []))
+FIGURE_LABEL = re.compile(r'(\bx?label\s*=\s*")((?:[^"\\]|\\.)*)(")')
+NO_DOT_LABELS = {
+    "zh_CN": "（此处的图未能画出：构建时没有安装 Graphviz。）",
+    "en": "(This figure was not drawn: Graphviz was not installed when the book was built.)",
+}
 ANCHOR_LINE = re.compile(r"^[ \t]*(#|//|;|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE)
 # xeCJK sets the Han characters of every edition (English listings show a few). The middle dot
 # stays Latin, so "现代注释 · Tornado 6.0" keeps its spaces; in Chinese xeCJK also sets quotes,
@@ -307,6 +326,85 @@ class SvgToPdf(ImageConverter):
         return True
 
 
+def figure_labels(code):
+    """The labels of a figure's dot code that are prose to translate, in order, each once."""
+    found = (m.group(2) for m in FIGURE_LABEL.finditer(code))
+    return list(dict.fromkeys(text for text in found if not text.isascii()))
+
+
+class figure_graph(sphinx_graphviz.graphviz, addnodes.translatable):
+    """A Graphviz figure whose alt text and labels are messages of the page's catalog."""
+
+    def preserve_original_messages(self):
+        self.setdefault("original_code", self["code"])
+        self.setdefault("original_alt", self.get("alt", ""))
+        self.setdefault("translations", {})
+
+    def extract_original_messages(self):
+        messages = [self.get("original_alt", self.get("alt", ""))]
+        messages += figure_labels(self.get("original_code", self["code"]))
+        return [m for m in messages if m]
+
+    def apply_translated_message(self, original_message, translated_message):
+        self.preserve_original_messages()
+        if original_message == self["original_alt"]:
+            self["alt"] = translated_message
+        self["translations"][original_message] = translated_message
+
+        def translate(match):
+            text = self["translations"].get(match.group(2), match.group(2))
+            return match.group(1) + text + match.group(3)
+
+        self["code"] = FIGURE_LABEL.sub(translate, self["original_code"])
+
+
+class BookGraphviz(sphinx_graphviz.Graphviz):
+    """`graphviz` with a file, alt text and caption required, drawn as a translatable figure."""
+
+    def run(self):
+        missing = [o for o in ("alt", "caption") if o not in self.options]
+        if not self.arguments or missing:
+            problem = ", ".join(f":{o}:" for o in missing) if self.arguments else "a file"
+            return [self.reporter.warning(f"a book figure needs {problem}", line=self.lineno)]
+        result = super().run()
+        for node in result[0].findall(sphinx_graphviz.graphviz):
+            graph = figure_graph(node.rawsource, *node.children, **node.attributes)
+            self.set_source_info(graph)
+            node.replace_self(graph)
+        return result
+
+
+def html_visit_figure(self, node):
+    """The SVG as an <img> with the alt text: read by screen readers, valid in EPUB too."""
+    try:
+        fname, outfn = sphinx_graphviz.render_dot(self, node["code"], node["options"], "svg")
+    except sphinx_graphviz.GraphvizError as exc:
+        raise ExtensionError(f"Graphviz could not draw {node.get('filename')}: {exc}") from exc
+    # dot declares the SVG 1.1 DTD, whose external entities EPUB 3 forbids (epubcheck HTM-003).
+    svg = Path(outfn).read_text("utf-8")
+    Path(outfn).write_text(re.sub(r"<!DOCTYPE svg[^>]*>\n?", "", svg), "utf-8")
+    alt = html.escape(node["alt"], quote=True)
+    self.body.append(f'<div class="graphviz"><img src="{fname}" alt="{alt}" class="graphviz" />'
+                     "</div>\n")  # fmt: skip
+    raise nodes.SkipNode
+
+
+def figures_without_dot(app, doctree, docname):
+    """Without Graphviz's dot, each figure becomes its alt text and a note (said once)."""
+    if shutil.which(app.config.graphviz_dot):
+        return
+    graphs = list(doctree.findall(figure_graph))
+    if graphs and not getattr(app, "book_said_no_dot", False):
+        app.book_said_no_dot = True
+        logging.getLogger(__name__).info(
+            "Graphviz's dot is not installed: figures are shown as their alt text "
+            "(Debian: apt-get install graphviz)"
+        )
+    for graph in graphs:
+        note = f"{graph['alt']} {label(NO_DOT_LABELS, app.config.language)}"
+        graph.replace_self(nodes.paragraph(note, note, classes=["figure-not-drawn"]))
+
+
 def add_downloads(app, pagename, templatename, context, doctree):
     """Sidebar links to this edition's EPUB and PDF, for those copied into the site's downloads/."""
     context["book_download_label"] = label(DOWNLOAD_LABELS, app.config.language)
@@ -356,6 +454,17 @@ def ctrl_c_role(name, rawtext, text, lineno, inliner, options=None, content=None
 
 
 def setup(app):
+    app.setup_extension("sphinx.ext.graphviz")
+    app.add_directive("graphviz", BookGraphviz, override=True)
+    app.add_node(
+        figure_graph,
+        html=(html_visit_figure, None),
+        latex=(sphinx_graphviz.latex_visit_graphviz, None),
+        text=(sphinx_graphviz.text_visit_graphviz, None),
+        man=(sphinx_graphviz.man_visit_graphviz, None),
+        texinfo=(sphinx_graphviz.texinfo_visit_graphviz, None),
+    )
+    app.connect("doctree-resolved", figures_without_dot)
     app.add_role("ctrl-c", ctrl_c_role)
     app.connect("doctree-resolved", mark_drafts)
     app.add_config_value("book_per_language", {}, "html")

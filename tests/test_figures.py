@@ -1,0 +1,110 @@
+"""The figures: Graphviz files in docs/figures/, with alt text and caption, in every edition."""
+
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+
+import pytest
+from babel.messages.pofile import read_po
+
+from conftest import ROOT
+
+FIGURES = sorted((ROOT / "docs" / "figures").glob("*.dot"))
+EDITIONS = tomllib.loads((ROOT / "docs" / "editions.toml").read_text("utf-8"))["editions"]
+TRANSLATED = [lang for lang in EDITIONS if lang != "zh_CN"]
+# The pattern docs/_ext/book.py translates labels with (that module needs Sphinx, not installed
+# for the tests; test_the_pattern_is_the_extensions keeps the two the same).
+FIGURE_LABEL = re.compile(r'(\bx?label\s*=\s*")((?:[^"\\]|\\.)*)(")')
+HAN = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+# Issue #15: the figures a reader needs, on the page that needs them.
+EXPECTED = {
+    "event_loop": "ch01",
+    "request_lifecycle": "ch01",
+    "template_inheritance": "ch03",
+    "oauth_pkce": "ch07",
+    "deployment": "ch08",
+}
+
+
+PAGES = sorted((ROOT / "docs").glob("*.md"))
+DIRECTIVE = re.compile(
+    r"^```\{graphviz\} figures/(?P<name>[\w-]+)\.dot\n(?P<options>(?::.*\n)*)", re.M
+)
+OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$", re.M)
+
+
+def shown():
+    """{figure name: [(page stem, options)]} for every graphviz directive of the book."""
+    found = {}
+    for page in PAGES:
+        for match in DIRECTIVE.finditer(page.read_text("utf-8")):
+            options = {m["key"]: m["value"] for m in OPTION.finditer(match["options"])}
+            found.setdefault(match["name"], []).append((page.stem, options))
+    return found
+
+
+def test_every_figure_is_shown_once_with_alt_text_and_caption():
+    figures = shown()
+    assert sorted(figures) == sorted(f.stem for f in FIGURES)
+    for name, uses in figures.items():
+        assert len(uses) == 1, name
+        (page, options) = uses[0]
+        assert options.get("alt") and options.get("caption"), name
+    assert {name: uses[0][0] for name, uses in figures.items()} == EXPECTED
+
+
+def figure_labels(code):
+    found = (m.group(2) for m in FIGURE_LABEL.finditer(code))
+    return list(dict.fromkeys(text for text in found if not text.isascii()))
+
+
+def test_the_pattern_is_the_extensions():
+    source = (ROOT / "docs" / "_ext" / "book.py").read_text("utf-8")
+    assert f"FIGURE_LABEL = re.compile(r'{FIGURE_LABEL.pattern}')" in source
+
+
+def translated_code(figure, lang):
+    page = shown()[figure.stem][0][0]
+    with open(ROOT / "docs" / "locales" / lang / "LC_MESSAGES" / f"{page}.po", "rb") as f:
+        catalog = read_po(f)
+    code = figure.read_text("utf-8")
+    translations = {}
+    for label in figure_labels(code):
+        message = catalog.get(label)
+        assert message is not None and message.string and not message.fuzzy, (lang, label)
+        translations[label] = message.string
+    return FIGURE_LABEL.sub(
+        lambda m: m.group(1) + translations.get(m.group(2), m.group(2)) + m.group(3), code
+    )
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+@pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.stem)
+def test_every_edition_draws_the_same_graph_with_its_own_labels(figure, lang):
+    code = figure.read_text("utf-8")
+    assert figure_labels(code), "a figure with nothing to translate"
+    translated = translated_code(figure, lang)
+    assert not HAN.search(translated), "a label left in Chinese"
+    # Only the labels differ: the same nodes, edges and attributes in every edition.
+    strip = lambda text: FIGURE_LABEL.sub(r"\1\3", text)  # noqa: E731
+    assert strip(translated) == strip(code)
+    # And each label keeps its line breaks, so a box keeps its shape.
+    for original, new in zip(
+        FIGURE_LABEL.finditer(code), FIGURE_LABEL.finditer(translated), strict=True
+    ):
+        assert original.group(2).count("\\n") == new.group(2).count("\\n"), new.group(2)
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", *TRANSLATED])
+@pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.stem)
+def test_graphviz_draws_every_edition(figure, lang):
+    if not shutil.which("dot"):
+        if os.environ.get("CI"):
+            pytest.fail("Graphviz is not installed (Debian: apt-get install graphviz)")
+        pytest.skip("Graphviz is not installed (Debian: apt-get install graphviz)")
+    code = figure.read_text("utf-8") if lang == "zh_CN" else translated_code(figure, lang)
+    done = subprocess.run(["dot", "-Tsvg"], input=code, capture_output=True, text=True)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    assert "<svg" in done.stdout
