@@ -108,3 +108,38 @@ def test_graphviz_draws_every_edition(figure, lang):
     done = subprocess.run(["dot", "-Tsvg"], input=code, capture_output=True, text=True)
     assert done.returncode == 0 and not done.stderr, done.stderr
     assert "<svg" in done.stdout
+
+
+def book_function(name):
+    """One function of docs/_ext/book.py (which needs Sphinx) with the constants it uses."""
+    import ast
+
+    tree = ast.parse((ROOT / "docs" / "_ext" / "book.py").read_text("utf-8"))
+    wanted = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Assign | ast.FunctionDef)
+        and (getattr(node, "name", None) == name or isinstance(node, ast.Assign))
+        and not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call))
+    ]
+    namespace = {"re": re}
+    for node in wanted:
+        try:
+            exec(compile(ast.Module([node], []), "book.py", "exec"), namespace)
+        except NameError:
+            pass  # a constant built from what this test does not need
+    return namespace[name]
+
+
+@pytest.mark.skipif(not shutil.which("dot"), reason="Graphviz is not installed")
+@pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.stem)
+def test_the_svg_of_an_img_has_fallback_fonts_and_no_doctype(figure):
+    """In an <img> the SVG cannot use the page's fonts: without the CJK font, a sans-serif."""
+    svg = subprocess.run(
+        ["dot", "-Tsvg"], input=figure.read_text("utf-8"), capture_output=True, text=True
+    ).stdout
+    fixed = book_function("svg_for_img")(svg)
+    assert "<!DOCTYPE" not in fixed and "<svg" in fixed
+    families = re.findall(r'font-family="([^"]*)"', fixed)
+    assert families and all(f.endswith(", sans-serif") for f in families), set(families)
+    assert book_function("svg_for_img")(fixed) == fixed

@@ -374,15 +374,27 @@ class BookGraphviz(sphinx_graphviz.Graphviz):
         return result
 
 
+# An <img> does not inherit the page's fonts: a reader without Noto Sans CJK SC gets the next of
+# these, and at worst the system's sans-serif, never the browser's default serif.
+SVG_FONTS = "'Noto Sans CJK SC', 'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+
+
+def svg_for_img(svg):
+    """dot's SVG made fit for an <img>: the fallback fonts, and no DOCTYPE.
+
+    dot declares the SVG 1.1 DTD, whose external entities EPUB 3 forbids (epubcheck HTM-003).
+    """
+    svg = re.sub(r"<!DOCTYPE svg[^>]*>\n?", "", svg)
+    return re.sub(r'font-family="Noto Sans CJK SC"', f'font-family="{SVG_FONTS}"', svg)
+
+
 def html_visit_figure(self, node):
     """The SVG as an <img> with the alt text: read by screen readers, valid in EPUB too."""
     try:
         fname, outfn = sphinx_graphviz.render_dot(self, node["code"], node["options"], "svg")
     except sphinx_graphviz.GraphvizError as exc:
         raise ExtensionError(f"Graphviz could not draw {node.get('filename')}: {exc}") from exc
-    # dot declares the SVG 1.1 DTD, whose external entities EPUB 3 forbids (epubcheck HTM-003).
-    svg = Path(outfn).read_text("utf-8")
-    Path(outfn).write_text(re.sub(r"<!DOCTYPE svg[^>]*>\n?", "", svg), "utf-8")
+    Path(outfn).write_text(svg_for_img(Path(outfn).read_text("utf-8")), "utf-8")
     alt = html.escape(node["alt"], quote=True)
     self.body.append(f'<div class="graphviz"><img src="{fname}" alt="{alt}" class="graphviz" />'
                      "</div>\n")  # fmt: skip
