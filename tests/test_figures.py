@@ -1,5 +1,6 @@
 """The figures: Graphviz files in docs/figures/, with alt text and caption, in every edition."""
 
+import ast
 import os
 import re
 import shutil
@@ -110,25 +111,18 @@ def test_graphviz_draws_every_edition(figure, lang):
     assert "<svg" in done.stdout
 
 
-def book_function(name):
-    """One function of docs/_ext/book.py (which needs Sphinx) with the constants it uses."""
-    import ast
-
+def svg_for_img():
+    """svg_for_img of docs/_ext/book.py (a module that needs Sphinx), with its SVG_FONTS."""
     tree = ast.parse((ROOT / "docs" / "_ext" / "book.py").read_text("utf-8"))
     wanted = [
         node
         for node in tree.body
-        if isinstance(node, ast.Assign | ast.FunctionDef)
-        and (getattr(node, "name", None) == name or isinstance(node, ast.Assign))
-        and not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call))
+        if getattr(node, "name", None) == "svg_for_img"
+        or (isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "SVG_FONTS")
     ]
     namespace = {"re": re}
-    for node in wanted:
-        try:
-            exec(compile(ast.Module([node], []), "book.py", "exec"), namespace)
-        except NameError:
-            pass  # a constant built from what this test does not need
-    return namespace[name]
+    exec(compile(ast.Module(wanted, []), "book.py", "exec"), namespace)
+    return namespace["svg_for_img"]
 
 
 @pytest.mark.skipif(not shutil.which("dot"), reason="Graphviz is not installed")
@@ -138,8 +132,8 @@ def test_the_svg_of_an_img_has_fallback_fonts_and_no_doctype(figure):
     svg = subprocess.run(
         ["dot", "-Tsvg"], input=figure.read_text("utf-8"), capture_output=True, text=True
     ).stdout
-    fixed = book_function("svg_for_img")(svg)
+    fixed = svg_for_img()(svg)
     assert "<!DOCTYPE" not in fixed and "<svg" in fixed
     families = re.findall(r'font-family="([^"]*)"', fixed)
     assert families and all(f.endswith(", sans-serif") for f in families), set(families)
-    assert book_function("svg_for_img")(fixed) == fixed
+    assert svg_for_img()(fixed) == fixed
