@@ -5,6 +5,7 @@ page did not start before it, and a server runs until the page says {ctrl-c}`...
 import pytest
 
 from conftest import ROOT, require_binary
+from tests import transcript
 from tests.transcript import matches, page_transcripts, replay_page
 
 PAGES = sorted(p for p in (ROOT / "docs").glob("*.md") if page_transcripts(p))
@@ -20,3 +21,13 @@ def test_page_replays_in_order(page):
         if not matches(expected, actual)
     ]
     assert not failures, "\n\n".join(failures)
+
+
+def test_ports_handed_out_for_one_page_never_collide(monkeypatch):
+    """Ports chosen before their servers start are still free: later choices must skip them."""
+    # Free on the machine each time, but 19998-20001 and 20012 overlap ports already handed out.
+    offers = iter([20000, 19998, 20010, 20012, 20020])
+    monkeypatch.setattr(transcript, "free_port", lambda count=1: next(offers))
+    assert transcript.free_ports([8001, 8002, 8003, 8004, 6379, 8080]) == {
+        6379: 20000, 8001: 20010, 8002: 20011, 8003: 20012, 8004: 20013, 8080: 20020
+    }  # fmt: skip

@@ -347,6 +347,15 @@ PORTED = {"ch07/sign-in.steps.console": ("examples/ch07/local.toml",)}  # files 
 PORTS["ch05/fake_upstream.steps.console"] = (8001,)  # python -m http.server as the upstream
 
 
+def unused_port(taken, count=1):
+    """A free port (the first of `count` in a row) that is not one of those already handed out:
+    a port handed out for a server not started yet is still free when the next is chosen."""
+    while True:
+        first = free_port(count)
+        if taken.isdisjoint(range(first, first + count)):
+            return first
+
+
 def free_ports(book_ports):
     """{book port: free port} for the ports a transcript names, consecutive runs kept."""
     found, ports = {}, sorted(set(book_ports))
@@ -354,7 +363,7 @@ def free_ports(book_ports):
         run = 1
         while run < len(ports) and ports[run] == ports[0] + run:
             run += 1
-        first = free_port(run)
+        first = unused_port(set(found.values()), run)
         found.update({ports[i]: first + i for i in range(run)})
         ports = ports[run:]
     return found
@@ -521,6 +530,10 @@ class Replay:
         self.running.append((shown, process, book))
         return process, log
 
+    def taken(self):
+        """The real ports handed out so far, started or not."""
+        return {*self.ports.values(), *self.numbers.values()}
+
     def holding(self, book):
         """Whether an example started earlier still runs on this book port."""
         return any(b == book and p.poll() is None for _, p, b in self.running)
@@ -537,11 +550,11 @@ class Replay:
         # A book port used before is the same port again: the reader's second start fails with
         # "Address already in use" while the first still runs (unless both use reuse_port), and
         # once it is stopped, a program started meanwhile with --upstream reaches the new one.
-        port = self.ports.get(book) or self.numbers.get(book) or free_port()
+        port = self.ports.get(book) or self.numbers.get(book) or unused_port(self.taken())
         real = self.command_for_test(COMMENT.sub("", command))
         real = real.replace(f"--port={book}", f"--port={port}")
         if program in UPSTREAMS and "--upstream" not in command:
-            upstream = self.ports.get(UPSTREAM_PORT) or free_port()  # or nothing listens there
+            upstream = self.ports.get(UPSTREAM_PORT) or unused_port(self.taken())  # nothing there
             real = f"{real} --upstream=http://127.0.0.1:{upstream}"
         self.serve(port, book)
         process, log = self.launch(real, command, book)
