@@ -100,11 +100,13 @@ STEPS = ".steps.console"
 # Content-Length too: a body that names a port (an Origin echoed back) is longer by the digits
 # the free port has more than the book's; the body itself is compared.
 VOLATILE = re.compile(r"^(Date|Content-Length): .*$", re.MULTILINE)
-UPSTREAMS = {"porting/departures.py": "porting/rail.py"}
-UPSTREAMS |= dict.fromkeys(
-    ["ch05/forecast.py", "ch05/forecast_blocking.py", "ch05/trip_board.py"], "ch05/upstream.py"
-)
-UPSTREAMS["ch09/club.py"] = "ch05/upstream.py"
+UPSTREAMS = {  # a program: the example it calls, which the book starts on UPSTREAM_PORT
+    "porting/departures.py": "porting/rail.py",
+    "ch05/forecast.py": "ch05/upstream.py",
+    "ch05/forecast_blocking.py": "ch05/upstream.py",
+    "ch05/trip_board.py": "ch05/upstream.py",
+    "ch09/club.py": "ch05/upstream.py",
+}
 UPSTREAM_PORT = 8001
 SERVER_VERSION = re.compile(r"^(Server: TornadoServer)/\S+$", re.MULTILINE)
 VERSION_LINE = re.compile(r"^\d+\.\d+(\.\d+)?$", re.MULTILINE)
@@ -281,19 +283,6 @@ def check_unit_copy(cwd, file):
     return None if any(EXAMPLES.rglob(path.name)) else f"{path.name} is not a unit the book ships"
 
 
-CHECKS = [
-    (re.compile(r"(?:python3? -m )?pip install -r (?P<file>\S+)"), check_requirements),
-    (re.compile(r"(?:python3? -m )?pip install (?P<specs>[^-].*)"), check_pins),
-    (re.compile(r"nox (?P<args>.+)"), check_nox),
-    (re.compile(r"(?:sudo )?apt-get install (?P<packages>[\w.+ -]+)"), check_debian),
-    (re.compile(r"(?:sudo )?apt-get update"), check_apt_update),
-    (re.compile(r"(?:sudo )?service (?P<service>[\w-]+) start"), check_service),
-    (re.compile(r"(?:sudo )?systemctl (?P<args>.+)"), check_systemctl),
-    (re.compile(r"(?:sudo )?journalctl (?P<args>.+)"), check_journalctl),
-    (re.compile(r"(?:sudo )?cp (?P<file>\S+\.service) /etc/systemd/system/?"), check_unit_copy),
-]
-
-
 def check_useradd(cwd, args):
     """A system user for a service (ch08): --system, no home, no shell, a valid name."""
     words = shlex.split(args)
@@ -303,7 +292,18 @@ def check_useradd(cwd, args):
     return None if valid else f"useradd: {words[-1]!r} is not a valid user name"
 
 
-CHECKS.append((re.compile(r"(?:sudo )?useradd (?P<args>.+)"), check_useradd))
+CHECKS = [
+    (re.compile(r"(?:python3? -m )?pip install -r (?P<file>\S+)"), check_requirements),
+    (re.compile(r"(?:python3? -m )?pip install (?P<specs>[^-].*)"), check_pins),
+    (re.compile(r"nox (?P<args>.+)"), check_nox),
+    (re.compile(r"(?:sudo )?apt-get install (?P<packages>[\w.+ -]+)"), check_debian),
+    (re.compile(r"(?:sudo )?apt-get update"), check_apt_update),
+    (re.compile(r"(?:sudo )?service (?P<service>[\w-]+) (?:start|stop)"), check_service),
+    (re.compile(r"(?:sudo )?systemctl (?P<args>.+)"), check_systemctl),
+    (re.compile(r"(?:sudo )?journalctl (?P<args>.+)"), check_journalctl),
+    (re.compile(r"(?:sudo )?cp (?P<file>\S+\.service) /etc/systemd/system/?"), check_unit_copy),
+    (re.compile(r"(?:sudo )?useradd (?P<args>.+)"), check_useradd),
+]
 
 
 def checked(command, cwd, env=None):
@@ -341,12 +341,6 @@ def postgresql():
         }
 
 
-PORTS = {}  # "chNN/name.steps.console": (book port, ...)
-PORTS["ch07/sign-in.steps.console"] = (8000, 9000)
-PORTED = {"ch07/sign-in.steps.console": ("examples/ch07/local.toml",)}  # files naming PORTS
-PORTS["ch05/fake_upstream.steps.console"] = (8001,)  # python -m http.server as the upstream
-
-
 def unused_port(taken, count=1):
     """A free port (the first of `count` in a row) that is not one of those already handed out:
     a port handed out for a server not started yet is still free when the next is chosen."""
@@ -369,17 +363,6 @@ def free_ports(book_ports):
     return found
 
 
-PORTS["ch08/supervisord.steps.console"] = (8001, 8002, 8003, 8004)
-PORTS["ch08/rolling-restart.steps.console"] = (8001, 8002, 8003, 8004, 8080)
-PORTS["ch08/live.console"] = (6379,)
-
-
-SERVICES = {
-    "ch04/postgresql.steps.console": postgresql,
-    "ch04/postgresql.root.steps.console": postgresql,
-}
-
-
 @contextlib.contextmanager
 def private_tmp():
     """A TMPDIR for steps that `mktemp -d`: removed when the transcript ends."""
@@ -387,33 +370,51 @@ def private_tmp():
         yield {"env": {"TMPDIR": tmp}}
 
 
+SERVICES = {  # "chNN/name.console": what it runs with (a context manager: env, replace)
+    "ch04/postgresql.steps.console": postgresql,
+    "ch04/postgresql.root.steps.console": postgresql,
+    "ch04/cleanup.steps.console": private_tmp,  # removes the SQLite files the page left in TMPDIR
+    "ch08/nginx.steps.console": private_tmp,
+    "ch08/nginx-tls.steps.console": private_tmp,
+    "ch09/testing-postgresql.steps.console": postgresql,
+}
 NGINX_PORTS = (8001, 8002, 8003, 8004, 8080)  # ch08: four whoami.py, nginx's HTTP port
-PORTS.update({
+PORTS = {  # "chNN/name.console": the ports it names that are not an example's --port
+    "ch05/fake_upstream.steps.console": (8001,),  # python -m http.server as the upstream
+    "ch07/sign-in.steps.console": (8000, 9000),
     "ch08/whoami.reuse-port.console": (8000,),
     "ch08/forked.stop.console": (8000,),
     "ch08/nginx.steps.console": NGINX_PORTS,
-    "ch08/nginx-tls.steps.console": (*NGINX_PORTS, 8443),
     "ch08/nginx.run.steps.console": NGINX_PORTS,
+    "ch08/nginx-tls.steps.console": (*NGINX_PORTS, 8443),
+    "ch08/supervisord.steps.console": (8001, 8002, 8003, 8004),
+    "ch08/rolling-restart.steps.console": NGINX_PORTS,
+    "ch08/live.console": (6379,),
     "ch08/whoami.trace.console": (8000,),
-})  # fmt: skip
-SERVICES.update({
-    "ch08/nginx.steps.console": private_tmp,
-    "ch08/nginx-tls.steps.console": private_tmp,
-})  # fmt: skip
-# ch04: undoing the PostgreSQL steps, and removing the SQLite files the page left in TMPDIR.
-CHECKS.append((re.compile(r"(?:sudo )?service (?P<service>[\w-]+) stop"), check_service))
-SERVICES["ch04/cleanup.steps.console"] = private_tmp
-SERVICES["ch09/testing-postgresql.steps.console"] = postgresql
+}
+PORTED = {"ch07/sign-in.steps.console": ("examples/ch07/local.toml",)}  # files naming PORTS
 
 
 # Replaying ------------------------------------------------------------------------------------
 
 
+def swap_address_ports(text, ports):
+    """`localhost:A` and `127.0.0.1:A` written with B instead, for each A: B in `ports`."""
+    for old, new in ports.items():
+        text = re.sub(rf"\b(localhost|127\.0\.0\.1):{old}(?!\d)", rf"\g<1>:{new}", text)
+    return text
+
+
+def swap_numbers(text, ports):
+    """Every number A written as B instead, for each A: B in `ports` (the PORTS numbers)."""
+    for old, new in ports.items():
+        text = re.sub(rf"(?<![\d.]){old}(?![\d.])", str(new), text)
+    return text
+
+
 def normalize(output, ports=None):
     """Output with CRLF, trailing blanks and the real ports (`{real: book}`) undone."""
-    output = output.replace("\r\n", "\n")
-    for real, book in (ports or {}).items():
-        output = re.sub(rf"\b(localhost|127\.0\.0\.1):{real}(?!\d)", rf"\g<1>:{book}", output)
+    output = swap_address_ports(output.replace("\r\n", "\n"), ports or {})
     return "\n".join(line.rstrip() for line in output.rstrip().splitlines())
 
 
@@ -476,20 +477,22 @@ class Replay:
     def command_for_test(self, command):
         for shown, real in self.replace:
             command = command.replace(shown, real)
-        for book, real in self.ports.items():
-            command = re.sub(rf"\b(localhost|127\.0\.0\.1):{book}(?!\d)", rf"\g<1>:{real}", command)
-        return re.sub(r"^python3? ", f'"{sys.executable}" ', self.numbered(command))
-
-    def numbered(self, text):
-        """Text with the PORTS numbers replaced by the free ports they stand for."""
-        for book, real in self.numbers.items():
-            text = re.sub(rf"(?<![\d.]){book}(?![\d.])", str(real), text)
-        return text
+        command = swap_numbers(swap_address_ports(command, self.ports), self.numbers)
+        return re.sub(r"^python3? ", f'"{sys.executable}" ', command)
 
     def output(self, text):
-        for book, real in self.numbers.items():
-            text = re.sub(rf"(?<![\d.]){real}(?![\d.])", str(book), text)
+        text = swap_numbers(text, {real: book for book, real in self.numbers.items()})
         return normalize(text, {real: book for book, real in self.ports.items()})
+
+    def use_ports(self, names):
+        """Free ports for the PORTS numbers of these transcripts, and copies of the files
+        they read (PORTED) with those numbers replaced."""
+        self.numbers = free_ports(port for name in names for port in PORTS.get(name, ()))
+        for file in dict.fromkeys(f for name in names for f in PORTED.get(name, ())):
+            copy = self.cwd / ".ported" / file
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(swap_numbers((ROOT / file).read_text(encoding="utf-8"), self.numbers))
+            self.replace.append((file, f".ported/{file}"))
 
     def run(self, command, expected=""):
         """What the command prints: a string, or a Background whose output comes later."""
@@ -640,12 +643,7 @@ def replay(path):
                     terminal.serve(upstream.port, UPSTREAM_PORT)
                 server = stack.enter_context(run_example(program, *args))
                 terminal.serve(server.port, book_port(program))
-        terminal.numbers = free_ports(PORTS.get(path.relative_to(EXAMPLES).as_posix(), ()))
-        for name in PORTED.get(path.relative_to(EXAMPLES).as_posix(), ()):
-            copy = terminal.cwd / ".ported" / name
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_text(terminal.numbered((ROOT / name).read_text(encoding="utf-8")))
-            terminal.replace.append((name, f".ported/{name}"))
+        terminal.use_ports([path.relative_to(EXAMPLES).as_posix()])
         done = [(command, expected, terminal.run(command, expected)) for command, expected in steps]
         for command, expected, actual in done:
             yield command, expected, actual if isinstance(actual, str) else actual.finish()
@@ -686,12 +684,7 @@ def replay_page(page):
             env.update(setup.get("env", {}))
             replace += setup.get("replace", [])
         terminal = Replay(stack, stack.enter_context(scratch_root()), env, replace)
-        terminal.numbers = free_ports(port for name in names for port in PORTS.get(name, ()))
-        for file in dict.fromkeys(f for name in names for f in PORTED.get(name, ())):
-            copy = terminal.cwd / ".ported" / file
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_text(terminal.numbered((ROOT / file).read_text(encoding="utf-8")))
-            terminal.replace.append((file, f".ported/{file}"))
+        terminal.use_ports(names)
         for stops, path in sequence:
             for what in stops:
                 if not terminal.interrupt(what):
