@@ -68,5 +68,8 @@ def test_a_repl_screen_puts_each_typed_line_after_its_prompt():
         "exiting asyncio REPL...\n"
     )
     assert transcript.repl_inputs(ASYNCIO_SESSION) == [
-        'word = await asyncio.sleep(0, "latency")', "if word: shout = word.upper()", "", "shout"
+        'word = await asyncio.sleep(0, "latency")',
+        "if word: shout = word.upper()",
+        "",
+        "shout",
     ]
