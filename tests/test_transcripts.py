@@ -2,6 +2,8 @@
 on a fresh clone (tests/transcript.py has the rules): nothing is started for a block that the
 page did not start before it, and a server runs until the page says {ctrl-c}`...`."""
 
+import contextlib
+
 import pytest
 
 from conftest import ROOT, require_binary
@@ -31,3 +33,43 @@ def test_ports_handed_out_for_one_page_never_collide(monkeypatch):
     assert transcript.free_ports([8001, 8002, 8003, 8004, 6379, 8080]) == {
         6379: 20000, 8001: 20010, 8002: 20011, 8003: 20012, 8004: 20013, 8080: 20020
     }  # fmt: skip
+
+
+ASYNCIO_SESSION = """\
+asyncio REPL 3.11.7 (main, Jan  1 2026, 00:00:00) [GCC 12.2.0] on linux
+Use "await" directly instead of "asyncio.run()".
+Type "help", "copyright", "credits" or "license" for more information.
+>>> import asyncio
+>>> word = await asyncio.sleep(0, "latency")
+>>> if word: shout = word.upper()
+...
+>>> shout
+'LATENCY'
+>>>
+exiting asyncio REPL...
+"""
+
+
+def test_an_asyncio_repl_session_is_typed_in_and_shown_as_a_terminal_shows_it(tmp_path):
+    """`python -m asyncio`: the lines after the prompts are typed in, each shown after its
+    prompt; `...` ends a block, a bare `>>>` is Ctrl+D; the banner matches any Python's."""
+    with contextlib.ExitStack() as stack:
+        actual = transcript.Replay(stack, tmp_path).run("python -m asyncio", ASYNCIO_SESSION)
+    assert matches(ASYNCIO_SESSION, actual), actual
+    assert ">>> shout\n'LATENCY'\n>>>\nexiting asyncio REPL..." in actual
+    assert not matches(ASYNCIO_SESSION.replace("'LATENCY'", "'latency'"), actual)
+
+
+def test_a_repl_screen_puts_each_typed_line_after_its_prompt():
+    printed = "banner\n>>> import asyncio\n>>> >>> ... >>> 2\n>>> \nexiting asyncio REPL...\n"
+    typed = ["x = 1", "if x: x += 1", "", "x"]
+    assert transcript.repl_screen(printed, typed) == (
+        "banner\n>>> import asyncio\n>>> x = 1\n>>> if x: x += 1\n... \n>>> x\n2\n>>> \n"
+        "exiting asyncio REPL...\n"
+    )
+    assert transcript.repl_inputs(ASYNCIO_SESSION) == [
+        'word = await asyncio.sleep(0, "latency")',
+        "if word: shout = word.upper()",
+        "",
+        "shout",
+    ]

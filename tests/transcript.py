@@ -41,6 +41,15 @@ In every transcript:
   as nginx run in the foreground). Its output is what it printed when it exited, or as soon
   as that is the output shown; the replay waits for either, at most LINGER seconds, before
   the transcript ends or terminal N gets its next command.
+- `python -m asyncio` is an interactive session: its expected output holds the lines the reader
+  types after the `>>> ` and `... ` prompts, which the replay feeds to it (stdin a pipe, stderr
+  with the prompts merged into stdout) and puts back after each prompt, as a terminal shows them.
+  The banner's first line (`asyncio REPL 3.11.7 (main, ...) [GCC ...] on linux`) matches any
+  Python's, and the `>>> import asyncio` that the REPL prints itself is not typed. In a session
+  a `...` line is the empty line that ends a block (like any `...`, it matches any lines: Python
+  3.13's basic asyncio REPL runs a one-line block at once, cpython#140013, and cannot read a
+  block of several lines, so keep blocks to one line), and a `>>>` with nothing after it is the
+  reader's Ctrl+D, which ends the session with `exiting asyncio REPL...`.
 - `python` and `python3` mean the interpreter running the tests, and its directory comes first
   on PATH, as a reader's activated virtual environment does (`supervisord`, `command -v python`).
 - Commands that change the machine or need the network (`pip install`, `apt-get install`,
@@ -124,6 +133,10 @@ SETTLE, LINGER = 1.0, 15.0
 # variable for the next command, so transcripts `export` them.
 ASSIGNMENTS = re.compile(r"""(?:[A-Za-z_]\w*=(?:"[^"]*"|'[^']*'|\$\([^)]*\)|[^\s;&|'"]*)\s*)+""")
 POSTGRES_PORT = 5432
+REPL = re.compile(r"python3? -m asyncio")
+REPL_PROMPTS = (">>> ", "... ")
+REPL_BANNER_END = ">>> import asyncio\n"  # printed by the asyncio REPL itself, not typed
+REPL_BANNER = re.compile(r"^(asyncio REPL) \d.*$", re.MULTILINE)  # Python's version and build
 
 
 def parse(path):
@@ -419,7 +432,7 @@ def normalize(output, ports=None):
 
 
 def comparable(output):
-    output = VOLATILE.sub(r"\1: *", normalize(output))
+    output = REPL_BANNER.sub(r"\1 *", VOLATILE.sub(r"\1: *", normalize(output)))
     output = PADDING.sub("  ", UPTIME.sub(r"\1*", PROCESS_ID.sub(r"\1*", output)))
     output = DURATION.sub(r"\1*s", output)
     return VERSION_LINE.sub("<version>", SERVER_VERSION.sub(r"\1/*", output))
@@ -433,6 +446,36 @@ def matches(expected, actual):
         for line in expected.splitlines()
     )
     return re.fullmatch(pattern, actual + "\n" if actual else "") is not None
+
+
+def repl_inputs(expected):
+    """The lines a reader types into a `python -m asyncio` session shown as `expected`."""
+    lines = expected.splitlines()
+    if REPL_BANNER_END.strip() in lines:
+        lines = lines[lines.index(REPL_BANNER_END.strip()) + 1 :]
+    typed = []
+    for line in lines:
+        if line.rstrip() == ">>>":  # Ctrl+D
+            break
+        if line.rstrip() == ELIDED or line.startswith(REPL_PROMPTS):
+            typed.append(line[len(REPL_PROMPTS[0]) :])
+    return typed
+
+
+def repl_screen(printed, typed):
+    """What a terminal shows: the REPL's output with each typed line after the prompt it
+    answered (from a pipe the REPL echoes nothing; each prompt reads one line)."""
+    head, banner_end, rest = printed.partition(REPL_BANNER_END)
+    screen, typed = [head + banner_end] if banner_end else [], list(typed)
+    rest = rest if banner_end else printed
+    while rest:
+        if rest[:4] in REPL_PROMPTS:
+            screen.append(rest[:4] + (typed.pop(0) + "\n" if typed else ""))  # else Ctrl+D
+            rest = rest[4:]
+        else:
+            line, newline, rest = rest.partition("\n")
+            screen.append(line + newline)
+    return "".join(screen)
 
 
 def ignored_by_git():
@@ -507,6 +550,8 @@ class Replay:
         terminal = TERMINAL.search(command)
         if terminal:
             return self.background(command, int(terminal["number"]), expected)
+        if REPL.fullmatch(COMMENT.sub("", command)):
+            return self.repl(command, expected)
         with tempfile.TemporaryDirectory() as scratch:
             state = Path(scratch)
             script = 'eval "$1"; status=$?; pwd > "$2"; env -0 > "$3"; exit $status'
@@ -520,6 +565,17 @@ class Replay:
                 pairs = (state / "env").read_text().split("\0")
                 self.env = dict(p.split("=", 1) for p in pairs if "=" in p)
         return self.output(done.stdout + done.stderr)
+
+    def repl(self, command, expected):
+        """A `python -m asyncio` session: the lines shown after its prompts, typed in."""
+        typed = repl_inputs(expected)
+        done = subprocess.run(
+            ["bash", "-c", self.command_for_test(COMMENT.sub("", command))],
+            input="".join(f"{line}\n" for line in typed), cwd=self.cwd, text=True, timeout=60,
+            env={**self.env, "PYTHONUNBUFFERED": "1", "TERM": "dumb", "PYTHON_BASIC_REPL": "1"},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        return self.output(repl_screen(done.stdout, typed))
 
     def launch(self, command, shown, book=None):
         """Run a shell command in the background, its output going to a file: (process, log)."""

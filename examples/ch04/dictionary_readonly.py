@@ -74,6 +74,9 @@ async def seed(engine):
 
 
 class JSONHandler(tornado.web.RequestHandler):
+    def initialize(self, engine):
+        self.engine = engine
+
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
         message = "something went wrong on our side"
@@ -83,9 +86,6 @@ class JSONHandler(tornado.web.RequestHandler):
 
 
 class WordListHandler(JSONHandler):
-    def initialize(self, engine):
-        self.engine = engine
-
     async def get(self):
         async with self.engine.connect() as conn:
             result = await conn.execute(text("SELECT word FROM words ORDER BY word"))
@@ -94,9 +94,6 @@ class WordListHandler(JSONHandler):
 
 
 class WordHandler(JSONHandler):
-    def initialize(self, engine):
-        self.engine = engine
-
     async def get(self, word):
         async with self.engine.connect() as conn:
             result = await conn.execute(
@@ -120,6 +117,7 @@ def make_app(engine):
             (r"/words/([^/]+)", WordHandler, {"engine": engine}),
         ],
         default_handler_class=NotFoundHandler,
+        default_handler_args={"engine": engine},
     )
 
 
