@@ -88,6 +88,21 @@ def test_start_and_end_markers_are_anchors():
                 assert options[key] in target.read_text(encoding="utf-8"), where(page, line)
 
 
+def test_every_anchor_line_is_dropped_from_the_book():
+    """docs/_ext/book.py drops marker lines it recognises; any other would show on the page."""
+    tree = ast.parse((DOCS / "_ext" / "book.py").read_text("utf-8"))
+    assigns = [n for n in tree.body if isinstance(n, ast.Assign)]
+    (node,) = [n for n in assigns if ast.unparse(n.targets[0]) == "ANCHOR_LINE"]
+    anchor_line = eval(compile(ast.Expression(node.value), "book.py", "eval"), {"re": re})
+    kept = [
+        f"{path.relative_to(ROOT)}: {line.strip()}"
+        for path in EXAMPLE_FILES
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if re.search(r"\bANCHOR(_END)?: ", line) and not anchor_line.fullmatch(line)
+    ]
+    assert not kept, kept
+
+
 def test_transcripts_are_shown_as_console():
     for page, target, options, line in includes():
         if target.suffix == ".console":

@@ -137,3 +137,19 @@ def test_the_svg_of_an_img_has_fallback_fonts_and_no_doctype(figure):
     families = re.findall(r'font-family="([^"]*)"', fixed)
     assert families and all(f.endswith(", sans-serif") for f in families), set(families)
     assert svg_for_img()(fixed) == fixed
+
+
+# The text column is 736 CSS px wide, 552 pt (an SVG's pt is 4/3 px); a wider SVG is scaled down
+# to fit. Shrunk to no less than 80%, the 11 pt node labels stay at least 11.7 px high (the
+# English event_loop figure was 1,049 pt, 53%: 8 px). 552 / 0.8 = 690 pt.
+MAX_SVG_WIDTH = 690
+
+
+@pytest.mark.skipif(not shutil.which("dot"), reason="Graphviz is not installed")
+@pytest.mark.parametrize("lang", ["zh_CN", *TRANSLATED])
+@pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.stem)
+def test_every_figure_fits_the_text_column(figure, lang):
+    code = figure.read_text("utf-8") if lang == "zh_CN" else translated_code(figure, lang)
+    svg = subprocess.run(["dot", "-Tsvg"], input=code, capture_output=True, text=True).stdout
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert width <= MAX_SVG_WIDTH, f"{width:.0f} pt wide, shrunk to {552 / width:.0%}"

@@ -86,7 +86,9 @@ NO_DOT_LABELS = {
     "zh_CN": "（此处的图未能画出：构建时没有安装 Graphviz。）",
     "en": "(This figure was not drawn: Graphviz was not installed when the book was built.)",
 }
-ANCHOR_LINE = re.compile(r"^[ \t]*(#|//|;|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE)
+ANCHOR_LINE = re.compile(
+    r"^[ \t]*(#|//|/\*|;|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE
+)
 # xeCJK sets the Han characters of every edition (English listings show a few). The middle dot
 # stays Latin, so "现代注释 · Tornado 6.0" keeps its spaces; in Chinese xeCJK also sets quotes,
 # dashes and ellipses full width, elsewhere they stay Latin too.
