@@ -397,6 +397,32 @@ def matrix(session):
 
 
 @nox.session
+def legacy(session):
+    """Replay Appendix A's transcripts against the old programs its ports came from.
+
+    Each era of docs/matrix.toml [legacy] gets an environment in .nox/legacy-envs/ with the
+    Python and the Tornado its programs were written for (Python 2.7 through virtualenv before
+    20.22, the last to make one). A missing Python is skipped, or fails the run under CI.
+    """
+    install(session, "legacy")
+    eras = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["legacy"]
+    for era, wanted in eras.items():
+        python = find_python(wanted["python"])
+        where = python or "not found on PATH or in pyenv"
+        session.log(f"{era}: Python {wanted['python']}: {where}")
+        if python is None:
+            if os.environ.get("CI"):
+                session.error(f"no interpreter for Python {wanted['python']} (CI needs it)")
+            continue
+        env = Path(".nox/legacy-envs", era)
+        if not env.exists():
+            session.run("virtualenv", "--quiet", f"--python={python}", str(env))
+        pip = [str(env / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
+        session.run(*pip, "install", "--quiet", f"tornado=={wanted['tornado']}", external=True)
+    session.run("python", "-m", "pytest", "tests/legacy", *session.posargs)
+
+
+@nox.session
 def browser(session):
     """Build the site, then test it in headless Chromium: pages, switcher, search, copy, theme."""
     build(session, posargs=[])

@@ -5,15 +5,17 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, LEGACY, ROOT
 
 # Programs with a --port option: not the tests a chapter shows (examples/ch09/tests), which
-# pytest runs, nor a script that serves nothing (ch01/coroutines.py).
+# pytest runs, nor a script that serves nothing (ch01/coroutines.py), nor Appendix A's old
+# programs, written as their era wrote them.
 PROGRAMS = sorted(
     p
     for p in EXAMPLES.rglob("*.py")
     if p.name != "__init__.py"
     and "tests" not in p.relative_to(EXAMPLES).parts
+    and LEGACY not in p.parents
     and 'define("port"' in p.read_text(encoding="utf-8")
 )
 

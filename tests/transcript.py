@@ -504,8 +504,9 @@ def scratch_root():
 class Replay:
     """One transcript's terminals: working directory, environment, and what runs meanwhile."""
 
-    def __init__(self, stack, cwd, env=None, replace=()):
+    def __init__(self, stack, cwd, env=None, replace=(), legacy=None):
         self.stack, self.cwd = stack, Path(cwd)
+        self.legacy = legacy or {}  # a program: (interpreter, the old program it was ported from)
         self.env = {**os.environ, **(env or {})}
         self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
         self.replace = list(replace)
@@ -612,6 +613,8 @@ class Replay:
         port = self.ports.get(book) or self.numbers.get(book) or unused_port(self.taken())
         real = self.command_for_test(COMMENT.sub("", command))
         real = real.replace(f"--port={book}", f"--port={port}")
+        if program in self.legacy:
+            real = as_legacy(real, program, *self.legacy[program])
         if program in UPSTREAMS and "--upstream" not in command:
             upstream = self.ports.get(UPSTREAM_PORT) or unused_port(self.taken())  # nothing there
             real = f"{real} --upstream=http://127.0.0.1:{upstream}"
@@ -677,8 +680,21 @@ def stop(process):
         process.wait()
 
 
-def replay(path):
-    """Yield (command, expected, actual) for every step, running what the transcript needs."""
+def as_legacy(command, program, python, old):
+    """A command that starts `program`, made to start the old program it was ported from on
+    `python` instead, without the `-W`/`-X` options (an old Tornado imports what later Pythons
+    deprecated: Tornado 5.1 on Python 3.7 fails under -W error::DeprecationWarning)."""
+    # PYTHONUNBUFFERED: a Python 2 print reaches a terminal at once, but a pipe only at exit.
+    command = re.sub(r'^"[^"]+"((?: -[WX] ?\S+)*)', f'PYTHONUNBUFFERED=1 "{python}"', command)
+    return command.replace(f"examples/{program}", f"examples/{old}")
+
+
+def replay(path, legacy=None):
+    """Yield (command, expected, actual) for every step, running what the transcript needs.
+
+    `legacy` ({program: (interpreter, old program)}) starts, wherever the transcript starts a
+    program of it, the old program it was ported from on that interpreter instead (tests/legacy).
+    """
     path = Path(path)
     steps = parse(path)
     with contextlib.ExitStack() as stack:
@@ -688,7 +704,7 @@ def replay(path):
             setup = stack.enter_context(service()) if service else {}
             terminal = Replay(stack, cwd, setup.get("env"), setup.get("replace", ()))
         else:
-            terminal = Replay(stack, ROOT)
+            terminal = Replay(stack, ROOT, legacy=legacy)
             program = program_for(path)
             starts_itself = any((starts(c) or ("",))[0] == program for c, _ in steps)
             if not starts_itself and any(c.startswith("curl ") for c, _ in steps):
@@ -724,12 +740,13 @@ def page_transcripts(page):
     return found
 
 
-def replay_page(page):
+def replay_page(page, legacy=None):
     """Yield (transcript, command, expected, actual) for every command the page shows, in order.
 
     All of them run in one scratch directory, one after another, with nothing started for them:
     a server runs from the block that starts it until the prose says {ctrl-c}`N` (N: its port,
     or a word of the command that started it) or the page ends, exactly as for the reader.
+    `legacy` starts old programs in place of their ports, as replay() does.
     """
     sequence = page_transcripts(page)
     names = [path.relative_to(EXAMPLES).as_posix() for _, path in sequence]
@@ -739,7 +756,7 @@ def replay_page(page):
             setup = stack.enter_context(service())
             env.update(setup.get("env", {}))
             replace += setup.get("replace", [])
-        terminal = Replay(stack, stack.enter_context(scratch_root()), env, replace)
+        terminal = Replay(stack, stack.enter_context(scratch_root()), env, replace, legacy)
         terminal.use_ports(names)
         for stops, path in sequence:
             for what in stops:
