@@ -1,6 +1,8 @@
 """The book's invariants, checked over every page and every example."""
 
 import ast
+import difflib
+import itertools
 import re
 
 import pytest
@@ -133,6 +135,25 @@ def test_modern_notes_name_a_tornado_version():
     ]
     for page, version, line in notes:
         assert re.fullmatch(r"\d+\.\d+(\.\d+)?", version), where(page, line)
+
+
+MODERN_NOTE = re.compile(r"^```\{modern\} (?P<version>\S+)\n(?P<body>.*?)^```$", re.M | re.S)
+
+
+def test_modern_notes_are_not_repeated():
+    """A note told once is linked afterwards: two of one version must not say the same thing."""
+    notes = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for m in MODERN_NOTE.finditer(text):
+            notes.append((m["version"], where(page, text.count("\n", 0, m.start()) + 1), m["body"]))
+    assert len(notes) > 40
+    alike = [
+        (a[1], b[1])
+        for a, b in itertools.combinations(notes, 2)
+        if a[0] == b[0] and difflib.SequenceMatcher(None, a[2], b[2], autojunk=False).ratio() > 0.5
+    ]
+    assert not alike, f"keep the full note once and link it from the others: {alike}"
 
 
 def test_every_example_module_is_imported_by_a_test():
