@@ -60,7 +60,7 @@ def test_a_cookie_signed_by_tornado_3_is_still_read_and_renewed_in_the_new_forma
         resp = brew(srv, "green", old)
     assert resp.text == "your green tea is ready (brew 5 today)\n"
     renewed = set_brews(resp).value
-    assert renewed.startswith("2|")  # version 2, the default since Tornado 4.0
+    assert renewed.startswith("2|")  # version 2, the default since Tornado 3.2.1
     assert decode_signed_value(SECRET, "brews", renewed) == b"5"
 
 

@@ -21,14 +21,24 @@ ERAS = tomllib.loads((ROOT / "docs" / "matrix.toml").read_text("utf-8"))["legacy
 LEGACY_ENVS = ROOT / ".nox" / "legacy-envs"
 PAGE = ROOT / "docs" / "porting.md"
 PORTS = {  # an era: {a ported program: the old program it was ported from}
-    "callbacks": {"porting/departures.py": "porting/legacy/departures_callbacks.py"},
-    "coroutines": {"porting/departures.py": "porting/legacy/departures_coroutines.py"},
+    "callbacks": {
+        "porting/departures.py": "porting/legacy/departures_callbacks.py",
+        "porting/tea_timer.py": "porting/legacy/tea_timer_callbacks.py",
+    },
+    "coroutines": {
+        "porting/departures.py": "porting/legacy/departures_coroutines.py",
+        "porting/tea_timer.py": "porting/legacy/tea_timer_coroutines.py",
+    },
 }
 SAME = {  # an era: the transcripts its old programs pass as they are printed
     # The callback era sends the two calls one after the other (the upstream's peak is 1, not
     # 2: departures.load) and sets no timeout (departures.failures).
-    "callbacks": ["porting/departures.console"],
-    "coroutines": ["porting/departures.console", "porting/departures.failures.console"],
+    "callbacks": ["porting/departures.console", "porting/tea_timer.console"],
+    "coroutines": [
+        "porting/departures.console",
+        "porting/departures.failures.console",
+        "porting/tea_timer.console",
+    ],
 }
 RESPONSE = re.compile(r"^(HTTP/1\.[01] \d{3}.*\n)((?:.+\n)*)", re.MULTILINE)
 VERSIONS = "import sys, tornado; print('%d.%d %s' % (sys.version_info[:2] + (tornado.version,)))"
