@@ -24,20 +24,27 @@ PORTS = {  # an era: {a ported program: the old program it was ported from}
     "callbacks": {
         "porting/departures.py": "porting/legacy/departures_callbacks.py",
         "porting/tea_timer.py": "porting/legacy/tea_timer_callbacks.py",
+        "porting/tea_prices.py": "porting/legacy/tea_prices_callbacks.py",
     },
     "coroutines": {
         "porting/departures.py": "porting/legacy/departures_coroutines.py",
         "porting/tea_timer.py": "porting/legacy/tea_timer_coroutines.py",
+        "porting/tea_prices.py": "porting/legacy/tea_prices_coroutines.py",
     },
 }
 SAME = {  # an era: the transcripts its old programs pass as they are printed
     # The callback era sends the two calls one after the other (the upstream's peak is 1, not
     # 2: departures.load) and sets no timeout (departures.failures).
-    "callbacks": ["porting/departures.console", "porting/tea_timer.console"],
+    "callbacks": [
+        "porting/departures.console",
+        "porting/tea_timer.console",
+        "porting/tea_prices.console",
+    ],
     "coroutines": [
         "porting/departures.console",
         "porting/departures.failures.console",
         "porting/tea_timer.console",
+        "porting/tea_prices.console",
     ],
 }
 RESPONSE = re.compile(r"^(HTTP/1\.[01] \d{3}.*\n)((?:.+\n)*)", re.MULTILINE)
