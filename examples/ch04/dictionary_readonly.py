@@ -37,7 +37,6 @@ LOOKUP = text("SELECT word, definition, added FROM words WHERE word = :word").co
 
 
 def create_engine(url):
-    """An engine for a sqlite:/// or postgresql:// URL, using that database's asyncio driver."""
     try:
         parsed = sqlalchemy.make_url(url)
         driver = DRIVERS[parsed.drivername]
@@ -63,7 +62,6 @@ async def create_schema(engine):
 
 
 async def seed(engine):
-    """Replace every word with the samples; close the engine in any case."""
     try:
         await create_schema(engine)
         async with engine.begin() as conn:
@@ -147,7 +145,10 @@ if __name__ == "__main__":
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
     try:
-        asyncio.run(seed(engine) if options.seed else main(options.port, engine))
+        if options.seed:
+            asyncio.run(seed(engine))
+        else:
+            asyncio.run(main(options.port, engine))
     except sqlalchemy.exc.DBAPIError as exc:
         sys.exit(f"error: {exc.orig}")
     except OSError as exc:
