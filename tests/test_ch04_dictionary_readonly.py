@@ -38,7 +38,7 @@ def test_looks_up_a_word(server, word):
 
 @pytest.mark.reader
 def test_dates_are_iso_text_on_both_databases(server, database_url):
-    """SQLite keeps the date as text, PostgreSQL hands back a datetime.date: the JSON is the same."""
+    """SQLite keeps the date as text, PostgreSQL gives a datetime.date: the JSON is the same."""
     stored = query(dictionary_readonly, database_url, "SELECT added FROM words WHERE word = 'dns'")
     assert str(stored[0][0]) == "2026-11-02"
     assert json.loads(server.fetch("/words/dns").body)["added"] == "2026-11-02"
