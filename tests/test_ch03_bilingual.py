@@ -56,6 +56,14 @@ def test_english_is_the_default(server):
         ("zh", "en-US"),  # a general tag does not reach a specific catalog
         ("zh-TW", "en-US"),
         ("zz;q=abc, *;q=-1, ;;;", "en-US"),
+        # Tags with a script part: three parts are skipped, zh-Hans tries zh_HANS and zh.
+        ("zh-Hans-CN", "en-US"),
+        ("zh-Hans", "en-US"),
+        ("zh-Hans-CN, zh-CN;q=0.5", "zh-CN"),
+        # Only the first parameter, and only a lowercase "q=", is read as the weight.
+        ("zh-CN;Q=0", "zh-CN"),
+        ("zh-CN;level=1;q=0", "zh-CN"),
+        ("zh-CN;q", "zh-CN"),
     ],
 )
 def test_accept_language(server, accept, lang):
@@ -136,6 +144,25 @@ def test_bad_input_is_400_with_a_message(server, query, message):
     assert resp.headers["Vary"] == "Accept-Language, Cookie"
 
 
+@pytest.mark.parametrize("cups", ["1_0", "३", "+3", "٣", "3.0", "", "9" * 5000])
+def test_cups_takes_ascii_digits_only(server, cups):
+    # int() alone accepts the first four: 10, Devanagari 3, 3 and Arabic-Indic 3.
+    resp = server.fetch("/?" + urllib.parse.urlencode({"cups": cups}))
+    assert resp.status == 400
+    assert resp.text == "cups must be a whole number from 1 to 20\n"
+
+
+def test_tornados_own_messages_stay_english(server):
+    # write_error translates only what our catalog holds.
+    resp = server.fetch("/?name=%ff", headers=CHINESE)
+    assert resp.status == 400
+    assert resp.text.startswith("Invalid unicode in name: ")
+    resp = server.fetch("/", method="POST", body=b"", headers=CHINESE)
+    assert resp.status == 405
+    assert "Method Not Allowed" in resp.text
+    assert "Allow" not in resp.headers
+
+
 def test_bad_input_is_explained_in_chinese_too(server):
     resp = server.fetch("/?cups=99", headers=CHINESE)
     assert resp.status == 400
@@ -160,8 +187,10 @@ def test_format_date_relative_and_absolute(server):
     en, zh = tornado.locale.get("en_US"), tornado.locale.get("zh_CN")
     three_minutes = now - datetime.timedelta(minutes=3, seconds=10)
     assert en.format_date(three_minutes) == "3 minutes ago"
-    # Strings our catalog lacks come out in English: Tornado ships no translations.
+    # Strings our catalog lacks come out in English: Tornado ships no translated sentences,
+    # only each language's name in that language.
     assert zh.format_date(three_minutes) == "3 minutes ago"
+    assert zh.name == "中文(简体)"
     picked = en.format_date(bilingual.HARVEST, gmt_offset=bilingual.HANGZHOU, full_format=True)
     assert picked == "April 2, 2026 at 9:30 am"
     # gmt_offset counts minutes behind UTC: +480 would mean eight hours WEST of Greenwich.
@@ -169,3 +198,24 @@ def test_format_date_relative_and_absolute(server):
     assert wrong == "April 1, 2026 at 5:30 pm"
     assert zh.friendly_number(1234567) == "1234567"
     assert en.friendly_number(1234567) == "1,234,567"
+
+
+def test_what_the_prose_says_about_locale_objects(server, caplog):
+    en, zh = tornado.locale.get("en_US"), tornado.locale.get("zh_CN")
+    # Locale objects are cached: loading another catalog later does not reach them.
+    assert tornado.locale.get("zh_CN") is zh
+    # shorter=True drops the time, except within 24 hours with relative=False.
+    now = datetime.datetime.now(datetime.UTC)
+    assert en.format_date(now - datetime.timedelta(hours=3), shorter=True) == "3 hours ago"
+    three_hours = en.format_date(now - datetime.timedelta(hours=3), relative=False, shorter=True)
+    assert three_hours.endswith((" am", " pm"))
+    three_days = now - datetime.timedelta(days=3)
+    assert en.format_date(three_days, shorter=True) == en._weekdays[three_days.weekday()]
+    # A CSV catalog has no contexts: every pgettext call logs a warning, except for en_US,
+    # which has no catalog at all.
+    with caplog.at_level("WARNING", logger="tornado.general"):
+        assert zh.pgettext("direction", "Longjing") == "龙井"
+        assert zh.pgettext("direction", "Longjing") == "龙井"
+        assert en.pgettext("direction", "Longjing") == "Longjing"
+    warnings = [r.getMessage() for r in caplog.records]
+    assert warnings == ["pgettext is not supported by CSVLocale"] * 2

@@ -90,7 +90,8 @@ def test_hostile_text_is_stored_and_returned_exactly(server, database_url):
         word = text[: dictionary.LIMITS["word"]]
         status, body, resp = call(server, "POST", "/words", {"word": word, "definition": text})
         assert (status, body) == (201, {"word": word, "definition": text, "hits": 0}), text
-        assert b"</script>" not in resp.body  # Tornado's JSON escapes "</"
+        assert b"</script>" not in resp.body  # write_json escapes "</"
+        assert b"\\u" not in resp.body, text  # and writes every character as itself, in UTF-8
         status, body, _ = call(server, "GET", resp.headers["Location"])
         assert (status, body) == (200, {"word": word, "definition": text, "hits": 1}), text
         assert word in call(server, "GET", "/words")[1]["words"]

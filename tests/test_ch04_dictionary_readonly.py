@@ -1,3 +1,4 @@
+import datetime
 import json
 import signal
 import urllib.parse
@@ -27,8 +28,39 @@ def test_lists_the_sample_words_in_order(server):
 
 @pytest.mark.parametrize("word", ["dns", "websocket"])
 def test_looks_up_a_word(server, word):
-    expected = {"word": word, "definition": dictionary_readonly.SAMPLES[word]}
+    expected = {
+        "word": word,
+        "definition": dictionary_readonly.SAMPLES[word],
+        "added": "2026-11-02",
+    }
     assert get_json(server, f"/words/{word}") == (200, expected)
+
+
+@pytest.mark.reader
+def test_dates_are_iso_text_on_both_databases(server, database_url):
+    """SQLite keeps the date as text, PostgreSQL gives a datetime.date: the JSON is the same."""
+    stored = query(dictionary_readonly, database_url, "SELECT added FROM words WHERE word = 'dns'")
+    assert str(stored[0][0]) == "2026-11-02"
+    assert json.loads(server.fetch("/words/dns").body)["added"] == "2026-11-02"
+
+
+@pytest.mark.reader
+def test_json_is_readable_utf8_that_cannot_close_a_script(server, database_url):
+    query(
+        dictionary_readonly,
+        database_url,
+        "INSERT INTO words VALUES ('汉', :definition, '2026-11-03')",
+        definition="A Han character; </script> in a definition stays text.",
+    )
+    body = server.fetch("/words/" + urllib.parse.quote("汉")).body
+    assert body.decode("utf-8") == (
+        '{"word": "汉", "definition": "A Han character; <\\/script> in a definition stays text.",'
+        ' "added": "2026-11-03"}'
+    )
+    assert "例子.测试".encode() in server.fetch("/words/dns").body
+    assert server.fetch("/words/%E6%B1%89%3C%2F").body.decode() == (
+        '{"error": "no such word: 汉<\\/"}'
+    )
 
 
 def test_missing_word_is_404_with_a_json_error(server):
@@ -58,6 +90,7 @@ def test_words_added_in_the_database_show_up(server, database_url):
         definition="Latency 🐢 </script>",
     )
     status, body = get_json(server, "/words/" + urllib.parse.quote("延迟"))
+    datetime.date.fromisoformat(body.pop("added"))  # the day it was added, by default today
     assert (status, body) == (200, {"word": "延迟", "definition": "Latency 🐢 </script>"})
     assert "延迟" in get_json(server, "/words")[1]["words"]
 
@@ -84,7 +117,11 @@ def test_seed_command_replaces_the_words(database_url):
         "",
     )
     query(dictionary_readonly, database_url, "DELETE FROM words WHERE word = 'dns'")
-    query(dictionary_readonly, database_url, "INSERT INTO words VALUES ('gopher', 'A protocol.')")
+    query(
+        dictionary_readonly,
+        database_url,
+        "INSERT INTO words (word, definition) VALUES ('gopher', 'A protocol.')",
+    )
     assert run_program(dictionary_readonly, "--seed", f"--database-url={database_url}")[0] == 0
     rows = query(dictionary_readonly, database_url, "SELECT word FROM words ORDER BY word")
     assert rows == [(word,) for word in sorted(dictionary_readonly.SAMPLES)]

@@ -63,10 +63,24 @@ def test_home_lists_the_teas_by_name(server):
     assert items[1].select_one(".price").string == "¥68"
 
 
+@pytest.mark.reader
+def test_each_row_is_rendered_by_the_tea_row_module_whose_css_comes_once(server, database_url):
+    query(teashop, database_url, "DELETE FROM teas WHERE slug <> 'longjing'")
+    one = server.fetch("/").html
+    assert [li.a.string for li in one.select("main ul.teas > li")] == ["Longjing"]
+    query(teashop, database_url, teashop.INSERT.text, **{**GOOD, "price": 48})
+    page = server.fetch("/").html
+    assert len(page.select("main ul.teas > li")) == 2
+    css = teashop.TeaRow.embedded_css(None)
+    assert [style.string.strip() for style in page.select("head style")] == [css]
+    assert ".teas" not in CSS.read_text()  # the row's layout travels with the module
+
+
 def test_empty_shop_invites_the_first_tea(server, database_url):
     query(teashop, database_url, "DELETE FROM teas")
     page = server.fetch("/").html
     assert page.select("ul.teas li") == []
+    assert page.select("head style") == []  # no row, no module, no CSS of its own
     assert page.find("a", string="Add the first one.")["href"] == "/new"
 
 

@@ -46,10 +46,9 @@ class LocaleHandler(tornado.web.RequestHandler):
 
 class MenuHandler(LocaleHandler):
     def get(self):
-        try:
-            cups = int(self.get_query_argument("cups", "1"))
-        except ValueError:
-            cups = 0
+        text = self.get_query_argument("cups", "1")
+        # ASCII digits only: int() alone would also take "1_0", "+3" and "३" (Devanagari 3).
+        cups = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else 0
         if not 1 <= cups <= MAX_CUPS:
             raise tornado.web.HTTPError(400, "cups must be a whole number from 1 to 20")
         name = self.get_query_argument("name", "")

@@ -91,12 +91,17 @@ async def seed(engine):
 
 
 class JSONHandler(tornado.web.RequestHandler):
+    def write_json(self, data):
+        body = json.dumps(data, ensure_ascii=False, default=lambda value: value.isoformat())
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.write(body.replace("</", "<\\/"))  # so that it cannot end a <script>
+
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
         message = "something went wrong on our side"
         if isinstance(error, tornado.web.HTTPError) and status_code < 500:
             message = error.get_message() or responses.get(status_code, "Unknown Error")
-        self.finish({"error": message})
+        self.write_json({"error": message})
 
     def read_json(self, *fields):
         """The values of the named fields of the JSON object in the body, each checked."""
@@ -134,7 +139,7 @@ class WordListHandler(JSONHandler):
         async with self.engine.connect() as conn:
             result = await conn.execute(text("SELECT word FROM words ORDER BY word"))
             words = result.scalars().all()
-        self.write({"words": words})
+        self.write_json({"words": words})
 
     async def post(self):
         word, definition = self.read_json("word", "definition")
@@ -150,7 +155,7 @@ class WordListHandler(JSONHandler):
             raise tornado.web.HTTPError(409, "%s is already in the dictionary", word)
         self.set_status(201)
         self.set_header("Location", "/words/" + urllib.parse.quote(word, safe=""))
-        self.write({"word": word, "definition": definition, "hits": 0})
+        self.write_json({"word": word, "definition": definition, "hits": 0})
 
 
 class WordHandler(JSONHandler):
@@ -169,7 +174,7 @@ class WordHandler(JSONHandler):
             row = result.one_or_none()
         if row is None:
             raise tornado.web.HTTPError(404, "no such word: %s", word)
-        self.write({"word": row.word, "definition": row.definition, "hits": row.hits})
+        self.write_json({"word": row.word, "definition": row.definition, "hits": row.hits})
 
     async def put(self, word):
         (definition,) = self.read_json("definition")
@@ -184,7 +189,7 @@ class WordHandler(JSONHandler):
             row = result.one_or_none()
         if row is None:
             raise tornado.web.HTTPError(404, "no such word: %s", word)
-        self.write({"word": row.word, "definition": row.definition, "hits": row.hits})
+        self.write_json({"word": row.word, "definition": row.definition, "hits": row.hits})
 
 
 class NotFoundHandler(JSONHandler):

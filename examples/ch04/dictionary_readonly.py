@@ -1,6 +1,7 @@
 """A read-only dictionary of web terms: JSON answers from a SQL database."""
 
 import asyncio
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import sqlalchemy
 import tornado.options
 import tornado.web
-from sqlalchemy import text
+from sqlalchemy import Date, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from tornado.httputil import responses
 from tornado.options import define, options
@@ -18,22 +19,24 @@ DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS words (
     word TEXT PRIMARY KEY,
-    definition TEXT NOT NULL
+    definition TEXT NOT NULL,
+    added DATE NOT NULL DEFAULT CURRENT_DATE
 )"""
 SAMPLES = {
     "bandwidth": "How many bits a link can carry each second.",
     "cookie": "A short text a server hands to the browser, which sends it back on later visits.",
-    "dns": "The directory that turns a host name such as example.com into an IP address.",
+    "dns": "The directory that turns a host name such as 例子.测试 into an IP address.",
     "latency": "The time one message needs to get from sender to receiver.",
     "port": "A number from 1 to 65535 that picks one program among those listening on a host.",
     "proxy": "A server that passes requests on for someone else and hands back the answers.",
     "tls": "The layer that encrypts and authenticates a connection; HTTP over TLS is HTTPS.",
     "websocket": "A connection that begins as an HTTP request and then stays open both ways.",
 }
+# SQLite has no date type and keeps dates as text: tell SQLAlchemy which column holds dates.
+LOOKUP = text("SELECT word, definition, added FROM words WHERE word = :word").columns(added=Date)
 
 
 def create_engine(url):
-    """An engine for a sqlite:/// or postgresql:// URL, using that database's asyncio driver."""
     try:
         parsed = sqlalchemy.make_url(url)
         driver = DRIVERS[parsed.drivername]
@@ -59,13 +62,12 @@ async def create_schema(engine):
 
 
 async def seed(engine):
-    """Replace every word with the samples; close the engine in any case."""
     try:
         await create_schema(engine)
         async with engine.begin() as conn:
             await conn.execute(text("DELETE FROM words"))
             await conn.execute(
-                text("INSERT INTO words (word, definition) VALUES (:word, :definition)"),
+                text("INSERT INTO words VALUES (:word, :definition, '2026-11-02')"),
                 [{"word": word, "definition": meaning} for word, meaning in SAMPLES.items()],
             )
     finally:
@@ -77,12 +79,17 @@ class JSONHandler(tornado.web.RequestHandler):
     def initialize(self, engine):
         self.engine = engine
 
+    def write_json(self, data):
+        body = json.dumps(data, ensure_ascii=False, default=lambda value: value.isoformat())
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.write(body.replace("</", "<\\/"))  # so that it cannot end a <script>
+
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
         message = "something went wrong on our side"
         if isinstance(error, tornado.web.HTTPError) and status_code < 500:
             message = error.get_message() or responses.get(status_code, "Unknown Error")
-        self.finish({"error": message})
+        self.write_json({"error": message})
 
 
 class WordListHandler(JSONHandler):
@@ -90,19 +97,16 @@ class WordListHandler(JSONHandler):
         async with self.engine.connect() as conn:
             result = await conn.execute(text("SELECT word FROM words ORDER BY word"))
             words = result.scalars().all()
-        self.write({"words": words})
+        self.write_json({"words": words})
 
 
 class WordHandler(JSONHandler):
     async def get(self, word):
         async with self.engine.connect() as conn:
-            result = await conn.execute(
-                text("SELECT word, definition FROM words WHERE word = :word"), {"word": word}
-            )
-            row = result.one_or_none()
+            row = (await conn.execute(LOOKUP, {"word": word})).one_or_none()
         if row is None:
             raise tornado.web.HTTPError(404, "no such word: %s", word)
-        self.write({"word": row.word, "definition": row.definition})
+        self.write_json(row._asdict())
 
 
 class NotFoundHandler(JSONHandler):
@@ -111,21 +115,18 @@ class NotFoundHandler(JSONHandler):
 
 
 def make_app(engine):
+    args = {"engine": engine}
     return tornado.web.Application(
-        [
-            (r"/words", WordListHandler, {"engine": engine}),
-            (r"/words/([^/]+)", WordHandler, {"engine": engine}),
-        ],
+        [(r"/words", WordListHandler, args), (r"/words/([^/]+)", WordHandler, args)],
         default_handler_class=NotFoundHandler,
-        default_handler_args={"engine": engine},
+        default_handler_args=args,
     )
 
 
 async def main(port, engine):
     try:
         await create_schema(engine)
-        app = make_app(engine)
-        app.listen(port, address="127.0.0.1")
+        make_app(engine).listen(port, address="127.0.0.1")
         print(f"Listening on http://localhost:{port}/", flush=True)
         await asyncio.Event().wait()
     finally:

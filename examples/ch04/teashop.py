@@ -143,6 +143,16 @@ class BaseHandler(tornado.web.RequestHandler):
         self.render("error.html", status_code=status_code, phrase=phrase, message=message)
 
 
+class TeaRow(tornado.web.UIModule):
+    """One tea of the list, from a database row, with the CSS that lays the row out."""
+
+    def render(self, tea):
+        return self.render_string("tea_row.html", tea=tea)
+
+    def embedded_css(self):
+        return ".teas li { display: flex; gap: 1em; } .teas .price { margin-left: auto; }"
+
+
 class HomeHandler(BaseHandler):
     async def get(self):
         async with self.engine.connect() as conn:
@@ -219,6 +229,7 @@ def make_app(engine):
         template_path=BASE / "templates",
         static_path=BASE / "static",
         static_handler_class=StaticFiles,
+        ui_modules={"TeaRow": TeaRow},
         xsrf_cookies=True,
         default_handler_class=NotFoundHandler,
         default_handler_args={"engine": engine},
