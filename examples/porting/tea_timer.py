@@ -20,9 +20,7 @@ class BrewHandler(tornado.web.RequestHandler):
             return self.write(f"no such tea; try {' or '.join(STEEP)}\n")
         await asyncio.sleep(STEEP[tea])  # other requests are served meanwhile
         brews = self.brews_today() + 1
-        self.set_signed_cookie(
-            "brews", str(brews), expires_days=1, httponly=True, samesite="Lax"
-        )
+        self.set_signed_cookie("brews", str(brews), expires_days=1, httponly=True, samesite="Lax")
         self.write(f"your {tea} tea is ready (brew {brews} today)\n")
 
     def brews_today(self):
