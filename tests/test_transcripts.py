@@ -3,20 +3,50 @@ on a fresh clone (tests/transcript.py has the rules): nothing is started for a b
 page did not start before it, and a server runs until the page says {ctrl-c}`...`."""
 
 import contextlib
+import os
+import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, require_binary
+from conftest import IN_CI, ROOT
 from tests import transcript
 from tests.transcript import matches, page_transcripts, replay_page
 
 PAGES = sorted(p for p in (ROOT / "docs").glob("*.md") if page_transcripts(p))
+# Debian packages of the programs the transcripts run whose package has another name
+PACKAGES = {"redis-cli": "redis-tools", "envsubst": "gettext-base", "psql": "postgresql-client",
+            "createdb": "postgresql-client", "dropdb": "postgresql-client", "pgrep": "procps",
+            "systemd-analyze": "systemd", "runuser": "util-linux"}  # fmt: skip
+
+
+def missing_programs(page, path=None):
+    """The programs the page's transcripts run that are not installed, with their packages:
+    bash runs them all; the test's Python, and what its environment has installed
+    (supervisord), come first on PATH, as for the reader with a virtual environment."""
+    path = path if path is not None else os.environ.get("PATH", "")
+    path = os.pathsep.join([str(Path(sys.executable).parent), path])
+    return {
+        program: PACKAGES.get(program, program)
+        for program in ["bash", *transcript.page_programs(page)]
+        if not shutil.which(program, path=path)
+    }
+
+
+def require_programs(page):
+    """Skip the page's replay (fail under CI) when a program it runs is not installed."""
+    missing = missing_programs(page)
+    if missing:
+        packages = " ".join(dict.fromkeys(missing.values()))
+        verb = "is" if len(missing) == 1 else "are"
+        message = f"{', '.join(missing)} {verb} not installed (Debian: apt-get install {packages})"
+        pytest.fail(message) if IN_CI else pytest.skip(message)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
 def test_page_replays_in_order(page):
-    require_binary("curl")
-    require_binary("bash")
+    require_programs(page)
     failures = [
         f"{path.relative_to(ROOT)}\n$ {command}\n--- shown:\n{expected}\n--- got:\n{actual}"
         for path, command, expected, actual in replay_page(page)
@@ -73,3 +103,31 @@ def test_a_repl_screen_puts_each_typed_line_after_its_prompt():
         "",
         "shout",
     ]
+
+
+def test_the_programs_a_command_runs():
+    """What a page's replay needs installed: each command of a line, after sudo/runuser and
+    assignments; not shell builtins, not python, nothing for a command only checked."""
+    assert transcript.programs("sudo -u postgres psql -c 'SELECT 1 # x'") == ["psql"]
+    assert transcript.programs("runuser -u postgres -- createdb shop") == ["createdb"]
+    assert transcript.programs("(umask 077 && openssl req -x509 -out key.pem)") == ["openssl"]
+    assert transcript.programs("curl -s 'http://a/?x=1&y=2' | python -m json.tool") == ["curl"]
+    assert transcript.programs("export D=$(mktemp -d)") == ["mktemp"]
+    assert transcript.programs("for i in 1 2; do curl -s x; done") == ["curl"]
+    assert transcript.programs("nginx -g 'daemon off;' 2>&1    # terminal 2") == ["nginx"]
+    assert transcript.programs("cd tornado-book") == []
+    assert transcript.programs("sudo apt-get install nginx redis-server") == []  # checked
+    assert transcript.programs('pip install "nox[uv]"') == []
+
+
+def test_a_page_replay_needs_the_programs_its_transcripts_run(tmp_path):
+    """On a machine with only Python and the shell's basics (a PATH of links to them), chapter
+    8's replay is skipped, naming nginx and redis-server and their packages, not failed."""
+    for name in ("bash", "grep", "sed", "rm", "mkdir", "cut", "sort", "wc", "seq", "sleep",
+                 "chmod", "stat", "mktemp", "sh", "cp"):  # fmt: skip
+        (tmp_path / name).symlink_to(shutil.which(name))
+    ch08 = ROOT / "docs" / "ch08.md"
+    missing = missing_programs(ch08, str(tmp_path))
+    assert {"curl", "nginx", "redis-server", "openssl", "envsubst"} <= set(missing)
+    assert missing["redis-cli"] == "redis-tools" and missing["envsubst"] == "gettext-base"
+    assert "supervisord" not in missing  # installed with the examples' requirements

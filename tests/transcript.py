@@ -98,6 +98,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 from conftest import EXAMPLES, ROOT, free_port, postgresql_cluster, run_example, wait_for_port
@@ -305,6 +306,24 @@ def check_useradd(cwd, args):
     return None if valid else f"useradd: {words[-1]!r} is not a valid user name"
 
 
+def repository():
+    """The URL the book is cloned from: pyproject.toml's [project.urls] Repository."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return pyproject["project"]["urls"]["Repository"]
+
+
+def check_clone(cwd, url, directory=None):
+    """`git clone URL [DIR]`: the URL must be the book's own (no network is used). The scratch
+    directory stands for the clone: a link DIR in it leads back to it, for the `cd DIR` after."""
+    if url.removesuffix(".git") != repository().removesuffix(".git"):
+        return f"{url} is not the repository pyproject.toml names ({repository()})"
+    name = directory or url.removesuffix(".git").rstrip("/").rsplit("/", 1)[-1]
+    link = Path(cwd) / name
+    if Path(cwd).resolve() != ROOT and not link.exists():  # never a link in the repository
+        link.symlink_to(".")
+    return None
+
+
 CHECKS = [
     (re.compile(r"(?:python3? -m )?pip install -r (?P<file>\S+)"), check_requirements),
     (re.compile(r"(?:python3? -m )?pip install (?P<specs>[^-].*)"), check_pins),
@@ -316,6 +335,7 @@ CHECKS = [
     (re.compile(r"(?:sudo )?journalctl (?P<args>.+)"), check_journalctl),
     (re.compile(r"(?:sudo )?cp (?P<file>\S+\.service) /etc/systemd/system/?"), check_unit_copy),
     (re.compile(r"(?:sudo )?useradd (?P<args>.+)"), check_useradd),
+    (re.compile(r"git clone (?P<url>\S+)(?: (?P<directory>[\w.-]+))?"), check_clone),
 ]
 
 
@@ -330,6 +350,47 @@ def checked(command, cwd, env=None):
             problem = check(cwd, **match.groupdict())
             return f"NOT AS THE PROJECT SUPPORTS: {problem}" if problem else ""
     return None
+
+
+SEPARATORS = {"|", "||", "&&", ";", "&", "|&", "("}  # after one of these a command starts
+KEYWORDS = {"do", "then", "else", "!", "{", "time"}  # ... and after one of these
+SHELL = {"cd", "export", "source", ".", "unset", "echo", "printf", "umask", "kill", "exit",
+         "set", "test", "[", "true", "false", "for", "while", "if", "done", "fi", "command"}  # fmt: skip
+RUN_AS = {"sudo", "runuser"}  # their options (-u USER, --) come before the program they run
+
+
+def programs(command):
+    """The programs a command line runs, each command of its pipelines and lists, shell
+    builtins and `python` left out; a command that is checked instead of run runs none."""
+    if any(pattern.fullmatch(COMMENT.sub("", command)) for pattern, _ in CHECKS):
+        return []
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    found, expect, words = [], True, list(lexer)
+    while words:
+        word = words.pop(0)
+        if word in SEPARATORS or (expect and word in KEYWORDS):
+            expect = True
+        elif not expect or re.fullmatch(r"[A-Za-z_]\w*=.*", word):
+            continue  # an argument, or an assignment before the command
+        elif word in RUN_AS:
+            while words and words[0].startswith("-"):
+                option = words.pop(0)
+                if option == "-u" and words:
+                    words.pop(0)
+        else:
+            expect = False
+            if word not in SHELL and not re.fullmatch(r"python3?", word):
+                found.append(word)
+    return found
+
+
+def page_programs(page):
+    """Every program that a page's transcripts run, in the order they first appear."""
+    return list(dict.fromkeys(
+        program for _, path in page_transcripts(page) for command, _ in parse(path)
+        for program in programs(command)
+    ))  # fmt: skip
 
 
 # Services that setup steps need ---------------------------------------------------------------
