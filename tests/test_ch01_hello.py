@@ -1,10 +1,12 @@
 import hashlib
+import re
 
 import pytest
 
 from conftest import EXAMPLES, ROOT
 from examples.ch01 import hello
-from tests.transcript import checked, parse
+from tests import transcript
+from tests.transcript import COMMENT, checked, parse
 
 EXAMPLE = hello
 
@@ -84,3 +86,35 @@ def test_get_has_an_etag_and_a_matching_request_gets_304(server):
 
 def test_errors_have_no_etag(server):
     assert "Etag" not in server.fetch("/?greeting=" + "a" * 51).headers
+
+
+def readme_blocks():
+    """The commands of each console block of README.md, comments left out."""
+    blocks = re.findall(r"^```console\n(.*?)^```", (ROOT / "README.md").read_text("utf-8"),
+                        re.MULTILINE | re.DOTALL)  # fmt: skip
+    return [[COMMENT.sub("", line[2:]) for line in b.splitlines() if line.startswith("$ ")]
+            for b in blocks]  # fmt: skip
+
+
+def test_readme_first_screen_is_the_preface_s_tested_steps():
+    """The README's first commands are the preface's, replayed by the tests: clone, a virtual
+    environment for nox (a system Python may refuse pip: PEP 668), then the two sessions."""
+    preface = [c for name in ("clone", "book") for c, _ in parse(EXAMPLES / f"ch01/{name}.steps.console")]
+    assert readme_blocks()[0] == preface
+    assert preface[2:5] == ["python3 -m venv .venv", "source .venv/bin/activate", 'pip install "nox[uv]"']
+    assert preface[-2:] == ["nox -s docs", "nox -s tests"]
+    shown = {c for path in EXAMPLES.rglob("*.console") for c, _ in parse(path)}
+    assert set(readme_blocks()[1]) <= shown  # running an example
+
+
+def test_git_clone_is_checked_against_the_book_s_repository(tmp_path):
+    """`git clone` is not run: its URL must be pyproject.toml's, and the scratch directory
+    stands for the clone, so `cd tornado-book` after it enters it."""
+    url = transcript.repository()
+    assert checked(f"git clone {url}.git", tmp_path) == ""
+    assert (tmp_path / "tornado-book").resolve() == tmp_path.resolve()
+    assert checked(f"git clone {url} book", tmp_path) == ""
+    assert (tmp_path / "book").resolve() == tmp_path.resolve()
+    assert checked("git clone https://example.org/other.git", tmp_path).startswith("NOT AS")
+    assert checked(f"git clone {url}.git", ROOT) == ""
+    assert not (ROOT / "tornado-book").exists()  # never a link in the repository itself

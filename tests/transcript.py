@@ -62,6 +62,12 @@ In every transcript:
   `cp FILE /etc/systemd/system/` copies a unit file that exists and that systemd-analyze accepts.
   `useradd` (a service's own user) must create a `--system` user with `--no-create-home`,
   a `--shell` and a valid name.
+  `git clone URL [DIR]` must name the book's repository (pyproject.toml's [project.urls]
+  Repository; no network is used); the scratch directory stands for the clone, with a link DIR
+  in it leading back to it, so the `cd DIR` after it works.
+- A page's replay needs the programs its commands run (programs(): each command of a pipeline
+  or list, after `sudo`/`runuser` and assignments; not builtins, not `python`, nothing for a
+  checked command): without one it is skipped, naming it and its Debian package (failed under CI).
 - A line `...` in the expected output stands for any number of lines. A `Date:` header matches
   any date, `Content-Length:` any length (the body is compared itself), and in
   `Server: TornadoServer/6.6.1` and a line that is only a version number any version,
