@@ -5,8 +5,7 @@ import pytest
 
 from conftest import EXAMPLES, ROOT
 from examples.ch01 import hello
-from tests import transcript
-from tests.transcript import COMMENT, checked, parse
+from tests.transcript import COMMENT, checked, parse, repository
 
 EXAMPLE = hello
 
@@ -99,9 +98,11 @@ def readme_blocks():
 def test_readme_first_screen_is_the_preface_s_tested_steps():
     """The README's first commands are the preface's, replayed by the tests: clone, a virtual
     environment for nox (a system Python may refuse pip: PEP 668), then the two sessions."""
-    preface = [c for name in ("clone", "book") for c, _ in parse(EXAMPLES / f"ch01/{name}.steps.console")]
+    steps = [EXAMPLES / f"ch01/{name}.steps.console" for name in ("clone", "book")]
+    preface = [command for path in steps for command, _ in parse(path)]
     assert readme_blocks()[0] == preface
-    assert preface[2:5] == ["python3 -m venv .venv", "source .venv/bin/activate", 'pip install "nox[uv]"']
+    venv = ["python3 -m venv .venv", "source .venv/bin/activate", 'pip install "nox[uv]"']
+    assert preface[2:5] == venv
     assert preface[-2:] == ["nox -s docs", "nox -s tests"]
     shown = {c for path in EXAMPLES.rglob("*.console") for c, _ in parse(path)}
     assert set(readme_blocks()[1]) <= shown  # running an example
@@ -110,7 +111,7 @@ def test_readme_first_screen_is_the_preface_s_tested_steps():
 def test_git_clone_is_checked_against_the_book_s_repository(tmp_path):
     """`git clone` is not run: its URL must be pyproject.toml's, and the scratch directory
     stands for the clone, so `cd tornado-book` after it enters it."""
-    url = transcript.repository()
+    url = repository()
     assert checked(f"git clone {url}.git", tmp_path) == ""
     assert (tmp_path / "tornado-book").resolve() == tmp_path.resolve()
     assert checked(f"git clone {url} book", tmp_path) == ""

@@ -19,7 +19,8 @@ def junit(*skips):
         f'<testcase name="t{i}"><skipped type="pytest.skip" message="{m}">x</skipped></testcase>'
         for i, m in enumerate(skips)
     )
-    return f'<?xml version="1.0"?><testsuites><testsuite name="pytest">{cases}</testsuite></testsuites>'
+    suite = f'<testsuite name="pytest">{cases}</testsuite>'
+    return f'<?xml version="1.0"?><testsuites>{suite}</testsuites>'
 
 
 def skip_reason(monkeypatch):
@@ -55,7 +56,7 @@ def test_coverage_is_enforced_under_ci_or_when_nothing_was_skipped(reasons, in_c
 def half_covered(tmp_path):
     """A directory with 50% coverage data and pyproject.toml's fail_under = 100, as the book's."""
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.coverage.run]\nbranch = true\n[tool.coverage.report]\nfail_under = 100\n'
+        "[tool.coverage.run]\nbranch = true\n[tool.coverage.report]\nfail_under = 100\n"
     )
     (tmp_path / "half.py").write_text("import sys\nif len(sys.argv) > 5:\n    print('many')\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}

@@ -360,8 +360,8 @@ def checked(command, cwd, env=None):
 
 SEPARATORS = {"|", "||", "&&", ";", "&", "|&", "("}  # after one of these a command starts
 KEYWORDS = {"do", "then", "else", "!", "{", "time"}  # ... and after one of these
-SHELL = {"cd", "export", "source", ".", "unset", "echo", "printf", "umask", "kill", "exit",
-         "set", "test", "[", "true", "false", "for", "while", "if", "done", "fi", "command"}  # fmt: skip
+SHELL = {"cd", "export", "source", ".", "unset", "echo", "printf", "umask", "kill", "exit", "set",
+         "test", "[", "true", "false", "for", "while", "if", "done", "fi", "command"}  # fmt: skip
 RUN_AS = {"sudo", "runuser"}  # their options (-u USER, --) come before the program they run
 
 
