@@ -404,6 +404,7 @@ PORTS = {  # "chNN/name.console": the ports it names that are not an example's -
     "ch08/rolling-restart.steps.console": NGINX_PORTS,
     "ch08/live.console": (6379,),
     "ch08/whoami.trace.console": (8000,),
+    "porting/forked.steps.console": (8000,),
 }
 PORTED = {"ch07/sign-in.steps.console": ("examples/ch07/local.toml",)}  # files naming PORTS
 

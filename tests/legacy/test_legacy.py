@@ -27,6 +27,7 @@ PORTS = {  # an era: {a ported program: the old program it was ported from}
         "porting/tea_timer.py": "porting/legacy/tea_timer_callbacks.py",
         "porting/tea_prices.py": "porting/legacy/tea_prices_callbacks.py",
         "porting/tests/test_tea_prices.py": "porting/legacy/test_tea_prices_callbacks.py",
+        "ch08/forked.py": "porting/legacy/forked_callbacks.py",
     },
     "coroutines": {
         "porting/departures.py": "porting/legacy/departures_coroutines.py",
@@ -42,6 +43,7 @@ TRANSCRIPTS = [  # every transcript of the page that runs a ported program, or a
     "porting/tea_timer.console",
     "porting/tea_prices.console",
     "porting/tests/test_tea_prices.console",
+    "porting/forked.steps.console",
 ]
 BOARD = """\
 Departures from Hangzhou East
