@@ -406,24 +406,31 @@ def legacy(session):
 
     Each era of docs/matrix.toml [legacy] gets an environment in .nox/legacy-envs/ with the
     Python and the Tornado its programs were written for (Python 2.7 through virtualenv before
-    20.22, the last to make one). A missing Python is skipped, or fails the run under CI.
+    20.22, the last to make one), from the package index. A missing Python is skipped with a
+    warning, or fails the run under CI.
     """
     install(session, "legacy")
     eras = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["legacy"]
+    missing = []
     for era, wanted in eras.items():
         python = find_python(wanted["python"])
-        where = python or "not found on PATH or in pyenv"
-        session.log(f"{era}: Python {wanted['python']}: {where}")
         if python is None:
-            if os.environ.get("CI"):
-                session.error(f"no interpreter for Python {wanted['python']} (CI needs it)")
+            missing.append(wanted["python"])
+            where = "not found on PATH, in pyenv or by uv"
+            session.warn(f"{era}: Python {wanted['python']} {where}: its replay will be skipped")
             continue
+        session.log(f"{era}: Python {wanted['python']}: {python}")
         env = Path(".nox/legacy-envs", era)
         if not env.exists():
             session.run("virtualenv", "--quiet", f"--python={python}", str(env))
         pip = [str(env / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
         session.run(*pip, "install", "--quiet", f"tornado=={wanted['tornado']}", external=True)
+    if missing and os.environ.get("CI"):
+        session.error(f"no interpreter for Python {', '.join(missing)} (CI needs every one)")
     session.run("python", "-m", "pytest", "tests/legacy", *session.posargs)
+    if missing:
+        versions = " ".join(missing)
+        session.warn(f"skipped the eras of Python {versions}: pyenv install {versions}")
 
 
 @nox.session

@@ -471,6 +471,7 @@ PORTS = {  # "chNN/name.console": the ports it names that are not an example's -
     "ch08/rolling-restart.steps.console": NGINX_PORTS,
     "ch08/live.console": (6379,),
     "ch08/whoami.trace.console": (8000,),
+    "porting/forked.steps.console": (8000,),
 }
 PORTED = {"ch07/sign-in.steps.console": ("examples/ch07/local.toml",)}  # files naming PORTS
 
@@ -573,7 +574,7 @@ class Replay:
 
     def __init__(self, stack, cwd, env=None, replace=(), legacy=None):
         self.stack, self.cwd = stack, Path(cwd)
-        self.legacy = legacy or {}  # a program: (interpreter, the old program it was ported from)
+        self.legacy = legacy or {}  # a program: (interpreter, old program, Python options)
         self.env = {**os.environ, **(env or {})}
         self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
         self.replace = list(replace)
@@ -589,7 +590,11 @@ class Replay:
         for shown, real in self.replace:
             command = command.replace(shown, real)
         command = swap_numbers(swap_address_ports(command, self.ports), self.numbers)
-        return re.sub(r"^python3? ", f'"{sys.executable}" ', command)
+        command = re.sub(r"^python3? ", f'"{sys.executable}" ', command)
+        for program, (python, old, options) in self.legacy.items():
+            if command.startswith('"') and program_named(command, program):
+                command = as_legacy(command, program, python, old, options)
+        return command
 
     def output(self, text):
         text = swap_numbers(text, {real: book for book, real in self.numbers.items()})
@@ -680,8 +685,6 @@ class Replay:
         port = self.ports.get(book) or self.numbers.get(book) or unused_port(self.taken())
         real = self.command_for_test(COMMENT.sub("", command))
         real = real.replace(f"--port={book}", f"--port={port}")
-        if program in self.legacy:
-            real = as_legacy(real, program, *self.legacy[program])
         if program in UPSTREAMS and "--upstream" not in command:
             upstream = self.ports.get(UPSTREAM_PORT) or unused_port(self.taken())  # nothing there
             real = f"{real} --upstream=http://127.0.0.1:{upstream}"
@@ -747,20 +750,40 @@ def stop(process):
         process.wait()
 
 
-def as_legacy(command, program, python, old):
-    """A command that starts `program`, made to start the old program it was ported from on
-    `python` instead, without the `-W`/`-X` options (an old Tornado imports what later Pythons
-    deprecated: Tornado 5.1 on Python 3.7 fails under -W error::DeprecationWarning)."""
+def module_name(program):
+    """`porting/tests/test_x.py` as the module `python -m unittest` takes: examples.porting..."""
+    return "examples." + program.removesuffix(".py").replace("/", ".")
+
+
+def program_named(command, program):
+    """Whether a command runs `program`, by its path or (python -m) by its module name."""
+    return (
+        re.search(
+            rf"(?<![\w./])(examples/{re.escape(program)}|{re.escape(module_name(program))})(?![\w.])",
+            command,
+        )
+        is not None
+    )
+
+
+def as_legacy(command, program, python, old, options=None):
+    """A command that runs `program` (a path or a module name), made to run the old program it
+    was ported from on `python` instead; with `options`, these Python options replace the ones
+    shown (an old Tornado may warn about itself where the book turns warnings into errors)."""
+    if options is not None:
+        command = re.sub(r'^("[^"]+")(?: -[WX] ?\S+)*', rf"\1 {shlex.join(options)}", command)
     # PYTHONUNBUFFERED: a Python 2 print reaches a terminal at once, but a pipe only at exit.
-    command = re.sub(r'^"[^"]+"((?: -[WX] ?\S+)*)', f'PYTHONUNBUFFERED=1 "{python}"', command)
-    return command.replace(f"examples/{program}", f"examples/{old}")
+    command = re.sub(r'^"[^"]+"', f'PYTHONUNBUFFERED=1 "{python}"', command)
+    command = command.replace(f"examples/{program}", f"examples/{old}")
+    return command.replace(module_name(program), module_name(old))
 
 
 def replay(path, legacy=None):
     """Yield (command, expected, actual) for every step, running what the transcript needs.
 
-    `legacy` ({program: (interpreter, old program)}) starts, wherever the transcript starts a
-    program of it, the old program it was ported from on that interpreter instead (tests/legacy).
+    `legacy` ({program: (interpreter, old program, Python options or None)}) runs, wherever the
+    transcript runs a program of it, the old program it was ported from on that interpreter
+    instead (tests/legacy).
     """
     path = Path(path)
     steps = parse(path)

@@ -1,7 +1,6 @@
-"""The departure board as the gen.coroutine era wrote it: Tornado 5.1 on Python 3.7.
-
-It runs on Tornado 6 with warnings; appendix A ports it to ../departures.py.
-"""
+# The departure board as the gen.coroutine era wrote it: Tornado 5.1 on Python 3.7.
+# It still runs on Tornado 6.6 (Python 3.12 and later warn about IOLoop.instance());
+# Appendix A ports it to examples/porting/departures.py.
 import json
 import re
 
@@ -27,7 +26,8 @@ class DeparturesHandler(tornado.web.RequestHandler):
     @tornado.gen.coroutine
     def get(self, station):
         if not STATION.match(station):
-            return self.reply(400, "a station is 1 to 20 letters a-z")
+            self.reply(400, "a station is 1 to 20 letters a-z")
+            return
         try:
             timetable, delays = yield [
                 self.fetch_json("/timetable/" + station),
@@ -35,12 +35,16 @@ class DeparturesHandler(tornado.web.RequestHandler):
             ]
         except tornado.httpclient.HTTPError as exc:
             if exc.code == 404:
-                return self.reply(404, "no timetable for " + station)
+                self.reply(404, "no timetable for " + station)
+                return
             if exc.code == 599:  # a timeout, or the connection closed early
-                return self.reply(504, "no answer from the rail service within 3.0 s")
-            return self.reply(502, "the rail service answered %d" % exc.code)
+                self.reply(504, "no answer from the rail service within 3.0 s")
+                return
+            self.reply(502, "the rail service answered %d" % exc.code)
+            return
         except OSError:
-            return self.reply(502, "the rail service is unreachable")
+            self.reply(502, "the rail service is unreachable")
+            return
         lines = ["Departures from " + timetable["station"]]
         for time, train, destination in timetable["trains"]:
             late = delays.get(train, 0)
