@@ -212,7 +212,8 @@ def tests(session):
     installed; otherwise a warning names what was skipped (tools/coverage_gate.py).
     """
     install(session, "tests")
-    junit = Path(session.create_tmp()) / "junit.xml"
+    # Not session.create_tmp(): it sets TMPDIR inside .nox/, too deep for supervisord's socket.
+    junit = Path(session.virtualenv.location, "junit.xml")
     junit.unlink(missing_ok=True)
     session.run("coverage", "erase")
     session.run("coverage", "run", *PYTEST, f"--junitxml={junit}", *session.posargs)
