@@ -333,6 +333,14 @@ def test_seed_command_replaces_the_teas(database_url):
     ]
 
 
+def test_seed_replaces_a_table_of_an_older_shape(database_url):
+    """A teas table left by an earlier version of the program, without `notes`, is replaced."""
+    query(teashop, database_url, "CREATE TABLE teas (slug TEXT PRIMARY KEY, name TEXT)")
+    assert run_program(teashop, "--seed", f"--database-url={database_url}")[0] == 0
+    rows = query(teashop, database_url, "SELECT slug, notes FROM teas ORDER BY slug")
+    assert rows == sorted((tea["slug"], tea["notes"]) for tea in teashop.SAMPLES)
+
+
 def test_ctrl_c_disposes_of_the_engine_and_stops(database_url):
     with run_example(example_relpath(teashop), f"--database-url={database_url}") as srv:
         assert srv.fetch("/").status == 200
