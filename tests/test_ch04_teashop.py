@@ -1,11 +1,16 @@
+import os
 import re
 import signal
+import subprocess
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-from conftest import example_relpath, run_example
-from examples.ch04 import teashop
+import sqlalchemy
+
+from conftest import ROOT, example_relpath, run_example
+from examples.ch04 import dictionary, dictionary_readonly, teashop
 from tests import ch04_fixtures
 from tests.ch04_fixtures import BAD_URLS, URL_ERROR, query, run_program
 
@@ -370,3 +375,17 @@ def test_database_that_cannot_be_used_is_a_one_line_error(tmp_path):
     assert status == 1
     assert stderr.startswith("error: ") and "Connect call failed" in stderr
     assert len(stderr.splitlines()) == 1
+
+
+def test_cleanup_removes_the_chapters_database_files_and_nothing_else(tmp_path):
+    """The page's `rm` command, run with TMPDIR set: another chapter's file stays."""
+    command = (ROOT / "examples/ch04/cleanup.steps.console").read_text().removeprefix("$ ")
+    ours = {
+        Path(sqlalchemy.make_url(module.DEFAULT_DATABASE).database).name
+        for module in (dictionary_readonly, dictionary, teashop)
+    }
+    for name in [*ours, "tornado-book-club.db"]:
+        (tmp_path / name).write_bytes(b"")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    subprocess.run(["bash", "-c", command], env=env, check=True, timeout=30)
+    assert [path.name for path in tmp_path.iterdir()] == ["tornado-book-club.db"]
