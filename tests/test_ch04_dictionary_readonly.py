@@ -44,20 +44,23 @@ def test_dates_are_iso_text_on_both_databases(server, database_url):
     assert json.loads(server.fetch("/words/dns").body)["added"] == "2026-11-02"
 
 
+HAN = "A Han character; </script><!--<script> & \u2028 stay text."
+
+
 @pytest.mark.reader
 def test_json_is_readable_utf8_that_cannot_close_a_script(server, database_url):
     query(
         dictionary_readonly,
         database_url,
         "INSERT INTO words VALUES ('汉', :definition, '2026-11-03')",
-        definition="A Han character; </script><!--<script> & \u2028 stay text.",
+        definition=HAN,
     )
     body = server.fetch("/words/" + urllib.parse.quote("汉")).body
     assert body.decode("utf-8") == (
         '{"word": "汉", "definition": "A Han character; \\u003c/script\\u003e'
         '\\u003c!--\\u003cscript\\u003e \\u0026 \\u2028 stay text.", "added": "2026-11-03"}'
     )
-    assert json.loads(body)["definition"] == "A Han character; </script><!--<script> & \u2028 stay text."
+    assert json.loads(body)["definition"] == HAN
     assert "例子.测试".encode() in server.fetch("/words/dns").body
     assert server.fetch("/words/%E6%B1%89%3C%2F").body.decode() == (
         '{"error": "no such word: 汉\\u003c/"}'

@@ -6,7 +6,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-
 import sqlalchemy
 
 from conftest import ROOT, example_relpath, run_example
