@@ -34,7 +34,13 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'book.db'}"
         return
-    server_url = request.getfixturevalue("postgresql_url")
+    with postgresql_database(request.getfixturevalue("postgresql_url")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def postgresql_database(server_url):
+    """The URL of a new, empty database on the server at server_url; dropped afterwards."""
     name = f"ch04_{uuid.uuid4().hex}"
     asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
     try:

@@ -1,6 +1,7 @@
 import asyncio
 import collections
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -90,8 +91,10 @@ def test_hostile_text_is_stored_and_returned_exactly(server, database_url):
         word = text[: dictionary.LIMITS["word"]]
         status, body, resp = call(server, "POST", "/words", {"word": word, "definition": text})
         assert (status, body) == (201, {"word": word, "definition": text, "hits": 0}), text
-        assert b"</script>" not in resp.body  # write_json escapes "</"
-        assert b"\\u" not in resp.body, text  # and writes every character as itself, in UTF-8
+        assert not re.search(rb"[<>&]", resp.body)  # write_json writes them as \u escapes
+        assert re.findall(rb"\\u[0-9a-f]{4}", resp.body) == [
+            b"\\u%04x" % ord(char) for char in word + text if char in "<>&"
+        ], text  # and every other character as itself, in UTF-8
         status, body, _ = call(server, "GET", resp.headers["Location"])
         assert (status, body) == (200, {"word": word, "definition": text, "hits": 1}), text
         assert word in call(server, "GET", "/words")[1]["words"]
@@ -134,6 +137,9 @@ BAD_BODIES = [
      "word must not contain control characters"),
     (b'{"word": "a", "definition": "line\\nbreak"}', JSON, 400,
      "definition must not contain control characters"),
+    (b'{"word": "\\ud800", "definition": "b"}', JSON, 400, "word must not contain lone surrogates"),
+    (b'{"word": "a", "definition": "\\udfff\\ud800"}', JSON, 400,
+     "definition must not contain lone surrogates"),
 ]  # fmt: skip
 
 
@@ -147,7 +153,17 @@ def test_bad_bodies_are_refused_with_a_message(server, database_url):
 def test_bad_put_body_changes_nothing(server):
     status, body, _ = call(server, "PUT", "/words/dns", {"definition": "x" * 501})
     assert (status, body) == (400, {"error": "definition is longer than 500 characters"})
+    status, body, _ = call(server, "PUT", "/words/dns", {"definition": "\ud800 half a pair"})
+    assert (status, body) == (400, {"error": "definition must not contain lone surrogates"})
     assert call(server, "GET", "/words/dns")[1]["definition"] == dictionary.SAMPLES["dns"]
+
+
+@pytest.mark.parametrize("word", ["\x00", "a\x00b", "\x01", "\x85"])
+def test_a_word_with_a_control_character_is_404_before_the_database(server, word):
+    """PostgreSQL text cannot hold a NUL: asking it would be a 500."""
+    missing = (404, {"error": f"no such word: {word}"})
+    assert call(server, "GET", word_path(word))[:2] == missing
+    assert call(server, "PUT", word_path(word), {"definition": "A NUL."})[:2] == missing
 
 
 def test_unknown_paths_and_methods_are_json_errors(server):
@@ -212,6 +228,14 @@ def test_seed_command_resets_words_and_counts(database_url):
     query(dictionary, database_url, "UPDATE words SET hits = 7")
     query(dictionary, database_url, "INSERT INTO words (word, definition) VALUES ('x', 'y')")
     assert run_program(*command)[0] == 0
+    rows = query(dictionary, database_url, "SELECT word, definition, hits FROM words ORDER BY word")
+    assert rows == [(word, dictionary.SAMPLES[word], 0) for word in sorted(dictionary.SAMPLES)]
+
+
+def test_seed_replaces_a_table_of_another_shape(database_url):
+    """The read-only dictionary's words table, with `added` and no `hits`, is replaced."""
+    query(dictionary, database_url, "CREATE TABLE words (word TEXT PRIMARY KEY, added TEXT)")
+    assert run_program(dictionary, "--seed", f"--database-url={database_url}")[0] == 0
     rows = query(dictionary, database_url, "SELECT word, definition, hits FROM words ORDER BY word")
     assert rows == [(word, dictionary.SAMPLES[word], 0) for word in sorted(dictionary.SAMPLES)]
 

@@ -44,22 +44,26 @@ def test_dates_are_iso_text_on_both_databases(server, database_url):
     assert json.loads(server.fetch("/words/dns").body)["added"] == "2026-11-02"
 
 
+HAN = "A Han character; </script><!--<script> & \u2028 stay text."
+
+
 @pytest.mark.reader
 def test_json_is_readable_utf8_that_cannot_close_a_script(server, database_url):
     query(
         dictionary_readonly,
         database_url,
         "INSERT INTO words VALUES ('汉', :definition, '2026-11-03')",
-        definition="A Han character; </script> in a definition stays text.",
+        definition=HAN,
     )
     body = server.fetch("/words/" + urllib.parse.quote("汉")).body
     assert body.decode("utf-8") == (
-        '{"word": "汉", "definition": "A Han character; <\\/script> in a definition stays text.",'
-        ' "added": "2026-11-03"}'
+        '{"word": "汉", "definition": "A Han character; \\u003c/script\\u003e'
+        '\\u003c!--\\u003cscript\\u003e \\u0026 \\u2028 stay text.", "added": "2026-11-03"}'
     )
+    assert json.loads(body)["definition"] == HAN
     assert "例子.测试".encode() in server.fetch("/words/dns").body
     assert server.fetch("/words/%E6%B1%89%3C%2F").body.decode() == (
-        '{"error": "no such word: 汉<\\/"}'
+        '{"error": "no such word: 汉\\u003c/"}'
     )
 
 
@@ -78,6 +82,14 @@ def test_hostile_lookups_find_nothing_and_drop_nothing(server, word, database_ur
     assert (status, body) == (404, {"error": f"no such word: {word}"})
     count = query(dictionary_readonly, database_url, "SELECT count(*) FROM words")
     assert count == [(len(dictionary_readonly.SAMPLES),)]
+
+
+@pytest.mark.reader
+@pytest.mark.parametrize("path", ["/words/%00", "/words/a%00b", "/words/%01", "/words/%C2%85"])
+def test_a_word_with_a_control_character_is_404_before_the_database(server, path):
+    """PostgreSQL text cannot hold a NUL: asking it would be a 500."""
+    word = urllib.parse.unquote(path.removeprefix("/words/"))
+    assert get_json(server, path) == (404, {"error": f"no such word: {word}"})
 
 
 @pytest.mark.reader
@@ -125,6 +137,20 @@ def test_seed_command_replaces_the_words(database_url):
     assert run_program(dictionary_readonly, "--seed", f"--database-url={database_url}")[0] == 0
     rows = query(dictionary_readonly, database_url, "SELECT word FROM words ORDER BY word")
     assert rows == [(word,) for word in sorted(dictionary_readonly.SAMPLES)]
+
+
+def test_seed_replaces_a_table_of_an_older_shape(database_url):
+    """A words table left by an earlier version of the program, without `added`, is replaced."""
+    query(dictionary_readonly, database_url, "CREATE TABLE words (word TEXT PRIMARY KEY, x TEXT)")
+    query(dictionary_readonly, database_url, "INSERT INTO words VALUES ('gopher', 'old')")
+    assert run_program(dictionary_readonly, "--seed", f"--database-url={database_url}") == (
+        0,
+        "loaded 8 sample words\n",
+        "",
+    )
+    rows = query(dictionary_readonly, database_url, "SELECT word, definition, added FROM words")
+    assert sorted(row[0] for row in rows) == sorted(dictionary_readonly.SAMPLES)
+    assert {str(row[2]) for row in rows} == {"2026-11-02"}
 
 
 def test_ctrl_c_disposes_of_the_engine_and_stops(database_url):

@@ -1,11 +1,15 @@
+import os
 import re
 import signal
+import subprocess
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import sqlalchemy
 
-from conftest import example_relpath, run_example
-from examples.ch04 import teashop
+from conftest import ROOT, example_relpath, run_example
+from examples.ch04 import dictionary, dictionary_readonly, teashop
 from tests import ch04_fixtures
 from tests.ch04_fixtures import BAD_URLS, URL_ERROR, query, run_program
 
@@ -333,6 +337,14 @@ def test_seed_command_replaces_the_teas(database_url):
     ]
 
 
+def test_seed_replaces_a_table_of_an_older_shape(database_url):
+    """A teas table left by an earlier version of the program, without `notes`, is replaced."""
+    query(teashop, database_url, "CREATE TABLE teas (slug TEXT PRIMARY KEY, name TEXT)")
+    assert run_program(teashop, "--seed", f"--database-url={database_url}")[0] == 0
+    rows = query(teashop, database_url, "SELECT slug, notes FROM teas ORDER BY slug")
+    assert rows == sorted((tea["slug"], tea["notes"]) for tea in teashop.SAMPLES)
+
+
 def test_ctrl_c_disposes_of_the_engine_and_stops(database_url):
     with run_example(example_relpath(teashop), f"--database-url={database_url}") as srv:
         assert srv.fetch("/").status == 200
@@ -362,3 +374,17 @@ def test_database_that_cannot_be_used_is_a_one_line_error(tmp_path):
     assert status == 1
     assert stderr.startswith("error: ") and "Connect call failed" in stderr
     assert len(stderr.splitlines()) == 1
+
+
+def test_cleanup_removes_the_chapters_database_files_and_nothing_else(tmp_path):
+    """The page's `rm` command, run with TMPDIR set: another chapter's file stays."""
+    command = (ROOT / "examples/ch04/cleanup.steps.console").read_text().removeprefix("$ ")
+    ours = {
+        Path(sqlalchemy.make_url(module.DEFAULT_DATABASE).database).name
+        for module in (dictionary_readonly, dictionary, teashop)
+    }
+    for name in [*ours, "tornado-book-club.db"]:
+        (tmp_path / name).write_bytes(b"")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    subprocess.run(["bash", "-c", command], env=env, check=True, timeout=30)
+    assert [path.name for path in tmp_path.iterdir()] == ["tornado-book-club.db"]

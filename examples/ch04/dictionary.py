@@ -39,6 +39,7 @@ SAMPLES = {
     "tls": "The layer that encrypts and authenticates a connection; HTTP over TLS is HTTPS.",
     "websocket": "A connection that begins as an HTTP request and then stays open both ways.",
 }
+ESCAPES = str.maketrans({char: f"\\u{ord(char):04x}" for char in "<>&\u2028\u2029"})
 
 
 def require_returning():
@@ -78,9 +79,9 @@ async def create_schema(engine):
 async def seed(engine):
     """Replace every word with the samples; close the engine in any case."""
     try:
-        await create_schema(engine)
         async with engine.begin() as conn:
-            await conn.execute(text("DELETE FROM words"))
+            await conn.execute(text("DROP TABLE IF EXISTS words"))  # whatever its columns were
+            await conn.execute(text(SCHEMA))
             await conn.execute(
                 text("INSERT INTO words (word, definition) VALUES (:word, :definition)"),
                 [{"word": word, "definition": meaning} for word, meaning in SAMPLES.items()],
@@ -94,7 +95,7 @@ class JSONHandler(tornado.web.RequestHandler):
     def write_json(self, data):
         body = json.dumps(data, ensure_ascii=False, default=lambda value: value.isoformat())
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.write(body.replace("</", "<\\/"))  # so that it cannot end a <script>
+        self.write(body.translate(ESCAPES))  # < > & as \u003c \u003e \u0026: see the book
 
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
@@ -126,8 +127,9 @@ class JSONHandler(tornado.web.RequestHandler):
                 raise tornado.web.HTTPError(
                     400, "%s is longer than %d characters", field, LIMITS[field]
                 )
-            if any(unicodedata.category(char) == "Cc" for char in value):
-                raise tornado.web.HTTPError(400, "%s must not contain control characters", field)
+            for category, kind in (("Cc", "control characters"), ("Cs", "lone surrogates")):
+                if any(unicodedata.category(char) == category for char in value):
+                    raise tornado.web.HTTPError(400, "%s must not contain %s", field, kind)
         return [data[field] for field in fields]
 
 
@@ -161,6 +163,11 @@ class WordListHandler(JSONHandler):
 class WordHandler(JSONHandler):
     def initialize(self, engine):
         self.engine = engine
+
+    def prepare(self):
+        # No word contains these (read_json sees to it), and PostgreSQL text cannot hold a NUL.
+        if any(unicodedata.category(char) in ("Cc", "Cs") for char in self.path_args[0]):
+            raise tornado.web.HTTPError(404, "no such word: %s", self.path_args[0])
 
     async def get(self, word):
         async with self.engine.begin() as conn:

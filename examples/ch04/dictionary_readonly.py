@@ -4,6 +4,7 @@ import asyncio
 import json
 import sys
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import sqlalchemy
@@ -32,6 +33,7 @@ SAMPLES = {
     "tls": "The layer that encrypts and authenticates a connection; HTTP over TLS is HTTPS.",
     "websocket": "A connection that begins as an HTTP request and then stays open both ways.",
 }
+ESCAPES = str.maketrans({char: f"\\u{ord(char):04x}" for char in "<>&\u2028\u2029"})
 # SQLite has no date type and keeps dates as text: tell SQLAlchemy which column holds dates.
 LOOKUP = text("SELECT word, definition, added FROM words WHERE word = :word").columns(added=Date)
 
@@ -63,9 +65,9 @@ async def create_schema(engine):
 
 async def seed(engine):
     try:
-        await create_schema(engine)
         async with engine.begin() as conn:
-            await conn.execute(text("DELETE FROM words"))
+            await conn.execute(text("DROP TABLE IF EXISTS words"))  # whatever its columns were
+            await conn.execute(text(SCHEMA))
             await conn.execute(
                 text("INSERT INTO words VALUES (:word, :definition, '2026-11-02')"),
                 [{"word": word, "definition": meaning} for word, meaning in SAMPLES.items()],
@@ -82,7 +84,7 @@ class JSONHandler(tornado.web.RequestHandler):
     def write_json(self, data):
         body = json.dumps(data, ensure_ascii=False, default=lambda value: value.isoformat())
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.write(body.replace("</", "<\\/"))  # so that it cannot end a <script>
+        self.write(body.translate(ESCAPES))  # < > & as \u003c \u003e \u0026: see the book
 
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
@@ -102,6 +104,8 @@ class WordListHandler(JSONHandler):
 
 class WordHandler(JSONHandler):
     async def get(self, word):
+        if any(unicodedata.category(char) in ("Cc", "Cs") for char in word):
+            raise tornado.web.HTTPError(404, "no such word: %s", word)  # PostgreSQL: no NUL
         async with self.engine.connect() as conn:
             row = (await conn.execute(LOOKUP, {"word": word})).one_or_none()
         if row is None:

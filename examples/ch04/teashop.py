@@ -93,9 +93,9 @@ async def create_schema(engine):
 async def seed(engine):
     """Replace every tea with the samples; close the engine in any case."""
     try:
-        await create_schema(engine)
         async with engine.begin() as conn:
-            await conn.execute(text("DELETE FROM teas"))
+            await conn.execute(text("DROP TABLE IF EXISTS teas"))  # whatever its columns were
+            await conn.execute(text(SCHEMA))
             await conn.execute(INSERT, SAMPLES)
     finally:
         await engine.dispose()
