@@ -47,10 +47,12 @@ def test_an_unknown_tea_is_404_without_echoing_it(server, tea):
     assert "Set-Cookie" not in resp.headers
 
 
-def test_a_signed_value_that_is_not_a_number_counts_as_none():
-    value = create_signed_value(SECRET, "brews", "lots").decode()
+@pytest.mark.parametrize("count", ["lots", "9" * 5000, "１２"])
+def test_a_signed_value_that_is_not_a_small_count_counts_as_none(count):
+    value = create_signed_value(SECRET, "brews", count).decode()
     with serve_in_thread(tea_timer.make_app(SECRET)) as srv:
-        assert brew(srv, "green", value).text == "your green tea is ready (brew 1 today)\n"
+        resp = brew(srv, "green", value)
+    assert (resp.status, resp.text) == (200, "your green tea is ready (brew 1 today)\n")
 
 
 def test_a_cookie_signed_by_tornado_3_is_still_read_and_renewed_in_the_new_format():

@@ -24,9 +24,10 @@ class BrewHandler(tornado.web.RequestHandler):
         self.write(f"your {tea} tea is ready (brew {brews} today)\n")
 
     def brews_today(self):
-        """The count in our signed cookie; 0 without one, or if it was not signed by us."""
+        """The count in our signed cookie; 0 without one, if it was not signed by us, or if it
+        is not a count of at most 6 digits (int() refuses thousands of digits)."""
         value = self.get_signed_cookie("brews", max_age_days=1)
-        return int(value) if value and value.isdigit() else 0
+        return int(value) if value and value.isdigit() and len(value) <= 6 else 0
 
 
 def make_app(cookie_secret=None):
