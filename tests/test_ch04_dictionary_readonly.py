@@ -2,6 +2,7 @@ import datetime
 import json
 import signal
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +187,8 @@ def test_database_that_cannot_be_used_is_a_one_line_error(tmp_path):
     assert status == 1
     assert stderr.startswith("error: ") and "Connect call failed" in stderr
     assert len(stderr.splitlines()) == 1
+
+
+def test_the_first_database_program_stays_short():
+    """A newcomer reads it whole before any handler is explained: keep it under 156 lines."""
+    assert len(Path(dictionary_readonly.__file__).read_text(encoding="utf-8").splitlines()) < 156

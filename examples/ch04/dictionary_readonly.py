@@ -17,8 +17,8 @@ from tornado.options import define, options
 
 DEFAULT_DATABASE = f"sqlite:///{Path(tempfile.gettempdir()) / 'tornado-book-dictionary.db'}"
 DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS words (
+URL_FORMS = "sqlite:///FILE or postgresql://USER@HOST:PORT/NAME"
+SCHEMA = """CREATE TABLE IF NOT EXISTS words (
     word TEXT PRIMARY KEY,
     definition TEXT NOT NULL,
     added DATE NOT NULL DEFAULT CURRENT_DATE
@@ -43,9 +43,7 @@ def create_engine(url):
         parsed = sqlalchemy.make_url(url)
         driver = DRIVERS[parsed.drivername]
     except (sqlalchemy.exc.ArgumentError, KeyError):
-        raise ValueError(
-            "database URL must look like sqlite:///FILE or postgresql://USER@HOST:PORT/NAME"
-        ) from None
+        raise ValueError(f"database URL must look like {URL_FORMS}") from None
     parsed = parsed.set(drivername=driver)
     if driver == "sqlite+aiosqlite":
         folder = Path(parsed.database or "").parent
@@ -104,10 +102,10 @@ class WordListHandler(JSONHandler):
 
 class WordHandler(JSONHandler):
     async def get(self, word):
-        if any(unicodedata.category(char) in ("Cc", "Cs") for char in word):
-            raise tornado.web.HTTPError(404, "no such word: %s", word)  # PostgreSQL: no NUL
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(LOOKUP, {"word": word})).one_or_none()
+        row = None  # a word with a control character is in no dictionary (PostgreSQL: no NUL)
+        if not any(unicodedata.category(char) in ("Cc", "Cs") for char in word):
+            async with self.engine.connect() as conn:
+                row = (await conn.execute(LOOKUP, {"word": word})).one_or_none()
         if row is None:
             raise tornado.web.HTTPError(404, "no such word: %s", word)
         self.write_json(row._asdict())
@@ -139,7 +137,7 @@ async def main(port, engine):
 
 if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
-    define("database_url", default=DEFAULT_DATABASE, help="sqlite:///FILE or postgresql://...")
+    define("database_url", default=DEFAULT_DATABASE, help=URL_FORMS)
     define("seed", default=False, type=bool, help="replace all words with the samples and exit")
     try:
         tornado.options.parse_command_line()
@@ -153,7 +151,5 @@ if __name__ == "__main__":
             asyncio.run(seed(engine))
         else:
             asyncio.run(main(options.port, engine))
-    except sqlalchemy.exc.DBAPIError as exc:
-        sys.exit(f"error: {exc.orig}")
-    except OSError as exc:
-        sys.exit(f"error: {exc}")
+    except (sqlalchemy.exc.DBAPIError, OSError) as exc:  # the driver's own message, if any
+        sys.exit(f"error: {getattr(exc, 'orig', exc)}")
