@@ -1,7 +1,5 @@
 # The tea price tests as the callback era wrote them: Tornado 3.1 on Python 2.7.
 # Appendix A ports them to examples/porting/tests/test_tea_prices.py.
-import unittest
-
 import tornado.ioloop
 import tornado.testing
 import tornado.web
@@ -28,6 +26,3 @@ class PriceTest(tornado.testing.AsyncHTTPTestCase):
             response = self.wait()
         self.assertEqual((response.code, response.body), (404, b"no price for that tea\n"))
 
-
-if __name__ == "__main__":
-    unittest.main()

@@ -1,7 +1,5 @@
 # The tea price tests as the gen.coroutine era wrote them: Tornado 5.1 on Python 3.7.
 # Appendix A ports them to examples/porting/tests/test_tea_prices.py.
-import unittest
-
 import tornado.gen
 import tornado.testing
 import tornado.web
@@ -24,6 +22,3 @@ class PriceTest(tornado.testing.AsyncHTTPTestCase):
             response = yield self.http_client.fetch(self.get_url("/price/puer"), raise_error=False)
         self.assertEqual((response.code, response.body), (404, b"no price for that tea\n"))
 
-
-if __name__ == "__main__":
-    unittest.main()

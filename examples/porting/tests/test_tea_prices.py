@@ -1,7 +1,5 @@
 """The tea price tests, ported from AsyncHTTPTestCase's stop() and wait() to async def."""
 
-import unittest
-
 import tornado.testing
 
 from examples.porting import tea_prices
@@ -21,7 +19,3 @@ class PriceTest(tornado.testing.AsyncHTTPTestCase):
         with tornado.testing.ExpectLog("tornado.access", "404 GET /price/puer"):
             response = await self.http_client.fetch(self.get_url("/price/puer"), raise_error=False)
         self.assertEqual((response.code, response.body), (404, b"no price for that tea\n"))
-
-
-if __name__ == "__main__":
-    unittest.main()
