@@ -1,5 +1,5 @@
 # The departure board as the gen.coroutine era wrote it: Tornado 5.1 on Python 3.7.
-# It still runs on Tornado 6.6 (Python 3.12 and later warn about IOLoop.instance());
+# It still runs on Tornado 6.6 (Python 3.12 and 3.13 warn about IOLoop.instance());
 # Appendix A ports it to examples/porting/departures.py.
 import json
 import re
