@@ -32,8 +32,10 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]*")
+HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = re.compile(f"[{HAN_CLASS}]")
+# A run of Chinese with the full-width punctuation inside it: 一段普通的话, 2026年4月2日's 年.
+HAN_RUN = re.compile(f"[{HAN_CLASS}][{HAN_CLASS}\u3000-\u303f\uff00-\uffef]*")
 # Chinese kept as data in a translation: in quotes or brackets ("中文", “中文”, (中文), 「中文」).
 QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’|「[^」]*」|\([^()]*\)|（[^（）]*）")
 # A number is digits not next to other digits: 6.6.1, 8000, 10,000, the 404 of "404s".
@@ -44,11 +46,19 @@ STRAY_ROLE = re.compile(r"\{[a-z][\w-]*\}")
 # Languages written with Han characters: Chinese left in their msgstr is not a leftover.
 HAN_LANGUAGES = ("zh", "ja")
 NUMBER_WORDS = {
-    "0": ("zero", "no"), "1": ("one", "a", "an", "single", "once", "first"),
-    "2": ("two", "twice", "both", "second", "pair"), "3": ("three", "third"),
-    "4": ("four", "fourth"), "5": ("five", "fifth"), "6": ("six", "sixth"),
-    "7": ("seven", "seventh"), "8": ("eight", "eighth"), "9": ("nine", "ninth"),
-    "10": ("ten", "tenth"), "100": ("hundred",), "1000": ("thousand",),
+    "0": ("zero", "no"),
+    "1": ("one", "a", "an", "single", "once", "first"),
+    "2": ("two", "twice", "both", "second", "pair"),
+    "3": ("three", "third"),
+    "4": ("four", "fourth"),
+    "5": ("five", "fifth"),
+    "6": ("six", "sixth"),
+    "7": ("seven", "seventh"),
+    "8": ("eight", "eighth"),
+    "9": ("nine", "ninth"),
+    "10": ("ten", "tenth"),
+    "100": ("hundred",),
+    "1000": ("thousand",),
 }
 MONTHS = "january february march april may june july august september october november december"
 for month, name in enumerate(MONTHS.split(), 1):
@@ -61,7 +71,9 @@ def parser():
     from myst_parser.config.main import MdParserConfig
     from myst_parser.parsers.mdit import create_md_parser
 
-    return create_md_parser(MdParserConfig(enable_extensions={"colon_fence", "deflist"}), RendererHTML)
+    return create_md_parser(
+        MdParserConfig(enable_extensions={"colon_fence", "deflist"}), RendererHTML
+    )
 
 
 class Text:
@@ -172,9 +184,12 @@ def links(pair):
 
 
 def role_key(token):
-    """{ref}`text <target>` is known by its target; a role without one by its whole content."""
+    """{ref}`text <target>` is known by its target; a role without one by its whole content,
+    except {term}`...`: a glossary term is translated with the glossary."""
     target = ROLE_TARGET.search(token.content)
-    return (token.meta["name"], target.group(1) if target else token.content)
+    if target:
+        return (token.meta["name"], target.group(1))
+    return (token.meta["name"], "..." if token.meta["name"] == "term" else token.content)
 
 
 def roles(pair):
@@ -218,9 +233,9 @@ def numbers(pair):
         number = match.group()
         if have[number] or have[number.replace(",", "")]:
             continue
-        if re.match(r" ?万", pair.source.prose[match.end():]) and number.isdigit():
-            if have[str(int(number) * 10_000)]:  # 4 万 is 40,000
-                continue
+        after = pair.source.prose[match.end() :]
+        if re.match(r" ?万", after) and number.isdigit() and have[str(int(number) * 10_000)]:
+            continue  # 4 万 is 40,000
         if words & set(NUMBER_WORDS.get(number, ())):
             continue
         found.append(f"number {number} of the msgid is missing")
@@ -249,9 +264,10 @@ def source_text(pair):
 
 
 def unchanged(pair):
+    if pair.language.startswith(HAN_LANGUAGES):
+        return []
     if pair.msgstr == pair.msgid and HAN.search(pair.msgid):
-        if not pair.language.startswith(HAN_LANGUAGES):
-            return ["msgstr is the msgid: not translated"]
+        return ["msgstr is the msgid: not translated"]
     return []
 
 
@@ -261,7 +277,15 @@ def placeholders(pair):
 
 
 RULES = [
-    code_spans, stray_markup, links, roles, emphasis, structure, numbers, source_text, unchanged,
+    code_spans,
+    stray_markup,
+    links,
+    roles,
+    emphasis,
+    structure,
+    numbers,
+    source_text,
+    unchanged,
     placeholders,
 ]
 # Messages a rule does not apply to, each with the reason: (page, msgid start, rule name).
@@ -298,8 +322,8 @@ def check_file(path, language=None, display=None):
         if not message.id or not message.string or message.fuzzy:
             continue
         pair = Pair(message.id, message.string, language, terms)
-        for problem in check_pair(pair):
-            found.append(f"{display or path}:{where.get(message.lineno, message.lineno)}: {problem}")
+        line = where.get(message.lineno, message.lineno)
+        found += [f"{display or path}:{line}: {problem}" for problem in check_pair(pair)]
     return found
 
 
