@@ -288,8 +288,6 @@ RULES = [
     unchanged,
     placeholders,
 ]
-# Messages a rule does not apply to, each with the reason: (page, msgid start, rule name).
-EXCEPTIONS = {}
 
 
 def msgstr_lines(path):
