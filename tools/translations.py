@@ -2,7 +2,8 @@
 
     python tools/translations.py stats [--lang en]   # a report for translators
     python tools/translations.py check               # CI: exit 1 if a finished edition is
-                                                     # incomplete or stale against the sources
+                                                     # incomplete or stale against the sources,
+                                                     # or a message fails tools/catalog_lint.py
 
 `check` compares each catalog with freshly extracted templates in docs/_build/gettext
 (run `sphinx-build -b gettext docs docs/_build/gettext` first; `nox -s translations` does).
@@ -17,6 +18,11 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.pofile import read_po
+
+try:
+    from tools import catalog_lint  # imported as tools.translations (the tests)
+except ImportError:
+    import catalog_lint  # run as tools/translations.py
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "docs" / "locales"
@@ -117,6 +123,7 @@ def problems(lang):
                 f"{lang}/{page}: stale ({len(wanted - have)} new, {len(have - wanted)} gone);"
                 " run `nox -s translations`"
             )
+        found += catalog_lint.check_file(po, lang, display=po.relative_to(ROOT).as_posix())
     return found
 
 

@@ -1,0 +1,234 @@
+"""tools/catalog_lint.py: each translator mistake fails `nox -s translations -- --check` with the
+.po file and the msgstr's line; what a good translation may do still passes."""
+
+from pathlib import Path
+
+import pytest
+
+from tools import catalog_lint, translations
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = (
+    'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: {lang}\\n"\n\n'
+)
+
+
+def quote(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def write(path, entries, lang="en"):
+    body = "".join(f"msgid {quote(i)}\nmsgstr {quote(s)}\n\n" for i, s in entries)
+    path.write_text(HEADER.format(lang=lang) + body, "utf-8")
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    """A docs/ tree whose only page has the messages a test writes, as `check` sees it."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "editions.toml").write_text(
+        '[editions]\nzh_CN = "简体中文"\nen = "English"\nzh_TW = "繁體中文"\n', "utf-8"
+    )
+    templates = tmp_path / "gettext"
+    templates.mkdir()
+    monkeypatch.setattr(translations, "ROOT", tmp_path)
+    monkeypatch.setattr(translations, "TEMPLATES", templates)
+    monkeypatch.setattr(translations, "LOCALES", tmp_path / "locales")
+
+    def check(entries, lang="en"):
+        folder = tmp_path / "locales" / lang / "LC_MESSAGES"
+        folder.mkdir(parents=True, exist_ok=True)
+        write(templates / "page.pot", [(msgid, "") for msgid, _ in entries])
+        write(folder / "page.po", entries, lang)
+        return translations.problems(lang)
+
+    return check
+
+
+ZH = "这是一段普通的话。"
+# (mistake, msgid, msgstr, what the check says). The message is the fixture's third entry,
+# so its msgstr is on line 13 of page.po.
+MISTAKES = [
+    (
+        "broken backtick swallows half a sentence",
+        "用 `get_argument` 读取参数，再用 `write` 写出回答。",
+        "Read it with `get_argument, then write the answer with `write`.",
+        "code span `get_argument` of the msgid is missing",
+    ),
+    (
+        "dropped backtick injects raw markup",
+        "把代码放进 `<pre>` 元素。",
+        "Put the code in a <pre> element.",
+        "raw HTML `<pre>` in the text",
+    ),
+    (
+        "unclosed bold",
+        "**别忘了调用 `finish()`。** 否则连接一直挂着。",
+        "**Do not forget to call `finish()`. Otherwise the connection hangs.",
+        "unclosed **",
+    ),
+    (
+        "link target changed",
+        "见[第 1 章](ch01.md)。",
+        "See [Chapter 1](ch02.md).",
+        "link target (ch01.md) of the msgid is missing",
+    ),
+    (
+        "link markup broken",
+        "见[第 1 章](ch01.md)。",
+        "See [Chapter 1] (ch01.md).",
+        "link target (ch01.md) of the msgid is missing",
+    ),
+    (
+        "reference target changed",
+        "见 {ref}`安装 <install>`。",
+        "See {ref}`Installing <installing>`.",
+        "role {ref}`install` of the msgid is missing",
+    ),
+    (
+        "term role unbalanced",
+        "{term}`协程` 会暂停。",
+        "A {term}coroutine pauses.",
+        "role {term} is not followed by a `...` in backticks",
+    ),
+    (
+        "ctrl-c role unbalanced",
+        "按 {ctrl-c}`Ctrl-C` 停止服务。",
+        "Press {ctrl-c}Ctrl-C to stop the server.",
+        "role {ctrl-c} is not followed by a `...` in backticks",
+    ),
+    (
+        "code span contents translated",
+        "调用 `self.finish()` 结束请求。",
+        "Call `self.finished()` to end the request.",
+        "code span `self.finish()` of the msgid is missing",
+    ),
+    (
+        "code span dropped",
+        "`await` 之后它才运行，每次轮换都发生在 `await` 处。",
+        "It runs only once awaited, and every turn changes hands at an `await`.",
+        "code span `await` of the msgid is missing",
+    ),
+    ("heading from #", ZH, "# This is an ordinary sentence.", "starts with `#`"),
+    ("blank line", ZH, "This is an ordinary\n\nsentence.", "contains a blank line"),
+    ("list structure", ZH, "- This is\n- an ordinary sentence.", "block structure (bullet_list"),
+    (
+        "table structure",
+        ZH,
+        "| This is | ordinary |\n|---|---|\n| a | sentence |",
+        "block structure (table",
+    ),
+    (
+        "version and port changed",
+        "Tornado 6.6.1 默认监听 8000 端口。",
+        "Tornado 6.6 listens on port 8080 by default.",
+        "number 6.6.1 of the msgid is missing",
+    ),
+    (
+        "Chinese left in the msgstr",
+        ZH,
+        "This is 一段普通的话.",
+        "untranslated Chinese '一段普通的话'",
+    ),
+    ("msgstr equal to the Chinese", ZH, ZH, "msgstr is the msgid: not translated"),
+    ("TODO", ZH, "TODO", "TODO left in the msgstr"),
+    ("FIXME", ZH, "This is an ordinary sentence. FIXME", "FIXME left in the msgstr"),
+    (
+        "quoted Chinese that the msgid does not have",
+        "中文写作“杯”。",
+        "Chinese says “壶”.",
+        "Chinese '壶' is neither in the msgid nor a term of the page",
+    ),
+]
+FILLER = [("第一段。", "The first paragraph."), ("第二段。", "The second paragraph.")]
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr", "says"), [m[1:] for m in MISTAKES], ids=[m[0] for m in MISTAKES]
+)
+def test_each_mistake_fails_the_check_at_the_msgstr_line(tree, monkeypatch, msgid, msgstr, says):
+    problems = tree([*FILLER, (msgid, msgstr)])
+    assert problems, "the check passed"
+    assert all(p.startswith("locales/en/LC_MESSAGES/page.po:13: ") for p in problems), problems
+    assert any(says in p for p in problems), problems
+    # The check before the lint (complete, current, nothing fuzzy) let every one of these pass.
+    monkeypatch.setattr(catalog_lint, "check_file", lambda *args, **kwargs: [])
+    assert translations.problems("en") == []
+
+
+def test_the_line_is_the_msgstr_line_of_a_wrapped_message(tmp_path):
+    po = tmp_path / "page.po"
+    po.write_text(
+        HEADER.format(lang="en")
+        + 'msgid ""\n"第一行，"\n"第二行。"\nmsgstr ""\n"TODO first line, "\n"second line."\n',
+        "utf-8",
+    )
+    assert catalog_lint.check_file(po) == [f"{po}:9: TODO left in the msgstr"]
+
+
+GOOD = [
+    ("Chinese quoted as data", "中文写作“2026年4月2日”。", "Chinese writes it as “2026年4月2日”."),
+    ("Chinese in code", "`locale/zh_CN.csv` 里写着 `中文`。", "`locale/zh_CN.csv` says `中文`."),
+    ("a placeholder in code", "访问 `127.0.0.1:端口`。", "Visit `127.0.0.1:PORT`."),
+    ("code-like message copied", "examples/ch01/hello.py", "examples/ch01/hello.py"),
+    ("a name copied", "WebSocket", "WebSocket"),
+    ("numbers as words", "同时发出 2 个请求。", "Send two requests at once."),
+    ("ten thousands", "4 万次叫号", "40,000 calls"),
+    ("plural of a status", "Tornado 自己发出的 404。", "The 404s Tornado sends on its own."),
+    ("month name", "同年 9 月", "in September of that year"),
+    (
+        "markup kept, text translated",
+        "**注意**：见[第 1 章](ch01.md#安装)和 {ref}`安装 <install>`，按 {ctrl-c}`Ctrl-C`。",
+        "**Note**: see [Chapter 1](ch01.md#安装) and {ref}`Installing <install>`; press"
+        " {ctrl-c}`Ctrl-C`.",
+    ),
+    ("a term is translated", "{term}`协程` 会暂停。", "A {term}`coroutine` pauses."),
+    ("italic may move", "*现代注释*是一种提示框。", "A modern note is a *box*."),
+]
+
+
+@pytest.mark.parametrize(("msgid", "msgstr"), [g[1:] for g in GOOD], ids=[g[0] for g in GOOD])
+def test_good_translations_pass(tree, msgid, msgstr):
+    assert tree([*FILLER, (msgid, msgstr)]) == []
+
+
+def test_a_glossary_term_may_be_shown_in_brackets(tree):
+    assert (
+        tree(
+            [
+                ("协程", "coroutine"),
+                ("*coroutine*。可以暂停的函数。", "(协程) A function that can pause."),
+            ]
+        )
+        == []
+    )
+
+
+def test_chinese_is_not_a_leftover_in_a_chinese_edition(tree):
+    assert tree([*FILLER, (ZH, "這是一段普通的話。"), ("第三段。", "第三段。")], lang="zh_TW") == []
+
+
+def test_fuzzy_and_untranslated_messages_are_not_linted(tmp_path):
+    po = tmp_path / "page.po"
+    po.write_text(
+        HEADER.format(lang="en")
+        + f'#, fuzzy\nmsgid "{ZH}"\nmsgstr "TODO"\n\nmsgid "第二段。"\nmsgstr ""\n',
+        "utf-8",
+    )
+    assert catalog_lint.check_file(po) == []
+
+
+def test_the_command_line_prints_each_problem(tmp_path, capsys):
+    po = tmp_path / "page.po"
+    write(po, [(ZH, "TODO")])
+    assert catalog_lint.main([str(po)]) == 1
+    assert capsys.readouterr().out == f"{po}:7: TODO left in the msgstr\n"
+    write(po, [(ZH, "This is an ordinary sentence.")])
+    assert catalog_lint.main([str(po)]) == 0
+
+
+@pytest.mark.parametrize(
+    "po", sorted(ROOT.glob("docs/locales/*/LC_MESSAGES/*.po")), ids=lambda p: p.stem
+)
+def test_the_book_s_catalogs_pass(po):
+    assert catalog_lint.check_file(po, display=po.relative_to(ROOT)) == []

@@ -1,0 +1,336 @@
+"""Checks of each translated message against its source, one function per rule.
+
+    python tools/catalog_lint.py docs/locales/en/LC_MESSAGES/ch01.po ...
+
+Each message is parsed with the parser Sphinx itself uses for the pages (MyST's markdown-it,
+with the extensions docs/conf.py enables), so "markup intact" means what the build will see:
+the same code spans, links, roles, bold and block structure in the msgstr as in the msgid.
+Every problem is reported as `file:line: message`, the line being the msgstr's line in the
+`.po` file. `tools/translations.py check` runs these checks for every edition it checks.
+
+Rules (each a function below taking a `Pair` and returning problem strings):
+    code_spans      the same inline code spans as the msgid (code is not translated), except
+                    placeholders written in Chinese
+    stray_markup    no backtick, `**`, role or raw HTML left over from markup that did not parse
+    links           the same link targets
+    roles           the same roles ({ref}, {doc}, {term}, {ctrl-c}, ...) with the same targets
+    emphasis        as many bold spans as the msgid
+    structure       the same block structure: no heading from `# `, no blank line, same lists/tables
+    numbers         every number of the msgid (3, 6.6.1, 8000, 10,000) appears in the msgstr
+    source_text     no Chinese left, except quoted or bracketed Chinese that the msgid has too
+    unchanged       a msgstr equal to its msgid only if the message has no Chinese (code, a path,
+                    a number, a name)
+    placeholders    no TODO / FIXME / XXX
+"""
+
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = re.compile(f"[{HAN_CLASS}]")
+# A run of Chinese with the full-width punctuation inside it: 一段普通的话, 2026年4月2日's 年.
+HAN_RUN = re.compile(f"[{HAN_CLASS}][{HAN_CLASS}\u3000-\u303f\uff00-\uffef]*")
+# Chinese kept as data in a translation: in quotes or brackets ("中文", “中文”, (中文), 「中文」).
+QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’|「[^」]*」|\([^()]*\)|（[^（）]*）")
+# A number is digits not next to other digits: 6.6.1, 8000, 10,000, the 404 of "404s".
+NUMBER = re.compile(r"(?<![\d.,:])\d+(?:[.,:]\d+)*(?![\d])")
+PLACEHOLDER = re.compile(r"\b(TODO|FIXME|XXX)\b")
+ROLE_TARGET = re.compile(r"<([^<>]+)>\s*$")
+STRAY_ROLE = re.compile(r"\{[a-z][\w-]*\}")
+# Languages written with Han characters: Chinese left in their msgstr is not a leftover.
+HAN_LANGUAGES = ("zh", "ja")
+NUMBER_WORDS = {
+    "0": ("zero", "no"),
+    "1": ("one", "a", "an", "single", "once", "first"),
+    "2": ("two", "twice", "both", "second", "pair"),
+    "3": ("three", "third"),
+    "4": ("four", "fourth"),
+    "5": ("five", "fifth"),
+    "6": ("six", "sixth"),
+    "7": ("seven", "seventh"),
+    "8": ("eight", "eighth"),
+    "9": ("nine", "ninth"),
+    "10": ("ten", "tenth"),
+    "100": ("hundred",),
+    "1000": ("thousand",),
+}
+MONTHS = "january february march april may june july august september october november december"
+for month, name in enumerate(MONTHS.split(), 1):
+    NUMBER_WORDS[str(month)] = NUMBER_WORDS.get(str(month), ()) + (name,)
+
+
+@lru_cache(maxsize=1)
+def parser():
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    return create_md_parser(
+        MdParserConfig(enable_extensions={"colon_fence", "deflist"}), RendererHTML
+    )
+
+
+class Text:
+    """One side of a message as the build parses it."""
+
+    def __init__(self, source):
+        self.source = source
+        self.tokens = parser().parse(source)
+
+    @cached_property
+    def inline(self):
+        return [child for token in self.tokens if token.children for child in token.children]
+
+    def of(self, kind):
+        return [t for t in self.inline if t.type == kind]
+
+    @cached_property
+    def blocks(self):
+        return [t.type for t in self.tokens if t.type != "inline"]
+
+    @cached_property
+    def prose(self):
+        """The words a reader reads: text tokens joined, code and roles as one placeholder each."""
+        parts = []
+        for t in self.inline:
+            if t.type in ("text", "softbreak", "hardbreak"):
+                parts.append(t.content if t.type == "text" else " ")
+            elif t.type in ("code_inline", "myst_role", "html_inline", "math_inline"):
+                parts.append("\x00")
+        return "".join(parts)
+
+
+@dataclass
+class Pair:
+    msgid: str
+    msgstr: str
+    language: str = "en"
+    terms: frozenset = frozenset()  # the catalog's other msgids: Chinese terms a page defines
+
+    @cached_property
+    def source(self):
+        return Text(self.msgid)
+
+    @cached_property
+    def target(self):
+        return Text(self.msgstr)
+
+
+def differences(name, wanted, got, show=str):
+    """'missing X' / 'extra Y' lines for two multisets."""
+    found = []
+    for item, n in (Counter(wanted) - Counter(got)).items():
+        found.append(f"{name} {show(item)} of the msgid is missing" + (f" ({n}x)" if n > 1 else ""))
+    for item, n in (Counter(got) - Counter(wanted)).items():
+        found.append(f"{name} {show(item)} is not in the msgid" + (f" ({n}x)" if n > 1 else ""))
+    return found
+
+
+def code(text):
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def code_spans(pair):
+    """Code is not translated: the same inline code spans, none dropped, none added or changed.
+
+    A code span with Chinese in it is a placeholder (`127.0.0.1:端口`): the msgstr has one
+    translated code span in its place (`127.0.0.1:PORT`).
+    """
+    source = [t.content for t in pair.source.of("code_inline")]
+    target = [t.content for t in pair.target.of("code_inline")]
+    placeholders = sum(1 for text in source if HAN.search(text))
+    kept = [text for text in source if not HAN.search(text)]
+    found = differences("code span", kept, target, code)
+    extra = [line for line in found if line.endswith(("is not in the msgid", "x)"))]
+    added = sum((Counter(target) - Counter(kept)).values())
+    if 0 < added <= placeholders:
+        found = [line for line in found if line not in extra]
+    return found
+
+
+def stray_markup(pair):
+    """Markup that did not parse shows up as characters: a lone backtick, `**`, `{role}`, HTML."""
+    found = []
+    text = pair.target.prose
+    if text.count("`") > pair.source.prose.count("`"):
+        found.append("unbalanced backtick: a code span is not closed (or opened)")
+    for mark in ("**", "__"):
+        if text.count(mark) > pair.source.prose.count(mark):
+            found.append(f"unclosed {mark}: bold is not closed (or opened)")
+    roles = set(STRAY_ROLE.findall(text)) - set(STRAY_ROLE.findall(pair.source.prose))
+    for role in sorted(roles):
+        found.append(f"role {role} is not followed by a `...` in backticks")
+    html = Counter(t.content for t in pair.target.of("html_inline"))
+    html -= Counter(t.content for t in pair.source.of("html_inline"))
+    for tag in html:
+        found.append(f"raw HTML {code(tag)} in the text (was it in a code span?)")
+    return found
+
+
+def links(pair):
+    """A link's text is translated, its target is not."""
+    return differences(
+        "link target",
+        [t.attrGet("href") for t in pair.source.of("link_open")],
+        [t.attrGet("href") for t in pair.target.of("link_open")],
+        lambda href: f"({href})",
+    )
+
+
+def role_key(token):
+    """{ref}`text <target>` is known by its target; a role without one by its whole content,
+    except {term}`...`: a glossary term is translated with the glossary."""
+    target = ROLE_TARGET.search(token.content)
+    if target:
+        return (token.meta["name"], target.group(1))
+    return (token.meta["name"], "..." if token.meta["name"] == "term" else token.content)
+
+
+def roles(pair):
+    return differences(
+        "role",
+        [role_key(t) for t in pair.source.of("myst_role")],
+        [role_key(t) for t in pair.target.of("myst_role")],
+        lambda key: f"{{{key[0]}}}`{key[1]}`",
+    )
+
+
+def emphasis(pair):
+    """As many bold spans as the msgid (italics may move: English may stress other words)."""
+    wanted, got = len(pair.source.of("strong_open")), len(pair.target.of("strong_open"))
+    if wanted != got:
+        return [f"{got} bold (**...**) span(s), the msgid has {wanted}"]
+    return []
+
+
+def structure(pair):
+    """One message is one paragraph, heading, list item or table cell, and must stay that."""
+    if pair.source.blocks == pair.target.blocks:
+        return []
+    if re.match(r" {0,3}#{1,6}( |$)", pair.msgstr) and not pair.msgid.lstrip().startswith("#"):
+        return ["starts with `#`: it would become a heading"]
+    if re.search(r"\n[ \t]*\n", pair.msgstr) and not re.search(r"\n[ \t]*\n", pair.msgid):
+        return ["contains a blank line: it would become two paragraphs"]
+    shape = " ".join(b.removesuffix("_open") for b in pair.target.blocks if b.endswith("_open"))
+    wanted = " ".join(b.removesuffix("_open") for b in pair.source.blocks if b.endswith("_open"))
+    return [f"block structure ({shape}) differs from the msgid's ({wanted})"]
+
+
+def numbers(pair):
+    """Numbers, versions, ports are facts: each of the msgid's appears in the msgstr."""
+    found = []
+    have = Counter(NUMBER.findall(pair.target.prose)) + Counter(
+        n.replace(",", "") for n in NUMBER.findall(pair.target.prose)
+    )
+    words = set(re.findall(r"[a-z]+", pair.target.prose.lower()))
+    for match in NUMBER.finditer(pair.source.prose):
+        number = match.group()
+        if have[number] or have[number.replace(",", "")]:
+            continue
+        after = pair.source.prose[match.end() :]
+        if re.match(r" ?万", after) and number.isdigit() and have[str(int(number) * 10_000)]:
+            continue  # 4 万 is 40,000
+        if words & set(NUMBER_WORDS.get(number, ())):
+            continue
+        found.append(f"number {number} of the msgid is missing")
+    return list(dict.fromkeys(found))
+
+
+def source_text(pair):
+    """Chinese in a translation is data only: quoted or bracketed, and present in the msgid
+    (a word the text talks about) or a whole message of the page (the glossary's terms)."""
+    if pair.language.startswith(HAN_LANGUAGES):
+        return []
+    found = []
+    prose = pair.target.prose
+    for quoted in QUOTED.findall(prose):
+        for run in HAN_RUN.findall(quoted):
+            if run not in pair.msgid and run not in pair.terms:
+                found.append(f"Chinese {run!r} is neither in the msgid nor a term of the page")
+    left = HAN_RUN.findall(QUOTED.sub("", prose))
+    if left:
+        found.append(
+            f"untranslated Chinese {left[0]!r}"
+            + (f" and {len(left) - 1} more" if len(left) > 1 else "")
+            + " (Chinese shown as data goes in quotes or brackets)"
+        )
+    return found
+
+
+def unchanged(pair):
+    if pair.language.startswith(HAN_LANGUAGES):
+        return []
+    if pair.msgstr == pair.msgid and HAN.search(pair.msgid):
+        return ["msgstr is the msgid: not translated"]
+    return []
+
+
+def placeholders(pair):
+    left = set(PLACEHOLDER.findall(pair.msgstr)) - set(PLACEHOLDER.findall(pair.msgid))
+    return [f"{word} left in the msgstr" for word in sorted(left)]
+
+
+RULES = [
+    code_spans,
+    stray_markup,
+    links,
+    roles,
+    emphasis,
+    structure,
+    numbers,
+    source_text,
+    unchanged,
+    placeholders,
+]
+
+
+def msgstr_lines(path):
+    """The line of each msgstr, keyed by the line of its msgid (babel's `lineno`)."""
+    lines = path.read_text("utf-8").splitlines()
+    found, current = {}, None
+    for number, line in enumerate(lines, 1):
+        if line.startswith("msgid "):
+            current = number
+        elif line.startswith("msgstr") and current is not None:
+            found[current] = number
+            current = None
+    return found
+
+
+def check_pair(pair):
+    return [problem for rule in RULES for problem in rule(pair)]
+
+
+def check_file(path, language=None, display=None):
+    """`file:line: problem` for every translated, non-fuzzy message of one catalog."""
+    path = Path(path)
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    language = language or str(catalog.locale or "en")
+    where = msgstr_lines(path)
+    found = []
+    terms = frozenset(message.id for message in catalog if isinstance(message.id, str))
+    for message in catalog:
+        if not message.id or not message.string or message.fuzzy:
+            continue
+        pair = Pair(message.id, message.string, language, terms)
+        line = where.get(message.lineno, message.lineno)
+        found += [f"{display or path}:{line}: {problem}" for problem in check_pair(pair)]
+    return found
+
+
+def main(paths):
+    found = [line for path in paths for line in check_file(path)]
+    for line in found:
+        print(line)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
