@@ -424,6 +424,9 @@ def html_visit_figure(self, node):
     raise nodes.SkipNode
 
 
+NOT_DRAWN = "(This figure was not drawn: Graphviz was not installed when the book was built.)"
+
+
 def figures_without_dot(app, doctree, docname):
     """Without Graphviz's dot, each figure becomes its alt text and a note (said once)."""
     if shutil.which(app.config.graphviz_dot):
@@ -436,7 +439,7 @@ def figures_without_dot(app, doctree, docname):
             "(Debian: apt-get install graphviz)"
         )
     for graph in graphs:
-        note = f"{graph['alt']} {_("(This figure was not drawn: Graphviz was not installed when the book was built.)")}"
+        note = f"{graph['alt']} {_(NOT_DRAWN)}"
         graph.replace_self(nodes.paragraph(note, note, classes=["figure-not-drawn"]))
 
 
