@@ -51,6 +51,8 @@ import editions  # noqa: E402 (docs/_ext/editions.py: the one reader of docs/edi
 EDITIONS = editions.built()  # source, published and in-progress editions
 MATRIX_FILE = "docs/matrix.toml"  # also read by docs/_ext/book.py for Appendix B's table
 MATRIX = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["matrix"]
+
+
 def install(session, *groups):
     packages = [p for g in groups for p in nox.project.dependency_groups(PYPROJECT, g)]
     session.install("-c", CONSTRAINTS, *packages)
@@ -184,6 +186,9 @@ def translations(session):
         session.run("python", "tools/translations.py", "stats")
         return
     session.run("sphinx-build", "-q", "-b", "gettext", SOURCE, f"{BUILD}/gettext")
+    # The templates' messages (sphinx.pot) are the interface catalogs' in docs/_theme_locales,
+    # not a page: sphinx-intl would otherwise make docs/locales/<lang>/LC_MESSAGES/sphinx.po.
+    Path(f"{BUILD}/gettext/{editions.INTERFACE}.pot").unlink(missing_ok=True)
     if args.check:
         session.run("python", "tools/translations.py", "check",
                     *(f"--lang={lang}" for lang in args.lang or []))  # fmt: skip

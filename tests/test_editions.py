@@ -190,7 +190,8 @@ def test_an_unpublished_edition_in_progress_is_built_but_not_offered(book):
 def test_the_check_reports_an_edition_in_progress_and_fails_it_once_published(book):
     docs, percent = book
     subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "gettext", str(docs), str(docs / "_build" / "gettext")],
+        [sys.executable, "-m", "sphinx", "-q", "-b", "gettext", str(docs),
+         str(docs / "_build" / "gettext")],
         check=True, capture_output=True, cwd=docs.parent,
     )  # fmt: skip
     script = f"""

@@ -6,7 +6,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 
 import pytest
 from babel.messages.pofile import read_po

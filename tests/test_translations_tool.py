@@ -42,9 +42,7 @@ pages = ["draft"]
 def tree(tmp_path, monkeypatch):
     """A docs/ tree with one page template and an empty English catalog folder."""
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "editions.toml").write_text(
-        EDITIONS, "utf-8"
-    )
+    (tmp_path / "docs" / "editions.toml").write_text(EDITIONS, "utf-8")
     templates = tmp_path / "gettext"
     templates.mkdir()
     (templates / "page.pot").write_text(POT, "utf-8")
@@ -109,7 +107,8 @@ def test_new_language_accepts_a_real_code(tree, capsys):
 def test_check_fails_a_published_edition_with_gaps(tree, capsys):
     (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "", False)), "utf-8")
     assert translations.check(["en"]) == 1
-    assert capsys.readouterr().out == "en/page: 0 fuzzy, 1 untranslated\ntranslations: 1 problem(s)\n"
+    out = capsys.readouterr().out
+    assert out == "en/page: 0 fuzzy, 1 untranslated\ntranslations: 1 problem(s)\n"
 
 
 def test_check_reports_an_edition_in_progress_without_failing(tree, capsys):
@@ -127,3 +126,10 @@ def test_check_reports_an_edition_in_progress_without_failing(tree, capsys):
 def test_check_refuses_a_language_the_book_does_not_list(tree):
     with pytest.raises(SystemExit, match="de is not a translation listed in docs/editions.toml"):
         translations.check(["de"])
+
+
+def test_the_templates_messages_are_not_a_page(tree):
+    """sphinx.pot holds the templates' words, translated in docs/_theme_locales, not a page."""
+    (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
+    (translations.TEMPLATES / "sphinx.pot").write_text(POT, "utf-8")
+    assert translations.problems("en") == []

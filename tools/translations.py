@@ -22,6 +22,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 import editions  # noqa: E402
+
 LOCALES = ROOT / "docs" / "locales"
 TEMPLATES = ROOT / "docs" / "_build" / "gettext"
 SOURCE_LANGUAGE = "zh_CN"
@@ -99,6 +100,7 @@ def problems(lang):
     """Why a finished edition is not complete and current, one line per reason."""
     found = []
     templates = {p.relative_to(TEMPLATES).with_suffix("") for p in TEMPLATES.rglob("*.pot")}
+    templates.discard(Path(editions.INTERFACE))  # the templates' words: docs/_theme_locales
     pos = {p.relative_to(LOCALES / lang / "LC_MESSAGES").with_suffix(""): p for p in catalogs(lang)}
     templates -= drafts()
     pos = {page: po for page, po in pos.items() if page not in drafts()}
@@ -169,7 +171,7 @@ def new_language(code):
         )
     print(
         f"starting {Locale.parse(code).english_name} ({code});"
-        f" add [editions.{code}] with status = \"in-progress\" to docs/editions.toml"
+        f' add [editions.{code}] with status = "in-progress" to docs/editions.toml'
         " to build, preview and check it"
     )
     return 0

@@ -39,17 +39,16 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import editions
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.directives.code import LiteralInclude
 from sphinx.errors import ExtensionError
-from sphinx.locale import _
 from sphinx.ext import graphviz as sphinx_graphviz
+from sphinx.locale import _
 from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging, texescape
 from sphinx.util.docutils import SphinxDirective
-
-import editions
 
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 MEDIA_TYPES = {"EPUB": "application/epub+zip", "PDF": "application/pdf"}
@@ -276,9 +275,7 @@ def apply_language(app, config):
         )
     config.project = str(_(editions.TITLE))
     config.author = str(_("the authors of Getting Started with Tornado"))
-    config.copyright = str(
-        _("2026, the book's authors. Text under CC BY-SA 4.0, code under MIT")
-    )
+    config.copyright = str(_("2026, the book's authors. Text under CC BY-SA 4.0, code under MIT"))
     config.html_search_language = entry["search"]
     config.notfound_context = {
         "title": str(_("Page not found")),
@@ -295,7 +292,8 @@ def apply_language(app, config):
         ),
     }
     if entry["status"] == "in-progress":
-        banner = f'<span class="book-in-progress">{html.escape(in_progress_banner(config.language))}</span>'
+        text = html.escape(in_progress_banner(config.language))
+        banner = f'<span class="book-in-progress">{text}</span>'
         config.html_theme_options = {**config.html_theme_options, "announcement": banner}
     config.html_title = config.project
     config.notfound_urls_prefix = f"/{config.language}/"

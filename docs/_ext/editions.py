@@ -18,6 +18,7 @@ SOURCE = "zh_CN"
 STATUSES = ("source", "published", "in-progress")
 # The book's title is a message of the interface catalog, like every other label; its msgid
 # (the English title) is what a language that has not translated it shows.
+INTERFACE = "sphinx"  # the domain of docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po
 TITLE = "Getting Started with Tornado: A Modern Annotated Edition"
 
 
@@ -42,7 +43,7 @@ def editions(docs=DOCS):
             "cjk": bool(entry.get("cjk", False)),
         }
     if [c for c, e in found.items() if e["status"] == "source"] != [SOURCE]:
-        raise ValueError(f"editions.toml: {SOURCE}, and only it, has status = \"source\"")
+        raise ValueError(f'editions.toml: {SOURCE}, and only it, has status = "source"')
     return found
 
 
@@ -91,7 +92,7 @@ def percent(code, docs=DOCS):
 
 
 def interface_catalog(code, docs=DOCS):
-    return Path(docs) / "_theme_locales" / code / "LC_MESSAGES" / "sphinx.po"
+    return Path(docs) / "_theme_locales" / code / "LC_MESSAGES" / f"{INTERFACE}.po"
 
 
 def translate(code, msgid, docs=DOCS):

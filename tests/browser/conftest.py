@@ -6,8 +6,8 @@ Missing Chromium, Playwright or a built site skips these tests, or fails them wh
 
 import functools
 import http.server
-import threading
 import sys
+import threading
 
 import pytest
 
