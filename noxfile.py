@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import tomllib
 from pathlib import Path
@@ -44,17 +45,12 @@ POPPLER_PACKAGES = ["poppler-utils"]
 LATEXMK = ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
 LATEXMK_ENV = {"LATEXOPTS": "", "max_print_line": "10000"}  # log lines unwrapped, for pdfcheck
 MIN_PAGES = 150  # each edition has about 200; fewer means a part of the book went missing
-EDITIONS = tomllib.loads(Path("docs/editions.toml").read_text("utf-8"))["editions"]
+sys.path.insert(0, str(Path(__file__).parent / "docs" / "_ext"))
+import editions  # noqa: E402 (docs/_ext/editions.py: the one reader of docs/editions.toml)
+
+EDITIONS = editions.built()  # source, published and in-progress editions
 MATRIX_FILE = "docs/matrix.toml"  # also read by docs/_ext/book.py for Appendix B's table
 MATRIX = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["matrix"]
-REDIRECT = """<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<title>Tornado 入门：现代注释版</title>
-<meta http-equiv="refresh" content="0; url=zh_CN/index.html">
-<link rel="canonical" href="zh_CN/index.html">
-</head><body><p><a href="zh_CN/index.html">简体中文</a> · <a href="en/index.html">English</a></p>
-</body></html>
-"""
 
 
 def install(session, *groups):
@@ -98,7 +94,7 @@ def build(session, autobuild=False, posargs=None):
                     f"--define=language={lang}", SOURCE, out, *extra)  # fmt: skip
     if not Path(f"{BUILD}/html/zh_CN/404.html").is_file():
         return  # nothing was built: `nox -s docs --install-only`
-    Path(f"{BUILD}/html/index.html").write_text(REDIRECT, encoding="utf-8")
+    session.run("python", "docs/_ext/editions.py", "redirect", f"{BUILD}/html/index.html")
     shutil.copy(f"{BUILD}/html/zh_CN/404.html", f"{BUILD}/html/404.html")
     session.log(f"open {BUILD}/html/index.html")
 
@@ -111,10 +107,10 @@ def docs(session):
 
 @nox.session
 def epub(session):
-    """Build an EPUB of every edition into docs/_build/epub/, checked by epubcheck if installed."""
+    """Build an EPUB of every offered edition into docs/_build/epub/, checked by epubcheck."""
     check_graphviz(session)
     install(session, "docs")
-    for lang in EDITIONS:
+    for lang in editions.offered():
         out = f"{BUILD}/epub/{lang}"
         shutil.rmtree(out, ignore_errors=True)  # stale files would end up inside the book
         session.run("sphinx-build", *SPHINX_STRICT, "-b", "epub", f"--define=language={lang}",
@@ -148,7 +144,7 @@ def pdf(session):
         session.warn(f"{message}; only the XeLaTeX logs are checked")
         check.append("--log-only")
     install(session, "docs")
-    for lang in EDITIONS:
+    for lang in editions.offered():
         started = time.monotonic()
         out = f"{BUILD}/pdf/{lang}"
         shutil.rmtree(out, ignore_errors=True)  # no stale .aux or figures from an older build
@@ -180,7 +176,7 @@ def translations(session):
     """Update catalogs from the Chinese source: `-- --lang en`, `-- --new ja`, `-- --check`."""
     parser = argparse.ArgumentParser(prog="nox -s translations --")
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--lang", action="append", help="update only this language")
+    parser.add_argument("--lang", action="append", help="update (or check) only this language")
     group.add_argument("--new", metavar="CODE", help="start a new language, e.g. ja or pt_BR")
     group.add_argument("--check", action="store_true", help="fail if a finished edition is not")
     group.add_argument("--stats", action="store_true", help="only print the report")
@@ -190,8 +186,12 @@ def translations(session):
         session.run("python", "tools/translations.py", "stats")
         return
     session.run("sphinx-build", "-q", "-b", "gettext", SOURCE, f"{BUILD}/gettext")
+    # The templates' messages (sphinx.pot) are the interface catalogs' in docs/_theme_locales,
+    # not a page: sphinx-intl would otherwise make docs/locales/<lang>/LC_MESSAGES/sphinx.po.
+    Path(f"{BUILD}/gettext/{editions.INTERFACE}.pot").unlink(missing_ok=True)
     if args.check:
-        session.run("python", "tools/translations.py", "check")
+        session.run("python", "tools/translations.py", "check",
+                    *(f"--lang={lang}" for lang in args.lang or []))  # fmt: skip
         return
     if args.new:
         session.run("python", "tools/translations.py", "new", args.new)

@@ -16,11 +16,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EDITIONS = tomllib.loads((ROOT / "docs" / "editions.toml").read_text("utf-8"))["editions"]
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+import editions  # noqa: E402
+
+EDITIONS = editions.built()
 EDITED_PAGE = "ch01.md"
 
 

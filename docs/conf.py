@@ -7,34 +7,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 language = "zh_CN"  # the source; other editions are built with --define=language=<code>
-# Settings that differ per edition; docs/_ext/book.py applies the ones for the edition built.
-book_per_language = {
-    "zh_CN": {
-        "project": "Tornado 入门：现代注释版",
-        "author": "《Tornado 入门：现代注释版》的作者们",
-        "copyright": "2026，本书作者们。正文以 CC BY-SA 4.0 许可，代码以 MIT 许可",
-        "html_search_language": "zh",
-        "notfound_context": {
-            "title": "找不到这一页",
-            "body": "<h1>找不到这一页</h1>"
-            "<p>这个地址没有内容。请从左侧目录或搜索框找到你要的章节。</p>",
-        },
-    },
-    "en": {
-        "project": "Getting Started with Tornado: A Modern Annotated Edition",
-        "author": "the authors of Getting Started with Tornado",
-        "copyright": "2026, the book's authors. Text under CC BY-SA 4.0, code under MIT",
-        "html_search_language": "en",
-        "notfound_context": {
-            "title": "Page not found",
-            "body": "<h1>Page not found</h1><p>Nothing lives at this address. Use the table of"
-            " contents or the search box to find the chapter you want.</p>",
-        },
-    },
-}
-project = book_per_language[language]["project"]
-author = book_per_language[language]["author"]
-copyright = book_per_language[language]["copyright"]  # noqa: A001
+# What differs per edition (title, author, copyright, search language, the 404 page, the banner
+# of an edition in progress) is set by docs/_ext/book.py from docs/editions.toml and the
+# edition's interface catalog, docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po.
+project = author = copyright = ""  # noqa: A001 (set by book.py for the edition built)
 version = "6.6"  # the Tornado release the book is written for
 release = "6.6.1"
 
@@ -49,6 +25,7 @@ gettext_uuid = False
 gettext_location = False
 
 html_theme = "furo"
+html_theme_options = {}  # book.py adds the banner of an edition in progress
 # Where the book is published and where its sources live. Both are optional: with a base URL
 # the build writes sitemap.xml and og:url; with a repository every page links to its source.
 html_baseurl = os.environ.get("BOOK_BASE_URL", "")

@@ -23,13 +23,26 @@ def catalog(*entries):
     return 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n' + body
 
 
+EDITIONS = """
+[editions.zh_CN]
+name = "简体中文"
+status = "source"
+[editions.en]
+name = "English"
+status = "published"
+[editions.ja]
+name = "日本語"
+status = "in-progress"
+[drafts]
+pages = ["draft"]
+"""
+
+
 @pytest.fixture
 def tree(tmp_path, monkeypatch):
     """A docs/ tree with one page template and an empty English catalog folder."""
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "editions.toml").write_text(
-        '[editions]\nzh_CN = "简体中文"\nen = "English"\n[drafts]\npages = ["draft"]\n', "utf-8"
-    )
+    (tmp_path / "docs" / "editions.toml").write_text(EDITIONS, "utf-8")
     templates = tmp_path / "gettext"
     templates.mkdir()
     (templates / "page.pot").write_text(POT, "utf-8")
@@ -89,3 +102,34 @@ def test_new_language_refuses_existing(tree, code):
 def test_new_language_accepts_a_real_code(tree, capsys):
     assert translations.new_language("pt_BR") == 0
     assert "Portuguese (Brazil)" in capsys.readouterr().out
+
+
+def test_check_fails_a_published_edition_with_gaps(tree, capsys):
+    (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "", False)), "utf-8")
+    assert translations.check(["en"]) == 1
+    out = capsys.readouterr().out
+    assert out == "en/page: 0 fuzzy, 1 untranslated\ntranslations: 1 problem(s)\n"
+
+
+def test_check_reports_an_edition_in_progress_without_failing(tree, capsys):
+    ja = tree.parents[1] / "ja" / "LC_MESSAGES"
+    ja.mkdir(parents=True)
+    (ja / "page.po").write_text(catalog(("甲", "A", False), ("乙", "", False)), "utf-8")
+    assert translations.check(["ja"]) == 0
+    assert capsys.readouterr().out == (
+        "ja/page: 0 fuzzy, 1 untranslated\n"
+        "ja: in progress, 50% translated; 1 problem(s) reported, not failed\n"
+        "translations: OK\n"
+    )
+
+
+def test_check_refuses_a_language_the_book_does_not_list(tree):
+    with pytest.raises(SystemExit, match="de is not a translation listed in docs/editions.toml"):
+        translations.check(["de"])
+
+
+def test_the_templates_messages_are_not_a_page(tree):
+    """sphinx.pot holds the templates' words, translated in docs/_theme_locales, not a page."""
+    (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
+    (translations.TEMPLATES / "sphinx.pot").write_text(POT, "utf-8")
+    assert translations.problems("en") == []

@@ -13,23 +13,23 @@ It reads the .log and .tex beside the PDF and fails (exit 1) on
 - text that does not read back (pdftotext): every chapter title of the .tex must be found in
   the PDF's text; in the Chinese edition they contain Han characters, in the English one none;
 - LaTeX's own words in the wrong language: the title page and contents of each edition must
-  carry that edition's words (LABELS) and none of another edition's.
+  carry that edition's words (from its catalogs, see labels()) and none of another edition's.
 """
 
 import argparse
+import gettext
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "_ext"))
+import editions  # noqa: E402
+
 MAX_LISTING_OVERFLOW = 1.0  # points; Sphinx wraps listings, so any real overflow is a bug
 FRONT_PAGES = 3  # title page and the start of the contents
-# Words printed by LaTeX, Sphinx or the book's extension rather than taken from the text.
-# "han": whether the edition's chapter titles are written with Han characters.
-LABELS = {
-    "zh_CN": {"front": ["目录", "发行版本"], "body": ["现代注释 · Tornado"], "han": True},
-    "en": {"front": ["Contents", "Release"], "body": ["Modern note · Tornado"], "han": False},
-}
+# Words printed by LaTeX, Sphinx or the book's extension rather than taken from the text: see
+# labels(). Which editions exist, and which are written with Han characters, is docs/editions.toml.
 MISSING = re.compile(r"^Missing character: There is no (.+?) \(U\+([0-9A-F]{4,6})\)", re.M)
 NO_FONT = re.compile(r'fontspec Error: The font "([^"]+)" cannot be\s+found', re.M)
 NO_FILE = re.compile(  # after "! " or, with -file-line-error, after "file:line: "
@@ -45,6 +45,35 @@ OVERFULL = re.compile(
 CHAPTER = re.compile(r"^\\chapter\*?\{([^\\{}]+)\}", re.M)
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 WHITESPACE = re.compile(r"\s+")
+
+
+def labels(language):
+    """The words of an edition's title page and contents ("front") and of its text ("body"),
+    from its interface catalog, then Sphinx's own catalog for the language (as the build does),
+    and whether its chapter titles are written with Han characters ("han", None while the
+    edition is in progress: untranslated titles are Chinese). None for a language the book does
+    not have."""
+    entry = editions.editions().get(language)
+    if entry is None:
+        return None
+    try:
+        import sphinx
+
+        builtin = gettext.translation(
+            "sphinx", Path(sphinx.__file__).parent / "locale", [language], fallback=True
+        )
+    except ImportError:  # the tests' environment: only the book's catalog
+        builtin = gettext.NullTranslations()
+
+    def translate(msgid):
+        own = editions.translate(language, msgid)
+        return own if own != msgid else builtin.gettext(msgid)
+
+    return {
+        "front": [translate("Contents"), translate("Release")],
+        "body": [f"{translate('Modern note')} · Tornado"],
+        "han": None if entry["status"] == "in-progress" else entry["cjk"],
+    }
 
 
 def missing_characters(log):
@@ -124,25 +153,25 @@ def text_problems(language, tex, text, front):
     problems = []
     if "\ufffd" in text:
         problems.append("the text has U+FFFD replacement characters: a font has no Unicode map")
-    whole, titles, labels = squeeze(text), chapter_titles(tex), LABELS.get(language)
+    whole, titles, words = squeeze(text), chapter_titles(tex), labels(language)
     if not titles:
         problems.append("no chapter titles in the .tex")
     for title in titles:
         if squeeze(title) not in whole:
             problems.append(f"chapter title not found in the PDF's text: {title}")
-        if labels and bool(HAN.search(title)) != labels["han"]:
+        if words and words["han"] is not None and bool(HAN.search(title)) != words["han"]:
             problems.append(f"chapter title in the wrong language for {language}: {title}")
-    if labels is None:  # a new edition: add its words to LABELS
+    if words is None:  # not an edition of docs/editions.toml
         return problems
     front_text = squeeze(front)
-    for word in labels["front"]:
+    for word in words["front"]:
         if squeeze(word) not in front_text:
             problems.append(f"{word!r} missing from the title page and contents")
-    for other, other_labels in LABELS.items():
-        for word in other_labels["front"] if other != language else []:
+    for other in editions.built():
+        for word in labels(other)["front"] if other != language else []:
             if squeeze(word) in front_text:
                 problems.append(f"{word!r} ({other}) on the title page or contents")
-    for word in labels["body"]:
+    for word in words["body"]:
         if squeeze(word) not in whole:
             problems.append(f"{word!r} not found in the PDF's text")
     return problems

@@ -1,19 +1,20 @@
 """Translation status of the book's editions: per language and page, translated/fuzzy/untranslated.
 
     python tools/translations.py stats [--lang en]   # a report for translators
-    python tools/translations.py check               # CI: exit 1 if a finished edition is
+    python tools/translations.py check [--lang ja]   # CI: exit 1 if a published edition is
                                                      # incomplete or stale against the sources,
-                                                     # or a message fails tools/catalog_lint.py
+                                                     # or a message fails tools/catalog_lint.py;
+                                                     # an edition in progress is reported only
 
 `check` compares each catalog with freshly extracted templates in docs/_build/gettext
 (run `sphinx-build -b gettext docs docs/_build/gettext` first; `nox -s translations` does).
-Finished editions are the ones listed in docs/editions.toml.
+Editions and their status (published, in-progress) are docs/editions.toml's, read through
+docs/_ext/editions.py.
 """
 
 import argparse
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -25,21 +26,25 @@ except ImportError:
     import catalog_lint  # run as tools/translations.py
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+import editions  # noqa: E402
+
 LOCALES = ROOT / "docs" / "locales"
 TEMPLATES = ROOT / "docs" / "_build" / "gettext"
 SOURCE_LANGUAGE = "zh_CN"
 
 
-def settings():
-    return tomllib.loads((ROOT / "docs" / "editions.toml").read_text("utf-8"))
+def edition_list():
+    return editions.editions(ROOT / "docs")
 
 
 def finished_editions():
-    return [code for code in settings()["editions"] if code != SOURCE_LANGUAGE]
+    """The editions that must be complete: the published translations."""
+    return [code for code, e in edition_list().items() if e["status"] == "published"]
 
 
 def drafts():
-    return {Path(page) for page in settings().get("drafts", {}).get("pages", [])}
+    return editions.drafts(ROOT / "docs")
 
 
 def languages():
@@ -101,6 +106,7 @@ def problems(lang):
     """Why a finished edition is not complete and current, one line per reason."""
     found = []
     templates = {p.relative_to(TEMPLATES).with_suffix("") for p in TEMPLATES.rglob("*.pot")}
+    templates.discard(Path(editions.INTERFACE))  # the templates' words: docs/_theme_locales
     pos = {p.relative_to(LOCALES / lang / "LC_MESSAGES").with_suffix(""): p for p in catalogs(lang)}
     templates -= drafts()
     pos = {page: po for page, po in pos.items() if page not in drafts()}
@@ -127,6 +133,37 @@ def problems(lang):
     return found
 
 
+def percent(lang):
+    """The share of messages translated and not fuzzy, rounded down (as the site's banner)."""
+    counts = [page_stats(po) for po in catalogs(lang)]
+    total = sum(sum(c.values()) for c in counts)
+    return 100 * sum(c["translated"] for c in counts) // total if total else 0
+
+
+def check(langs):
+    """Print every problem of each edition; 1 if a published one has any, else 0. An edition in
+    progress is reported with its completion but never fails; a language the book does not list
+    in docs/editions.toml is an error."""
+    known = edition_list()
+    failed = False
+    total = 0
+    for lang in langs:
+        entry = known.get(lang)
+        if entry is None or entry["status"] == "source":
+            sys.exit(f"error: {lang} is not a translation listed in docs/editions.toml")
+        found = problems(lang)
+        for line in found:
+            print(line)
+        total += len(found)
+        if entry["status"] == "in-progress":
+            print(f"{lang}: in progress, {percent(lang)}% translated;"
+                  f" {len(found)} problem(s) reported, not failed")  # fmt: skip
+        else:
+            failed = failed or bool(found)
+    print("translations: OK" if not failed else f"translations: {total} problem(s)")
+    return 1 if failed else 0
+
+
 def new_language(code):
     """Refuse codes that are not languages, the source language, and languages already started."""
     if not code or not re.fullmatch(r"[a-z]{2,3}(_[A-Z][a-z]{3})?(_[A-Z]{2})?", code):
@@ -141,7 +178,8 @@ def new_language(code):
         )
     print(
         f"starting {Locale.parse(code).english_name} ({code});"
-        " add it to docs/editions.toml when it is complete"
+        f' add [editions.{code}] with status = "in-progress" to docs/editions.toml'
+        " to build, preview and check it"
     )
     return 0
 
@@ -159,11 +197,7 @@ def main():
         return 0
     if not TEMPLATES.is_dir():
         sys.exit(f"no message templates in {TEMPLATES}: run `nox -s translations` first")
-    found = [line for lang in (args.lang or finished_editions()) for line in problems(lang)]
-    for line in found:
-        print(line)
-    print("translations: OK" if not found else f"translations: {len(found)} problem(s)")
-    return 1 if found else 0
+    return check(args.lang or editions.translations(ROOT / "docs"))
 
 
 if __name__ == "__main__":

@@ -39,53 +39,36 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import editions
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.directives.code import LiteralInclude
 from sphinx.errors import ExtensionError
 from sphinx.ext import graphviz as sphinx_graphviz
+from sphinx.locale import _
 from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging, texescape
 from sphinx.util.docutils import SphinxDirective
 
-SOURCE_LANGUAGE = "zh_CN"
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
-LABELS = {"zh_CN": "现代注释", "en": "Modern note"}
-SWITCHER_LABELS = {"zh_CN": "语言", "en": "Language"}
-EDIT_LABELS = {"zh_CN": "编辑此页", "en": "Improve this translation"}
-DOWNLOAD_LABELS = {"zh_CN": "下载", "en": "Download"}
 MEDIA_TYPES = {"EPUB": "application/epub+zip", "PDF": "application/pdf"}
-DRAFT_LABELS = {
-    "zh_CN": "本章仍在撰写中，内容可能变化。",
-    "en": "This chapter is still being written; parts of it may not be translated yet.",
-}
+# Every label below is a message of the edition's interface catalog,
+# docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po (Sphinx's own domain, so the theme's words and
+# the book's share one file). A label a catalog does not translate falls back to Sphinx's own
+# catalog for the language, then to the English msgid written here.
 MATRIX_LABELS = {
-    "zh_CN": {
-        "python": "Python",
-        "tornado": "Tornado",
-        "command": "只运行这一组合",
-        "note": "说明",
-        "oldest": "最旧的组合（{option}），CI 每次都运行",
-        "newest": "最新的组合（{option}），CI 每次都运行",
-    },
-    "en": {
-        "python": "Python",
-        "tornado": "Tornado",
-        "command": "Run only this combination",
-        "note": "Notes",
-        "oldest": "The oldest ({option}), run by CI every time",
-        "newest": "The newest ({option}), run by CI every time",
-    },
+    "python": "Python",
+    "tornado": "Tornado",
+    "command": "Run only this combination",
+    "note": "Notes",
+    "oldest": "The oldest ({option}), run by CI every time",
+    "newest": "The newest ({option}), run by CI every time",
 }
 MATRIX_FILE = Path(__file__).parents[1] / "matrix.toml"  # the file noxfile.py's matrix reads
-SETTINGS = tomllib.loads((Path(__file__).parents[1] / "editions.toml").read_text("utf-8"))
-EDITIONS = SETTINGS["editions"]
-DRAFTS = set(SETTINGS.get("drafts", {}).get("pages", []))
+EDITIONS = editions.editions()
+DRAFTS = {page.as_posix() for page in editions.drafts()}
+SOURCE_LANGUAGE = editions.SOURCE
 FIGURE_LABEL = re.compile(r'(\bx?label\s*=\s*")((?:[^"\\]|\\.)*)(")')
-NO_DOT_LABELS = {
-    "zh_CN": "（此处的图未能画出：构建时没有安装 Graphviz。）",
-    "en": "(This figure was not drawn: Graphviz was not installed when the book was built.)",
-}
 ANCHOR_LINE = re.compile(
     r"^[ \t]*(#|//|/\*|;|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE
 )
@@ -110,7 +93,7 @@ class ModernNote(SphinxDirective):
         if not VERSION.match(version):
             raise self.error(f"modern: expected a Tornado version such as 6.0, got {version!r}")
         node = nodes.admonition(classes=["modern"])
-        node += nodes.title(text=f"{label(LABELS, self.config.language)} · Tornado {version}")
+        node += nodes.title(text=f"{_('Modern note')} · Tornado {version}")
         self.set_source_info(node)
         self.state.nested_parse(self.content, self.content_offset, node)
         return [node]
@@ -122,7 +105,7 @@ class VersionMatrix(SphinxDirective):
     def run(self):
         self.env.note_dependency(str(MATRIX_FILE))
         matrix = tomllib.loads(MATRIX_FILE.read_text("utf-8"))["matrix"]
-        text = label(MATRIX_LABELS, self.config.language)
+        text = {key: str(_(msgid)) for key, msgid in MATRIX_LABELS.items()}
         combinations = [(p, t) for p in matrix["python"] for t in matrix["tornado"]]
         notes = {
             combinations[0]: with_option(text["oldest"], "--oldest"),
@@ -171,11 +154,6 @@ class BookLiteralInclude(LiteralInclude):
                 literal.rawsource = text
                 literal.children = [nodes.Text(text)]
         return result
-
-
-def label(table, language):
-    language = language or "en"
-    return table.get(language, table.get(language.split("_")[0], table["en"]))
 
 
 def html_lang(code):
@@ -242,7 +220,7 @@ def write_sitemap(app, exception):
         links = "".join(
             f'<xhtml:link rel="alternate" hreflang="{html_lang(code)}"'
             f' href="{base}/{code}/{page}.html"/>'
-            for code in EDITIONS
+            for code in editions.offered()
         )
         entries.append(f"<url><loc>{base}/{app.config.language}/{page}.html</loc>{links}</url>")
     Path(app.outdir, "sitemap.xml").write_text(
@@ -254,28 +232,69 @@ def write_sitemap(app, exception):
 
 
 def add_editions(app, pagename, templatename, context, doctree):
-    """Links to the same page in every edition: each is built into docs/_build/html/<code>/."""
+    """Links to the same page in every offered edition (each built into docs/_build/html/<code>/),
+    and the edition being built even when it is not offered yet, so its preview shows it."""
     up = "../" * (pagename.count("/") + 1)
-    context["book_switcher_label"] = label(SWITCHER_LABELS, app.config.language)
-    context["book_edit_label"] = label(EDIT_LABELS, app.config.language)
+    language = app.config.language
+    context["book_switcher_label"] = str(_("Language"))
+    if language == SOURCE_LANGUAGE:
+        context["book_edit_label"] = str(_("Edit this page"))
+    else:
+        context["book_edit_label"] = str(_("Improve this translation"))
     context["book_edit_url"] = edit_url(app, pagename)
     context["book_editions"] = [
         {
-            "name": name,
+            "name": entry["name"],
             "html_lang": html_lang(code),
             "href": f"{up}{code}/{pagename}.html",
-            "current": code == app.config.language,
+            "current": code == language,
         }
-        for code, name in EDITIONS.items()
+        for code, entry in EDITIONS.items()
+        if entry["publish"] or code == language
     ]
+
+
+def in_progress_banner(language):
+    """The notice on every page of an edition in progress: how much is translated, and what the
+    reader sees where it is not."""
+    text = _(
+        "This edition is a translation in progress: {percent}% is translated. Paragraphs not"
+        " translated yet are shown in the original Chinese."
+    )
+    return str(text).format(percent=editions.percent(language))
 
 
 def apply_language(app, config):
     """Title, copyright, search language, EPUB and PDF settings of the edition being built, and
-    which of its books (EPUB, PDF) have been built for the website to offer."""
-    settings = config.book_per_language.get(config.language, config.book_per_language["en"])
-    for key, value in settings.items():
-        config[key] = value
+    which of its books (EPUB, PDF) have been built for the website to offer. Every text comes
+    from the edition's interface catalog; the rest from its docs/editions.toml entry."""
+    entry = EDITIONS.get(config.language)
+    if entry is None:
+        raise ExtensionError(
+            f"{config.language} is not in docs/editions.toml: add [editions.{config.language}]"
+        )
+    config.project = str(_(editions.TITLE))
+    config.author = str(_("the authors of Getting Started with Tornado"))
+    config.copyright = str(_("2026, the book's authors. Text under CC BY-SA 4.0, code under MIT"))
+    config.html_search_language = entry["search"]
+    config.notfound_context = {
+        "title": str(_("Page not found")),
+        "body": "<h1>{}</h1><p>{}</p>".format(
+            html.escape(str(_("Page not found"))),
+            html.escape(
+                str(
+                    _(
+                        "Nothing lives at this address. Use the table of contents or the search"
+                        " box to find the chapter you want."
+                    )
+                )
+            ),
+        ),
+    }
+    if entry["status"] == "in-progress":
+        text = html.escape(in_progress_banner(config.language))
+        banner = f'<span class="book-in-progress">{text}</span>'
+        config.html_theme_options = {**config.html_theme_options, "announcement": banner}
     config.html_title = config.project
     config.notfound_urls_prefix = f"/{config.language}/"
     config.epub_title = config.project
@@ -306,7 +325,7 @@ def apply_latex_language(config):
         )
     ]
     fontenc = LATEX_CJK
-    if not config.language.startswith("zh"):
+    if not EDITIONS[config.language]["cjk"]:
         fontenc += "\n" + LATEX_LATIN_PUNCTUATION
     config.latex_elements = {"fontenc": fontenc, **config.latex_elements}
 
@@ -403,6 +422,9 @@ def html_visit_figure(self, node):
     raise nodes.SkipNode
 
 
+NOT_DRAWN = "(This figure was not drawn: Graphviz was not installed when the book was built.)"
+
+
 def figures_without_dot(app, doctree, docname):
     """Without Graphviz's dot, each figure becomes its alt text and a note (said once)."""
     if shutil.which(app.config.graphviz_dot):
@@ -415,13 +437,13 @@ def figures_without_dot(app, doctree, docname):
             "(Debian: apt-get install graphviz)"
         )
     for graph in graphs:
-        note = f"{graph['alt']} {label(NO_DOT_LABELS, app.config.language)}"
+        note = f"{graph['alt']} {_(NOT_DRAWN)}"
         graph.replace_self(nodes.paragraph(note, note, classes=["figure-not-drawn"]))
 
 
 def add_downloads(app, pagename, templatename, context, doctree):
     """Sidebar links to this edition's EPUB and PDF, for those copied into the site's downloads/."""
-    context["book_download_label"] = label(DOWNLOAD_LABELS, app.config.language)
+    context["book_download_label"] = str(_("Download"))
     context["book_downloads"] = [
         {"kind": kind, "file": f"downloads/{Path(path).name}", "type": MEDIA_TYPES.get(kind, "")}
         for kind, path in app.config.book_downloads_found
@@ -456,7 +478,9 @@ def draft_notice(app):
     else:
         notice = nodes.admonition(classes=["draft", "warning"])
         notice += nodes.title(text="⚠")
-    notice += nodes.paragraph(text=label(DRAFT_LABELS, app.config.language))
+    notice += nodes.paragraph(
+        text=_("This chapter is still being written; parts of it may not be translated yet.")
+    )
     return notice
 
 
@@ -481,7 +505,6 @@ def setup(app):
     app.connect("doctree-resolved", figures_without_dot)
     app.add_role("ctrl-c", ctrl_c_role)
     app.connect("doctree-resolved", mark_drafts)
-    app.add_config_value("book_per_language", {}, "html")
     app.add_config_value("book_repository", "", "html")
     app.add_config_value("book_downloads", {}, "html")
     app.add_config_value("book_downloads_found", [], "html")  # set by apply_language

@@ -6,8 +6,8 @@ Missing Chromium, Playwright or a built site skips these tests, or fails them wh
 
 import functools
 import http.server
+import sys
 import threading
-import tomllib
 
 import pytest
 
@@ -19,7 +19,10 @@ except ImportError:
     sync_playwright = None
 
 SITE = ROOT / "docs" / "_build" / "html"
-EDITIONS = list(tomllib.loads((ROOT / "docs" / "editions.toml").read_text("utf-8"))["editions"])
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+import editions  # noqa: E402
+
+EDITIONS = editions.built()
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
