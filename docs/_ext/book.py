@@ -44,8 +44,8 @@ from sphinx import addnodes
 from sphinx.directives.code import LiteralInclude
 from sphinx.errors import ExtensionError
 from sphinx.ext import graphviz as sphinx_graphviz
-from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging, texescape
 from sphinx.util.docutils import SphinxDirective
 
