@@ -73,6 +73,9 @@ def test_a_changed_paragraph_is_fuzzy_with_its_previous_msgid(book):
     assert previous == old.replace('"', '\\"')
     assert not text.startswith("#, fuzzy") and '\n#, fuzzy\nmsgid ""\n' not in text
     assert catalogs.problems(templates, locales, extracted=templates / "none") == []
+    po.write_text(text.replace("#, fuzzy\n", ""), "utf-8")  # the translator reviewed it
+    catalogs.update_language("en", templates, locales)
+    assert "#|" not in po.read_text("utf-8")
 
 
 def test_update_writes_nothing_when_nothing_changed(book):

@@ -158,6 +158,9 @@ def update_language(language, templates=TEMPLATES, locales=LOCALES):
         else:
             catalog = Catalog(locale=language, creation_date=template.creation_date)
             catalog.update(template)
+        for message in catalog:
+            if not message.fuzzy:  # reviewed: the old source is no longer of use
+                message.previous_id = []
         set_header(catalog, language)
         if write_if_changed(po, render(catalog)):
             written.append(po)
