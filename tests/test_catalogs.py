@@ -178,3 +178,14 @@ def test_copy_through_messages_are_not_in_the_catalogs(po):
     with po.open("rb") as f:
         found = [m.id for m in read_po(f) if m.id and COPY_THROUGH.fullmatch(m.id)]
     assert found == []
+
+
+def test_bug_address_is_the_projects_tracker_or_empty(tmp_path, monkeypatch):
+    """Report-Msgid-Bugs-To comes from pyproject.toml's [project.urls], never a placeholder."""
+    monkeypatch.setattr(catalogs, "ROOT", tmp_path)
+    project = '[project]\nname = "tornado-book"\nversion = "1.2.3"\n'
+    (tmp_path / "pyproject.toml").write_text(project, "utf-8")
+    assert catalogs.project() == ("tornado-book 1.2.3", "")
+    tracker = "https://example.org/book/issues"
+    (tmp_path / "pyproject.toml").write_text(f'{project}[project.urls]\nIssues = "{tracker}"\n')
+    assert catalogs.project() == ("tornado-book 1.2.3", tracker)
