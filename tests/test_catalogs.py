@@ -6,6 +6,7 @@ editor that wraps otherwise fails the check with its file name; the templates in
 current; copy-through messages are not extracted at all.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -20,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EN = ROOT / "docs" / "locales" / "en" / "LC_MESSAGES"
 PAGE = "preface"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("msgcat") is None, reason="msgcat (Debian: gettext) is not installed"
+pytestmark = pytest.mark.skipif(  # under CI a missing msgcat fails (.ci/run installs it)
+    shutil.which("msgcat") is None and not os.environ.get("CI"),
+    reason="msgcat is not installed (Debian: apt-get install gettext)",
 )
 
 
