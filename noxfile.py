@@ -187,19 +187,18 @@ def translations(session):
         return
     session.run("sphinx-build", "-q", "-b", "gettext", SOURCE, f"{BUILD}/gettext")
     # The templates' messages (sphinx.pot) are the interface catalogs' in docs/_theme_locales,
-    # not a page: sphinx-intl would otherwise make docs/locales/<lang>/LC_MESSAGES/sphinx.po.
+    # not a page: the update would otherwise make docs/locales/<lang>/LC_MESSAGES/sphinx.po.
     Path(f"{BUILD}/gettext/{editions.INTERFACE}.pot").unlink(missing_ok=True)
     if args.check:
         session.run("python", "tools/translations.py", "check",
                     *(f"--lang={lang}" for lang in args.lang or []))  # fmt: skip
+        session.run("python", "tools/catalogs.py", "check")  # the form msgcat and Poedit keep
         return
     if args.new:
         session.run("python", "tools/translations.py", "new", args.new)
     langs = [args.new] if args.new else args.lang or sorted(p.name for p in LOCALES.iterdir())
-    languages = [f"--language={lang}" for lang in langs]
-    session.run(
-        "sphinx-intl", "update", f"--pot-dir={BUILD}/gettext", f"--locale-dir={LOCALES}", *languages
-    )
+    # docs/pot/*.pot, then each catalog merged with `#|` previous msgids, wrapped as msgcat does
+    session.run("python", "tools/catalogs.py", "update", *(f"--lang={lang}" for lang in langs))
     session.run("python", "tools/translations.py", "stats", *(f"--lang={lang}" for lang in langs))
 
 

@@ -46,6 +46,7 @@ from sphinx.directives.code import LiteralInclude
 from sphinx.errors import ExtensionError
 from sphinx.ext import graphviz as sphinx_graphviz
 from sphinx.locale import _
+from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging, texescape
 from sphinx.util.docutils import SphinxDirective
@@ -93,10 +94,34 @@ class ModernNote(SphinxDirective):
         if not VERSION.match(version):
             raise self.error(f"modern: expected a Tornado version such as 6.0, got {version!r}")
         node = nodes.admonition(classes=["modern"])
-        node += nodes.title(text=f"{_('Modern note')} · Tornado {version}")
+        title = nodes.title(text=f"{_('Modern note')} · Tornado {version}")
+        title["translatable"] = False  # made here in the edition's language: not a message
+        node += title
         self.set_source_info(node)
         self.state.nested_parse(self.content, self.content_offset, node)
         return [node]
+
+
+# Messages a translator would only copy (docs/locales/<code>/*.po never has them): a file name,
+# a number or size, code alone, punctuation alone. Every edition shows them as the source does.
+COPY_THROUGH = re.compile(
+    r"[A-Za-z0-9_.@/-]+/[A-Za-z0-9_.@-]+"  # a file name with its folder (literalinclude captions)
+    r"|\d[\d,.\s–-]*(?:\s?[KMGT]iB)?"  # 10,002 · 289–295 MiB
+    r"|(?:`[^`]+`[\s,/]*)+"  # `IOLoop.instance()`
+    r"|\W+"  # —
+)
+
+
+class CopyThrough(SphinxTransform):
+    """Mark messages that need no translation untranslatable, before they are extracted into the
+    catalogs (the gettext builder) or looked up in them (Sphinx's Locale transform, priority 20)."""
+
+    default_priority = 15
+
+    def apply(self, **kwargs):
+        for node in self.document.findall(nodes.TextElement):
+            if COPY_THROUGH.fullmatch(node.rawsource.strip()):
+                node["translatable"] = False
 
 
 class VersionMatrix(SphinxDirective):
@@ -516,6 +541,7 @@ def setup(app):
     app.connect("html-page-context", add_editions)
     app.connect("html-page-context", add_meta)
     app.add_directive("modern", ModernNote)
+    app.add_transform(CopyThrough)
     app.add_directive("version-matrix", VersionMatrix)
     app.add_directive("literalinclude", BookLiteralInclude, override=True)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
