@@ -185,7 +185,8 @@ def translations(session):
     if args.stats:
         session.run("python", "tools/translations.py", "stats")
         return
-    session.run("sphinx-build", "-q", "-b", "gettext", SOURCE, f"{BUILD}/gettext")
+    # -E: a fresh environment, so that what the extension marks untranslatable is re-read
+    session.run("sphinx-build", "-q", "-E", "-b", "gettext", SOURCE, f"{BUILD}/gettext")
     # The templates' messages (sphinx.pot) are the interface catalogs' in docs/_theme_locales,
     # not a page: the update would otherwise make docs/locales/<lang>/LC_MESSAGES/sphinx.po.
     Path(f"{BUILD}/gettext/{editions.INTERFACE}.pot").unlink(missing_ok=True)
