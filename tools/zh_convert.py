@@ -11,8 +11,8 @@ to Traditional with Taiwan's phrases) is written by this tool, not by hand:
   `#, fuzzy` for the reviewer;
 - code spans (`...`), role targets ({ref}`text <target>`, {ctrl-c}`8000`), link targets
   ([text](ch01.md#锚点)), URLs and HTML tags are copied byte for byte: OpenCC never sees them;
-- words OpenCC gets wrong for this book come from docs/glossary.toml: each [[term]] whose zh_TW
-  differs from OpenCC's output, and each [[conversion]];
+- the book's words come from docs/glossary.toml: each [[term]]'s zh_TW (so a term is written
+  the same everywhere) and each [[conversion]] (a word OpenCC gets wrong for this book);
 - the interface catalog, docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po, is converted from the
   source edition's the same way.
 """
@@ -41,14 +41,15 @@ PROTECTED = re.compile(
 PRIVATE = 0xF0000  # placeholders: private-use characters OpenCC passes through
 
 
-def glossary_exceptions(converter, path=DOCS / "glossary.toml"):
-    """{zh_CN: zh_TW} where the book's word is not OpenCC's, longest first."""
+def glossary_exceptions(path=DOCS / "glossary.toml"):
+    """{zh_CN: zh_TW} for every term and conversion, longest first. A term is placed whole even
+    where OpenCC converts it right on its own: in context OpenCC may cut it differently
+    (样式表链接 came out as 樣式錶鏈接)."""
     data = tomllib.loads(Path(path).read_text("utf-8"))
     found = {}
     for term in data.get("term", []):
-        wanted = term.get("zh_TW")
-        if wanted and converter.convert(term["zh_CN"]) != wanted:
-            found[term["zh_CN"]] = wanted
+        if term.get("zh_TW") and term["zh_TW"] != term["zh_CN"]:
+            found[term["zh_CN"]] = term["zh_TW"]
     for entry in data.get("conversion", []):
         found[entry["zh_CN"]] = entry["zh_TW"]
     return dict(sorted(found.items(), key=lambda item: -len(item[0])))
@@ -59,7 +60,7 @@ class Converter:
         import opencc
 
         self.opencc = opencc.OpenCC(config)
-        self.exceptions = glossary_exceptions(self.opencc)
+        self.exceptions = glossary_exceptions()
 
     def convert(self, text):
         """`text` in the edition's script; protected spans and glossary words placed back."""
