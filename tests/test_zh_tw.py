@@ -106,9 +106,9 @@ def test_the_edition_builds_is_switchable_traditional_and_searchable(site):
 
 
 def test_the_switcher_offers_zh_tw_in_every_edition():
-    import book
-
     from types import SimpleNamespace
+
+    import book
 
     context = {}
     app = SimpleNamespace(
@@ -137,9 +137,7 @@ def test_glossary_page_and_data_agree():
 
 def test_glossary_rule_reports_a_drift_and_accepts_the_term():
     drift = catalog_lint.Pair("最后是样式表。", "Last, the style sheet.", "en")
-    assert catalog_lint.glossary(drift) == [
-        "glossary: 样式表 is 'stylesheet' (docs/glossary.toml)"
-    ]
+    assert catalog_lint.glossary(drift) == ["glossary: 样式表 is 'stylesheet' (docs/glossary.toml)"]
     assert catalog_lint.glossary(catalog_lint.Pair("样式表", "Stylesheets", "en")) == []
     session = catalog_lint.Pair("终端记录", "a terminal session", "en")
     assert catalog_lint.glossary(session)

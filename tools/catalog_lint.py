@@ -29,7 +29,7 @@ import sys
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -287,7 +287,7 @@ def glossary_terms(path=GLOSSARY):
     return sorted(terms, key=lambda t: -len(t["zh_CN"]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def term_pattern(word):
     """A term in any case, spaces or hyphens between its words, plural or not (query, queries)."""
     words = [re.escape(w) for w in word.lower().split()]
