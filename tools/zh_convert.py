@@ -110,7 +110,8 @@ def convert_interface(code, converter):
     catalog.locale = code
     catalog.header_comment = (
         f"# The {code} edition's interface, written by tools/zh_convert.py from the Chinese\n"
-        f"# edition's ({editions.SOURCE}); Sphinx falls back to its own {code} catalog for the rest."
+        f"# edition's ({editions.SOURCE}); Sphinx falls back to its own {code} catalog\n"
+        "# for the rest."
     )
     target = editions.interface_catalog(code)
     target.parent.mkdir(parents=True, exist_ok=True)
