@@ -180,6 +180,7 @@ def translations(session):
     group.add_argument("--new", metavar="CODE", help="start a new language, e.g. ja or pt_BR")
     group.add_argument("--check", action="store_true", help="fail if a finished edition is not")
     group.add_argument("--stats", action="store_true", help="only print the report")
+    group.add_argument("--convert", metavar="CODE", help="write CODE's catalogs with OpenCC")
     args = parser.parse_args(session.posargs)
     install(session, "i18n")
     if args.stats:
@@ -190,6 +191,10 @@ def translations(session):
     # The templates' messages (sphinx.pot) are the interface catalogs' in docs/_theme_locales,
     # not a page: the update would otherwise make docs/locales/<lang>/LC_MESSAGES/sphinx.po.
     Path(f"{BUILD}/gettext/{editions.INTERFACE}.pot").unlink(missing_ok=True)
+    if args.convert:  # after updating its catalogs: the edition's `convert` in editions.toml
+        session.run("python", "tools/catalogs.py", "update", f"--lang={args.convert}")
+        session.run("python", "tools/zh_convert.py", args.convert)
+        return
     if args.check:
         session.run("python", "tools/translations.py", "check",
                     *(f"--lang={lang}" for lang in args.lang or []))  # fmt: skip

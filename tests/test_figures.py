@@ -90,7 +90,8 @@ def test_every_edition_draws_the_same_graph_with_its_own_labels(figure, lang):
     code = figure.read_text("utf-8")
     assert figure_labels(code), "a figure with nothing to translate"
     translated = translated_code(figure, lang)
-    assert not HAN.search(translated), "a label left in Chinese"
+    if not editions.editions()[lang]["cjk"]:  # a Chinese edition's labels are Chinese too
+        assert not HAN.search(translated), "a label left in Chinese"
     # Only the labels differ: the same nodes, edges and attributes in every edition.
     strip = lambda text: FIGURE_LABEL.sub(r"\1\3", text)  # noqa: E731
     assert strip(translated) == strip(code)

@@ -21,17 +21,20 @@ Rules (each a function below taking a `Pair` and returning problem strings):
     unchanged       a msgstr equal to its msgid only if the message has no Chinese (code, a path,
                     a number, a name)
     placeholders    no TODO / FIXME / XXX
+    glossary        a msgid with a term of docs/glossary.toml has the language's term for it
 """
 
 import re
 import sys
+import tomllib
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+GLOSSARY = Path(__file__).resolve().parents[1] / "docs" / "glossary.toml"
 HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN = re.compile(f"[{HAN_CLASS}]")
 # A run of Chinese with the full-width punctuation inside it: 一段普通的话, 2026年4月2日's 年.
@@ -276,6 +279,41 @@ def placeholders(pair):
     return [f"{word} left in the msgstr" for word in sorted(left)]
 
 
+@lru_cache(maxsize=1)
+def glossary_terms(path=GLOSSARY):
+    """The terms of docs/glossary.toml that the check enforces, longest Chinese first."""
+    data = tomllib.loads(Path(path).read_text("utf-8"))
+    terms = [t for t in data.get("term", []) if t.get("check", True)]
+    return sorted(terms, key=lambda t: -len(t["zh_CN"]))
+
+
+@cache
+def term_pattern(word):
+    """A term in any case, spaces or hyphens between its words, plural or not (query, queries)."""
+    words = [re.escape(w) for w in word.lower().split()]
+    if words and words[-1].endswith("y") and words[-1][-2:-1] not in "aeiou":
+        words[-1] = words[-1][:-1] + "(?:y|ies)"
+    return re.compile(r"[\s-]+".join(words), re.IGNORECASE)
+
+
+def glossary(pair):
+    """The glossary's term: a msgid containing a term's Chinese has the language's term (or one
+    of its listed variants) in the msgstr. Only words (prose), not code spans, are compared."""
+    found = []
+    source, target = pair.source.prose, pair.target.prose.lower()
+    for term in glossary_terms():
+        wanted = term.get(pair.language)
+        if not wanted or term["zh_CN"] not in source:
+            continue
+        accepted = [wanted, *term.get(f"{pair.language}_variants", [])]
+        if not any(term_pattern(word).search(target) for word in accepted):
+            found.append(
+                f"glossary: {term['zh_CN']} is {' or '.join(repr(w) for w in accepted)}"
+                " (docs/glossary.toml)"
+            )
+    return found
+
+
 RULES = [
     code_spans,
     stray_markup,
@@ -287,6 +325,7 @@ RULES = [
     source_text,
     unchanged,
     placeholders,
+    glossary,
 ]
 
 

@@ -352,7 +352,11 @@ def apply_latex_language(config):
     fontenc = LATEX_CJK
     if not EDITIONS[config.language]["cjk"]:
         fontenc += "\n" + LATEX_LATIN_PUNCTUATION
-    config.latex_elements = {"fontenc": fontenc, **config.latex_elements}
+    elements = {"fontenc": fontenc, **config.latex_elements}
+    fonts = EDITIONS[config.language]["cjk_fonts"]  # Noto CJK TC for zh_TW, SC by default
+    if "fontpkg" in elements:
+        elements["fontpkg"] = elements["fontpkg"].replace("CJK SC}", f"CJK {fonts}}}")
+    config.latex_elements = elements
 
 
 class SvgToPdf(ImageConverter):
@@ -487,14 +491,82 @@ def copy_downloads(app, exception):
 
 
 def mark_drafts(app, doctree, docname):
-    """Open every draft chapter with a notice that it is unfinished."""
+    """Open every draft chapter with a notice that it is unfinished, and every page of a
+    converted edition (docs/editions.toml's `convert`) that no reviewer has read with a notice
+    that it is a machine conversion."""
     # The LaTeX builder resolves the whole book at once, each page in a start_of_file node.
     pages = [(docname, doctree)]
     pages += [(node["docname"], node) for node in doctree.findall(addnodes.start_of_file)]
+    unreviewed = editions.unreviewed(app.config.language)
     for page, tree in pages:
-        section = next(tree.findall(nodes.section), None) if page in DRAFTS else None
-        if section is not None:
+        section = next(tree.findall(nodes.section), None)
+        if section is None:
+            continue
+        if page in unreviewed:
+            section.insert(1, unreviewed_notice())
+        if page in DRAFTS:
             section.insert(1, draft_notice(app))
+
+
+def unreviewed_notice():
+    notice = nodes.note(classes=["unreviewed"])
+    notice += nodes.paragraph(
+        text=_(
+            "This page was converted automatically from the Simplified Chinese and has not been"
+            " reviewed yet; corrections are welcome."
+        )
+    )
+    return notice
+
+
+def page_completion(code, page):
+    """The percentage of a page's messages translated (not fuzzy) in an edition, rounded down."""
+    from babel.messages.pofile import read_po
+
+    po = Path(editions.DOCS, "locales", code, "LC_MESSAGES", f"{page}.po")
+    if not po.is_file():
+        return 0
+    with po.open("rb") as f:
+        messages = [m for m in read_po(f) if m.id]
+    done = sum(1 for m in messages if m.string and not m.fuzzy)
+    return 100 * done // len(messages) if messages else 100
+
+
+class EditionProgress(SphinxDirective):
+    """The progress page's table: each page of the book, each edition's completion, computed
+    from the catalogs when the page is built, and whether a converted page has been reviewed."""
+
+    def run(self):
+        codes = editions.translations()
+        pages = [doc for doc in self.env.found_docs if doc not in {"404"}]
+        order = {doc: i for i, doc in enumerate(["index", "preface"])}
+        pages.sort(key=lambda doc: (order.get(doc, 2), doc))
+        for code in codes:
+            for po in editions.catalogs(code):
+                self.env.note_dependency(str(po))
+        self.env.note_dependency(str(Path(editions.DOCS, "editions.toml")))
+        header = [str(_("Page"))] + [EDITIONS[code]["name"] for code in codes]
+        table = nodes.table(classes=["edition-progress"])
+        group = nodes.tgroup(cols=len(header))
+        table += group
+        group.extend(nodes.colspec(colwidth=1) for _cell in header)
+        head, body = nodes.thead(), nodes.tbody()
+        group += [head, body]
+        head += table_row([[nodes.Text(text)] for text in header])
+        unreviewed = {code: editions.unreviewed(code) for code in codes}
+        for page in pages:
+            link = addnodes.pending_xref(
+                "", refdomain="std", reftype="doc", reftarget=f"/{page}", refexplicit=False
+            )
+            link += nodes.inline(text=page)
+            cells = [[link]]
+            for code in codes:
+                text = f"{page_completion(code, page)}%"
+                if page in unreviewed[code]:
+                    text += f" ({_('converted, not reviewed')})"
+                cells.append([nodes.Text(text)])
+            body += table_row(cells)
+        return [table]
 
 
 def draft_notice(app):
@@ -542,6 +614,7 @@ def setup(app):
     app.connect("html-page-context", add_meta)
     app.add_directive("modern", ModernNote)
     app.add_transform(CopyThrough)
+    app.add_directive("edition-progress", EditionProgress)
     app.add_directive("version-matrix", VersionMatrix)
     app.add_directive("literalinclude", BookLiteralInclude, override=True)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -41,6 +41,9 @@ def editions(docs=DOCS):
             "publish": status != "in-progress" or bool(entry.get("publish", False)),
             "search": entry.get("search", code.split("_")[0]),
             "cjk": bool(entry.get("cjk", False)),
+            "cjk_fonts": entry.get("cjk_fonts", "SC"),
+            "convert": entry.get("convert", ""),
+            "reviewed": list(entry.get("reviewed", [])),
         }
     if [c for c, e in found.items() if e["status"] == "source"] != [SOURCE]:
         raise ValueError(f'editions.toml: {SOURCE}, and only it, has status = "source"')
@@ -55,6 +58,16 @@ def built(docs=DOCS):
 def offered(docs=DOCS):
     """The editions readers are offered: switcher, root page, sitemap."""
     return [code for code, entry in editions(docs).items() if entry["publish"]]
+
+
+def unreviewed(code, docs=DOCS):
+    """The pages of an edition converted by a tool (`convert`) that no reviewer has read yet."""
+    entry = editions(docs)[code]
+    if not entry["convert"]:
+        return set()
+    folder = Path(docs) / "locales" / code / "LC_MESSAGES"
+    pages = {po.relative_to(folder).with_suffix("").as_posix() for po in catalogs(code, docs)}
+    return pages - set(entry["reviewed"])
 
 
 def translations(docs=DOCS):

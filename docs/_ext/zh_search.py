@@ -133,9 +133,14 @@ def dictionary_digest(app, config):
         config.zh_search_dict_digest = hashlib.sha256(Path(dictionary).read_bytes()).hexdigest()
 
 
-def book_characters(srcdir):
-    """Every Han character in the pages and in the examples they include."""
+def book_characters(srcdir, language=None):
+    """Every Han character in the pages and in the examples they include, and in the edition's
+    catalogs (the Traditional characters of zh_TW are not in the source)."""
     found = set()
+    folder = Path(srcdir) / "locales" / (language or "") / "LC_MESSAGES"
+    if language and folder.is_dir():
+        for path in folder.rglob("*.po"):
+            found.update(HAN.findall(path.read_text("utf-8")))
     for folder in (Path(srcdir), Path(srcdir).parent / "examples"):
         for path in folder.rglob("*"):
             if path.suffix in SOURCES and not {"_build", "locales"} & set(path.parts):
@@ -148,7 +153,7 @@ def trim_dictionary(app, config):
     if not (jieba and JIEBA_DEFAULT_DICT and config.html_search_language == "zh"):
         return
     jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict" lines on every build
-    characters = book_characters(app.srcdir)
+    characters = book_characters(app.srcdir, config.language)
     listed = "".join(sorted(characters))
     digest = hashlib.sha256(f"{JIEBA_DEFAULT_DICT}\n{listed}".encode()).hexdigest()
     folder = Path(app.doctreedir) / "jieba"

@@ -1,0 +1,150 @@
+"""The Traditional Chinese edition (zh_TW), seeded by tools/zh_convert.py, and the glossary
+(docs/glossary.toml) that the catalog check enforces and Appendix C shows."""
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from tools import catalog_lint
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+sys.path.insert(0, str(DOCS / "_ext"))
+import editions  # noqa: E402
+
+GLOSSARY = tomllib.loads((DOCS / "glossary.toml").read_text("utf-8"))
+CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+LINK = re.compile(r"\]\(([^()\s]*)\)")
+
+
+def messages(code):
+    for po in editions.catalogs(code):
+        with po.open("rb") as f:
+            for message in read_po(f):
+                if message.id and isinstance(message.id, str):
+                    yield po, message
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("zh_TW")
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-W", "-n", "-b", "html",
+         "--define=language=zh_TW", "-d", str(out / ".doctrees"), str(DOCS), str(out)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_zh_tw_is_an_offered_in_progress_edition_with_chinese_search():
+    entry = editions.editions()["zh_TW"]
+    assert entry["status"] == "in-progress" and entry["publish"]
+    assert "zh_TW" in editions.offered()
+    assert entry["search"] == "zh" and entry["cjk"] and entry["cjk_fonts"] == "TC"
+    assert entry["convert"] == "s2twp"
+
+
+def test_every_message_is_seeded_and_code_and_links_are_byte_identical():
+    for po, message in messages("zh_TW"):
+        assert message.string and not message.fuzzy, f"{po.name}: {message.id!r}"
+        assert CODE.findall(message.string) == CODE.findall(message.id) or [
+            m.group() for m in CODE.finditer(message.string)
+        ] == [m.group() for m in CODE.finditer(message.id)], f"{po.name}:{message.lineno}"
+        assert LINK.findall(message.string) == LINK.findall(message.id), po.name
+
+
+def test_code_spans_are_byte_identical():
+    for po, message in messages("zh_TW"):
+        source = [m.group() for m in CODE.finditer(message.id)]
+        assert [m.group() for m in CODE.finditer(message.string)] == source, po.name
+
+
+def test_glossary_exceptions_are_applied():
+    text = "\n".join(
+        LINK.sub("", CODE.sub("", message.string)) for _po, message in messages("zh_TW")
+    )
+    assert "伺服器" in text and "程式" in text
+    assert "服务器" not in text and "程序员" not in text
+    assert "回呼" in text and "回撥" not in text  # OpenCC's 回撥 for 回调 is a phone call-back
+    assert "連接埠" in text and "樣式錶" not in text and "嚮應用" not in text
+
+
+def test_converter_protects_code_roles_links_and_urls():
+    pytest.importorskip("opencc")
+    sys.path.insert(0, str(ROOT / "tools"))
+    import zh_convert
+
+    converter = zh_convert.Converter("s2twp")
+    text = (
+        "服务器把 `程序.py` 交给 {ctrl-c}`8000`，见[第 1 章](ch01.md#c10k-问题)"
+        "和 https://example.com/程序 。回调、端口、访问令牌。"
+    )
+    got = converter.convert(text)
+    assert got.startswith("伺服器把 `程序.py` 交給 {ctrl-c}`8000`，見[第 1 章](ch01.md#c10k-问题)")
+    assert "https://example.com/程序" in got
+    assert "回呼、連接埠、存取權杖。" in got
+
+
+def test_the_edition_builds_is_switchable_traditional_and_searchable(site):
+    page = (site / "ch01.html").read_text("utf-8")
+    assert "伺服器" in page and "服务器" not in page
+    assert 'lang="zh-TW" aria-current="true"' in page
+    assert "尚未經人審校" in page  # converted, not reviewed
+    index = (site / "searchindex.js").read_text("utf-8")
+    terms = json.loads(index[index.index("(") + 1 : index.rindex(")")])["terms"]
+    assert "伺服器" in terms and "程式" in terms
+
+
+def test_the_switcher_offers_zh_tw_in_every_edition():
+    from types import SimpleNamespace
+
+    import book
+
+    context = {}
+    app = SimpleNamespace(
+        config=SimpleNamespace(language="en", book_repository=""),
+        env=SimpleNamespace(found_docs={"ch01"}),
+    )
+    book.add_editions(app, "ch01", None, context, None)
+    assert any(e["html_lang"] == "zh-TW" for e in context["book_editions"])
+
+
+def test_the_progress_page_is_built_from_the_catalogs(site):
+    page = (site / "translations.html").read_text("utf-8")
+    assert "繁體中文（臺灣）" in page and "English" in page
+    assert "自動轉換，未審校" in page and "100%" in page
+
+
+def test_glossary_page_and_data_agree():
+    """Appendix C's term/English pairs are the data's."""
+    page = (DOCS / "glossary.md").read_text("utf-8")
+    shown = dict(re.findall(r"^(\S[^\n]*)\n  \*([^*]+)\*", page, re.M))
+    data = {t["zh_CN"]: t["en"] for t in GLOSSARY["term"] if t["zh_CN"] in shown}
+    assert data == shown
+    listed = {t["zh_CN"] for t in GLOSSARY["term"]}
+    assert set(shown) <= listed
+
+
+def test_glossary_rule_reports_a_drift_and_accepts_the_term():
+    drift = catalog_lint.Pair("最后是样式表。", "Last, the style sheet.", "en")
+    assert catalog_lint.glossary(drift) == ["glossary: 样式表 is 'stylesheet' (docs/glossary.toml)"]
+    assert catalog_lint.glossary(catalog_lint.Pair("样式表", "Stylesheets", "en")) == []
+    session = catalog_lint.Pair("终端记录", "a terminal session", "en")
+    assert catalog_lint.glossary(session)
+    zh_tw = catalog_lint.Pair("回调", "回撥", "zh_TW")
+    assert catalog_lint.glossary(zh_tw)
+
+
+def test_the_english_and_zh_tw_catalogs_follow_the_glossary():
+    found = []
+    for code in ("en", "zh_TW"):
+        for po in editions.catalogs(code):
+            found += [p for p in catalog_lint.check_file(po, code) if "glossary:" in p]
+    assert found == []
