@@ -73,6 +73,10 @@ latex_elements = {
     "papersize": "a4paper",
     "pointsize": "10pt",
     "extraclassoptions": "openany,oneside",  # read on screen: no blank pages before chapters
+    # No index: makeindex groups entries by their first byte, so the glossary's Chinese terms
+    # would get headings of half a character (xindy would not, but it is another package);
+    # Appendix C, the glossary, lists the terms in the PDF too.
+    "printindex": "",
     # Latin text in fontspec's default, Latin Modern; Han characters and all code in Noto CJK.
     "fontpkg": r"""
 \setmonofont{Noto Sans Mono CJK SC}[Scale=MatchLowercase, AutoFakeSlant]

@@ -47,7 +47,7 @@ class LocaleHandler(tornado.web.RequestHandler):
 class MenuHandler(LocaleHandler):
     def get(self):
         text = self.get_query_argument("cups", "1")
-        # ASCII digits only: int() alone would also take "1_0", "+3" and "३" (Devanagari 3).
+        # ASCII digits only: int() alone would also take "1_0", "+3" and Devanagari digits.
         cups = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else 0
         if not 1 <= cups <= MAX_CUPS:
             raise tornado.web.HTTPError(400, "cups must be a whole number from 1 to 20")

@@ -50,7 +50,11 @@ class DeparturesHandler(PlainTextHandler):
             timetable, delays = await asyncio.gather(
                 self.fetch_json(f"/timetable/{station}"),
                 self.fetch_json(f"/delays/{station}"),
+                return_exceptions=True,  # wait for both: no failure is left unretrieved
             )
+            for result in (timetable, delays):
+                if isinstance(result, Exception):
+                    raise result  # the timetable's failure first, then the delays'
             # Sent inside the try: JSON allows a lone surrogate such as "\ud800", and the
             # reply fails only when it is encoded as UTF-8 (UnicodeEncodeError, a ValueError).
             self.reply(200, board(timetable, delays))

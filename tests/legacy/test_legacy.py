@@ -26,14 +26,14 @@ PORTS = {  # an era: {a ported program: the old program it was ported from}
         "porting/departures.py": "porting/legacy/departures_callbacks.py",
         "porting/tea_timer.py": "porting/legacy/tea_timer_callbacks.py",
         "porting/tea_prices.py": "porting/legacy/tea_prices_callbacks.py",
-        "porting/tests/test_tea_prices.py": "porting/legacy/test_tea_prices_callbacks.py",
+        "porting/tests/test_tea_prices.py": "porting/legacy/test_prices_callbacks.py",
         "ch08/forked.py": "porting/legacy/forked_callbacks.py",
     },
     "coroutines": {
         "porting/departures.py": "porting/legacy/departures_coroutines.py",
         "porting/tea_timer.py": "porting/legacy/tea_timer_coroutines.py",
         "porting/tea_prices.py": "porting/legacy/tea_prices_coroutines.py",
-        "porting/tests/test_tea_prices.py": "porting/legacy/test_tea_prices_coroutines.py",
+        "porting/tests/test_tea_prices.py": "porting/legacy/test_prices_coroutines.py",
     },
 }
 TRANSCRIPTS = [  # every transcript of the page that runs a ported program, or asks its upstream
