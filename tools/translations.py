@@ -31,16 +31,11 @@ import editions  # noqa: E402
 
 LOCALES = ROOT / "docs" / "locales"
 TEMPLATES = ROOT / "docs" / "_build" / "gettext"
-SOURCE_LANGUAGE = "zh_CN"
+SOURCE_LANGUAGE = editions.SOURCE
 
 
 def edition_list():
     return editions.editions(ROOT / "docs")
-
-
-def finished_editions():
-    """The editions that must be complete: the published translations."""
-    return [code for code, e in edition_list().items() if e["status"] == "published"]
 
 
 def drafts():
@@ -73,8 +68,7 @@ def page_stats(po_path):
 
 
 def catalogs(lang):
-    folder = LOCALES / lang / "LC_MESSAGES"
-    return sorted(folder.rglob("*.po")) if folder.is_dir() else []
+    return editions.catalogs(lang, LOCALES.parent)
 
 
 def row(name, counts):
@@ -134,10 +128,8 @@ def problems(lang):
 
 
 def percent(lang):
-    """The share of messages translated and not fuzzy, rounded down (as the site's banner)."""
-    counts = [page_stats(po) for po in catalogs(lang)]
-    total = sum(sum(c.values()) for c in counts)
-    return 100 * sum(c["translated"] for c in counts) // total if total else 0
+    """The share of messages translated and not fuzzy, rounded down: the site's banner's."""
+    return editions.percent(lang, LOCALES.parent)
 
 
 def check(langs):
