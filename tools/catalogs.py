@@ -37,10 +37,13 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+import editions  # noqa: E402
+
 LOCALES = ROOT / "docs" / "locales"
 TEMPLATES = ROOT / "docs" / "pot"
 EXTRACTED = ROOT / "docs" / "_build" / "gettext"
-SOURCE_LANGUAGE = "zh_CN"
+SOURCE_LANGUAGE = editions.SOURCE
 WIDTH = 79  # msgcat's default
 PLACEHOLDERS = ("SOME DESCRIPTIVE TITLE", "LL@li.org", "FULL NAME", "EMAIL@ADDRESS", "YEAR-MO-DA")
 MSGCAT_MISSING = "msgcat is not installed (Debian: apt-get install gettext)"

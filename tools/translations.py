@@ -22,8 +22,10 @@ from babel.messages.pofile import read_po
 
 try:
     from tools import catalog_lint  # imported as tools.translations (the tests)
+    from tools import catalogs as catalog_files
 except ImportError:
     import catalog_lint  # run as tools/translations.py
+    import catalogs as catalog_files
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
@@ -43,9 +45,7 @@ def drafts():
 
 
 def languages():
-    if not LOCALES.is_dir():
-        return []
-    return sorted(p.name for p in LOCALES.iterdir() if p.is_dir() and p.name != SOURCE_LANGUAGE)
+    return catalog_files.languages(LOCALES)
 
 
 def load(path):
