@@ -68,6 +68,9 @@ epub_exclude_files = ["search.html"]
 # and how the edition's language is set up. Chapters are not numbered by LaTeX: their titles
 # already say "第 1 章" / "Chapter 1", as on the website.
 latex_engine = "xelatex"
+# The same document class for every language: Sphinx would pick the pLaTeX class jsbook for
+# Japanese, which XeLaTeX cannot load. xeCJK (book.py) sets any script in this one.
+latex_docclass = {"manual": "report", "howto": "article"}
 latex_use_xindy = False  # makeindex comes with TeX Live; xindy would be one more package
 latex_elements = {
     "papersize": "a4paper",

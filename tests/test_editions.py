@@ -25,6 +25,8 @@ name = "日本語"
 status = "in-progress"
 publish = true
 search = "ja"
+cjk = true
+cjk_fonts = "JP"
 """
 # The interface catalog translates two labels and leaves the rest to fall back to English.
 JA_INTERFACE = """msgid ""
@@ -122,8 +124,8 @@ def japanese(book):
 def test_the_throwaway_edition_is_read_from_editions_toml(book):
     docs, _ = book
     assert editions.editions(docs)["ja"] == {
-        "name": "日本語", "status": "in-progress", "publish": True, "search": "ja", "cjk": False,
-        "cjk_fonts": "SC", "convert": "", "reviewed": [],
+        "name": "日本語", "status": "in-progress", "publish": True, "search": "ja", "cjk": True,
+        "cjk_fonts": "JP", "convert": "", "reviewed": [],
     }  # fmt: skip
     assert editions.built(docs) == [*editions.built(), "ja"]  # the book's editions, then ja
     assert editions.offered(docs) == [*editions.offered(), "ja"]
@@ -131,12 +133,23 @@ def test_the_throwaway_edition_is_read_from_editions_toml(book):
 
 def test_every_page_has_a_banner_with_the_completion(book, japanese):
     _, percent = book
-    assert 0 < percent < 100
+    assert 0 < percent < 10
     assert editions.percent("ja", book[0]) == percent
+    shown = editions.percent_shown(*editions.completion("ja", book[0]))
+    assert shown.startswith(f"{percent}.")  # below 10%: one decimal
     for name in PAGES:
         banner = page(japanese, name).select_one(".announcement")
         assert banner is not None, name
-        assert f"{percent}% is translated" in banner.get_text(), banner.get_text()
+        assert f"{shown}% is translated" in banner.get_text(), banner.get_text()
+
+
+@pytest.mark.parametrize(
+    ("translated", "total", "shown"),
+    [(5, 2309, "0.2"), (0, 2309, "0"), (230, 2309, "9.9"), (231, 2309, "10"),
+     (2299, 2309, "99"), (2309, 2309, "100"), (0, 0, "0")],
+)  # fmt: skip
+def test_the_banner_shows_a_decimal_below_ten_percent(translated, total, shown):
+    assert editions.percent_shown(translated, total) == shown
 
 
 def test_the_switcher_lists_the_edition_and_its_labels_come_from_its_catalog(japanese):
@@ -226,3 +239,78 @@ def test_the_chinese_editions_theme_labels_are_chinese(book):
     assert {"目录", "菜单", "浅色模式", "深色模式"} <= set(titles), titles
     assert html.select_one(".announcement") is None  # the source has no banner
     assert html.select_one("nav.book-languages")["aria-label"] == "语言"
+
+
+ENGLISH_LABELS = {
+    "Toggle site navigation sidebar",
+    "Toggle table of contents sidebar",
+    "Toggle Light / Dark / Auto color theme",
+}
+
+
+@pytest.mark.parametrize("code", ["zh_CN", "zh_TW"])
+def test_furos_buttons_and_skip_link_are_in_the_editions_language(book, code):
+    docs, _ = book
+    out = build(docs, code)
+    for name in PAGES:
+        html = page(out, name)
+        labels = {tag["aria-label"] for tag in html.select("[aria-label]")}
+        assert labels and not labels & ENGLISH_LABELS, (name, labels)
+        skip = html.select_one("a.skip-to-content").get_text(strip=True)
+        assert skip == "跳到正文", skip
+
+
+def test_the_english_edition_keeps_furos_own_labels(book):
+    docs, _ = book
+    html = page(build(docs, "en"), "index")
+    assert ENGLISH_LABELS <= {tag["aria-label"] for tag in html.select("[aria-label]")}
+    assert html.select_one("a.skip-to-content").get_text(strip=True) == "Skip to content"
+
+
+def test_untranslated_text_is_marked_as_the_source_language(book, japanese):
+    docs, _ = book
+    with (docs / "locales" / "ja" / "LC_MESSAGES" / "ch01.po").open("rb") as f:
+        done = {" ".join(m.string.split()) for m in read_po(f) if m.id and m.string}
+    article = page(japanese, "ch01").select_one("article")
+    source = editions.SOURCE.replace("_", "-")  # zh-CN
+    blocks = article.select("h1, h2, h3, p, dt, th")
+    marked = [b for b in blocks if b.get("lang") == source]
+    assert marked and all(any("\u4e00" <= c <= "\u9fff" for c in b.get_text()) for b in marked)
+    translated = [b for b in blocks if " ".join(b.get_text().split()).rstrip("#¶ ") in done]
+    assert translated, "no translated block found"
+    assert all(b.get("lang") is None for b in translated), translated
+    assert not article.select("[lang]:not([lang='zh-CN'])")
+    # the source edition marks nothing
+    source_page = page(build(docs, editions.SOURCE), "ch01").select_one("article")
+    assert not source_page.select("[lang]")
+
+
+def test_every_edition_uses_a_document_class_xelatex_loads(book):
+    """Sphinx picks the pLaTeX class jsbook for Japanese; conf.py sets one class for all."""
+    docs, _ = book
+    out = docs / "_build" / "latex-ja"
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "latex", "--define=language=ja",
+         str(docs), str(out)],
+        capture_output=True, text=True, cwd=docs.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    tex = (out / "tornado-book-ja.tex").read_text("utf-8")
+    assert r"\def\sphinxdocclass{report}" in tex
+    assert "jsbook" not in tex
+    assert r"\setCJKmainfont{Noto Serif CJK JP}" in tex  # cjk_fonts = "JP"
+
+
+def test_a_changed_interface_catalog_rewrites_every_page(book, tmp_path):
+    """What `nox -s serve` does after an edit: build again. A label changed in the interface
+    catalog must reach every page, not only pages whose source changed."""
+    docs, _ = book
+    copy = tmp_path / "docs"
+    shutil.copytree(docs, copy, ignore=shutil.ignore_patterns("_build"))
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    build(copy, "ja")
+    interface = copy / "_theme_locales" / "ja" / "LC_MESSAGES" / "sphinx.po"
+    interface.write_text(interface.read_text("utf-8").replace('"言語"', '"ことば"'), "utf-8")
+    out = build(copy, "ja")
+    for name in PAGES:
+        assert page(out, name).select_one("nav.book-languages")["aria-label"] == "ことば", name

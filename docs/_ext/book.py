@@ -49,6 +49,7 @@ from sphinx.locale import _
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging, texescape
+from sphinx.util.nodes import LITERAL_TYPE_NODES, extract_messages
 from sphinx.util.docutils import SphinxDirective
 
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
@@ -122,6 +123,46 @@ class CopyThrough(SphinxTransform):
         for node in self.document.findall(nodes.TextElement):
             if COPY_THROUGH.fullmatch(node.rawsource.strip()):
                 node["translatable"] = False
+
+
+class SourceLanguageFallback(SphinxTransform):
+    """On a page of a translation, mark what its catalog does not translate (a paragraph, a
+    title, a list item's text shown in the original) as written in the source language, so
+    browsers and screen readers treat it as Chinese, not as the edition's language.
+
+    Sphinx's Locale transform (priority 20) sets node["translated"] on each message it looks up
+    (a page without a catalog gets none); docutils' HTML writer turns a class `language-X` into
+    lang="X" (xml:lang in the EPUB's XHTML) and writes no class for it. Text in ASCII alone (an
+    English status line such as "200 OK") is left in the edition's language."""
+
+    default_priority = 21
+
+    def apply(self, **kwargs):
+        from sphinx.builders.gettext import MessageCatalogBuilder
+
+        if self.config.language == SOURCE_LANGUAGE or issubclass(
+            self.env._builder_cls, MessageCatalogBuilder
+        ):
+            return
+        source = f"language-{html_lang(SOURCE_LANGUAGE)}"
+        for node, _message in extract_messages(self.document):
+            if (
+                isinstance(node, nodes.TextElement)
+                and not isinstance(node, LITERAL_TYPE_NODES)
+                and not node.get("translated")
+                and not node.astext().isascii()  # "200 OK", a command: no Chinese to read
+                and source not in node["classes"]
+            ):
+                node["classes"].append(source)
+
+
+def interface_catalog_dependency(app, doctree):
+    """Every page depends on the edition's interface catalog (its .po and the .mo Sphinx compiles
+    from it): a changed label rewrites every page, also under `nox -s serve`."""
+    po = editions.interface_catalog(app.config.language, app.srcdir)
+    for path in (po, po.with_suffix(".mo")):
+        if path.is_file():  # a missing dependency would make every page outdated at every build
+            app.env.note_dependency(str(path))
 
 
 class VersionMatrix(SphinxDirective):
@@ -286,7 +327,7 @@ def in_progress_banner(language):
         "This edition is a translation in progress: {percent}% is translated. Paragraphs not"
         " translated yet are shown in the original Chinese."
     )
-    return str(text).format(percent=editions.percent(language))
+    return str(text).format(percent=editions.percent_shown(*editions.completion(language)))
 
 
 def apply_language(app, config):
@@ -614,6 +655,8 @@ def setup(app):
     app.connect("html-page-context", add_meta)
     app.add_directive("modern", ModernNote)
     app.add_transform(CopyThrough)
+    app.add_transform(SourceLanguageFallback)
+    app.connect("doctree-read", interface_catalog_dependency)
     app.add_directive("edition-progress", EditionProgress)
     app.add_directive("version-matrix", VersionMatrix)
     app.add_directive("literalinclude", BookLiteralInclude, override=True)

@@ -104,6 +104,15 @@ def percent(code, docs=DOCS):
     return int(100 * translated / total) if total else 0  # rounded down: 99.6% is not 100%
 
 
+def percent_shown(translated, total):
+    """The completion as the banner shows it: rounded down, with one decimal below 10%, so the
+    first messages of a new edition show (5 of 2,309 is 0.2%, not 0%)."""
+    share = 100 * translated / total if total else 0
+    if share >= 10:
+        return str(int(share))
+    return f"{int(share * 10) / 10:.1f}" if share else "0"
+
+
 def interface_catalog(code, docs=DOCS):
     return Path(docs) / "_theme_locales" / code / "LC_MESSAGES" / f"{INTERFACE}.po"
 
