@@ -49,8 +49,8 @@ from sphinx.locale import _
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging, texescape
-from sphinx.util.nodes import LITERAL_TYPE_NODES, extract_messages
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import LITERAL_TYPE_NODES, extract_messages
 
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 MEDIA_TYPES = {"EPUB": "application/epub+zip", "PDF": "application/pdf"}
