@@ -394,3 +394,13 @@ def test_the_command_line_prints_each_problem(tmp_path, capsys):
 def test_the_book_s_catalogs_pass(po):
     code = po.relative_to(ROOT / "docs" / "locales").parts[0]
     assert catalog_lint.check_file(po, code, display=po.relative_to(ROOT)) == []
+
+
+def test_an_enabled_glossary_term_is_enforced():
+    """查询参数 was `check = false`; the English edition wrote "query parameters" in places."""
+    drift = catalog_lint.Pair("附带几个查询参数。", "with a few query parameters.", "en")
+    assert catalog_lint.glossary(drift) == [
+        "glossary: 查询参数 is 'query argument' (docs/glossary.toml)"
+    ]
+    good = catalog_lint.Pair("附带几个查询参数。", "with a few query arguments.", "en")
+    assert catalog_lint.glossary(good) == []

@@ -125,9 +125,9 @@ def mistakes(lang):
     found = []
     for po in catalogs(lang) if lang != SOURCE_LANGUAGE else []:
         found += catalog_lint.check_file(po, lang, display=shown(po), entry=entry)
-    interface = editions.interface_catalog(lang, ROOT / "docs")
-    if interface.is_file():
-        found += catalog_lint.check_interface(interface, lang, display=shown(interface), entry=entry)
+    ui = editions.interface_catalog(lang, ROOT / "docs")
+    if ui.is_file():
+        found += catalog_lint.check_interface(ui, lang, display=shown(ui), entry=entry)
     return found
 
 
