@@ -26,9 +26,7 @@ def write(path, entries, lang="en"):
 def tree(tmp_path, monkeypatch):
     """A docs/ tree whose only page has the messages a test writes, as `check` sees it."""
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "editions.toml").write_text(
-        '[editions]\nzh_CN = "简体中文"\nen = "English"\nzh_TW = "繁體中文"\n', "utf-8"
-    )
+    (tmp_path / "docs" / "editions.toml").write_text(EDITIONS, "utf-8")
     templates = tmp_path / "gettext"
     templates.mkdir()
     monkeypatch.setattr(translations, "ROOT", tmp_path)
@@ -45,6 +43,30 @@ def tree(tmp_path, monkeypatch):
     return check
 
 
+# What the rules need of each language is its entry here, not a list in Python: ja and zh_TW are
+# written with Han characters (cjk), only zh_TW is converted from the source (convert).
+EDITIONS = """
+[editions.zh_CN]
+name = "简体中文"
+status = "source"
+cjk = true
+[editions.en]
+name = "English"
+status = "published"
+[editions.zh_TW]
+name = "繁體中文"
+status = "in-progress"
+publish = true
+cjk = true
+convert = "s2twp"
+[editions.ja]
+name = "日本語"
+status = "in-progress"
+cjk = true
+[editions.de]
+name = "Deutsch"
+status = "in-progress"
+"""
 ZH = "这是一段普通的话。"
 # (mistake, msgid, msgstr, what the check says). The message is the fixture's third entry,
 # so its msgstr is on line 13 of page.po.
@@ -156,6 +178,30 @@ def test_each_mistake_fails_the_check_at_the_msgstr_line(tree, monkeypatch, msgi
     assert translations.problems("en") == []
 
 
+@pytest.mark.parametrize(
+    ("msgid", "msgstr", "says"), [m[1:] for m in MISTAKES], ids=[m[0] for m in MISTAKES]
+)
+@pytest.mark.parametrize("lang", ["de", "fr"], ids=["in progress", "started, not listed"])
+def test_each_mistake_fails_an_edition_in_progress(tree, capsys, msgid, msgstr, says, lang):
+    """Only gaps are soft for an edition in progress (or one started with --new and not yet in
+    editions.toml): a mistake fails `--check` and `--check --lang X`."""
+    tree([*FILLER, (msgid, msgstr), ("第四段。", "")], lang=lang)
+    assert translations.check([lang]) == 1
+    out = capsys.readouterr().out
+    assert f"locales/{lang}/LC_MESSAGES/page.po:13: " in out and says in out, out
+    assert translations.check() == 1
+    assert f"locales/{lang}/LC_MESSAGES/page.po:13: " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+def test_gaps_alone_do_not_fail_an_edition_in_progress(tree, capsys, lang):
+    tree([*FILLER, ("第四段。", "The fourth paragraph.")], lang="en")  # published: complete
+    tree([*FILLER, ("第四段。", "")], lang=lang)
+    assert translations.check([lang]) == 0
+    assert "1 gap(s) reported, not failed" in capsys.readouterr().out
+    assert translations.check() == 0
+
+
 def test_the_line_is_the_msgstr_line_of_a_wrapped_message(tmp_path):
     po = tmp_path / "page.po"
     po.write_text(
@@ -208,6 +254,121 @@ def test_chinese_is_not_a_leftover_in_a_chinese_edition(tree):
     assert tree([*FILLER, (ZH, "這是一段普通的話。"), ("第三段。", "第三段。")], lang="zh_TW") == []
 
 
+HAN_MISTAKES = [
+    ("ja", ZH, ZH, "msgstr is the msgid: not translated"),
+    ("ja", "第三段。", "第三段。", "msgstr is the msgid: not translated"),
+    ("ja", ZH, "これは这是一段普通的话。", "Simplified Chinese '这是一段普通的话。'"),
+    ("ja", "用 `get` 读取。", "用 `get` 读取。然后说明。", "Simplified Chinese '读取。然后说明。'"),
+    ("zh_TW", ZH, "這是一段普通的话。", "Simplified Chinese '這是一段普通的话。'"),
+    ("zh_TW", "中文写作“杯”。", "中文寫作“这”。", "Chinese '这' is neither in the msgid"),
+]
+
+
+@pytest.mark.parametrize(("lang", "msgid", "msgstr", "says"), HAN_MISTAKES)
+def test_chinese_left_in_a_language_written_with_han(tree, lang, msgid, msgstr, says):
+    """ja was exempt from both rules by a hard-coded ("zh", "ja"): a ja msgstr copied from the
+    msgid, or still the Chinese sentence, passed."""
+    problems = tree([*FILLER, (msgid, msgstr)], lang=lang)
+    assert any(says in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("lang", "msgid", "msgstr"),
+    [
+        ("ja", ZH, "これは普通の文です。"),
+        ("ja", "中文写作“这”。", "中国語では“这”と書く。"),  # quoted as data, as the msgid has it
+        ("ja", "同时会发生。", "同時に起こる。会議。"),  # 会 is Japanese too
+        ("zh_TW", "WebSocket", "WebSocket"),
+    ],
+)
+def test_a_language_written_with_han_may_write_han(tree, lang, msgid, msgstr):
+    assert tree([*FILLER, (msgid, msgstr)], lang=lang) == []
+
+
+def test_the_rules_come_from_editions_toml_not_from_the_code(tree, tmp_path):
+    """A new language written with Han needs its entry, no Python: ko with cjk = true."""
+    toml = tmp_path / "docs" / "editions.toml"
+    toml.write_text(EDITIONS + '[editions.ko]\nname = "한국어"\nstatus = "in-progress"\n', "utf-8")
+    assert any("untranslated Chinese" in p for p in tree([*FILLER, (ZH, "이것은 普通")], "ko"))
+    toml.write_text(EDITIONS + '[editions.ko]\nname = "한국어"\ncjk = true\n', "utf-8")
+    assert tree([*FILLER, (ZH, "이것은 普通")], "ko") == []
+    assert any("Simplified Chinese" in p for p in tree([*FILLER, (ZH, "이것은 这")], "ko"))
+
+
+INTERFACE = """# {comment}
+msgid ""
+msgstr ""
+"Project-Id-Version: tornado-book 0.1.0\\n"
+"Language: {lang}\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "Next"
+msgstr "{next}"
+
+{fuzzy}msgid "This edition is {{percent}}% translated, see <a href=\\"p.html\\">progress</a>."
+msgstr "{percent}"
+"""
+GOOD_INTERFACE = {
+    "comment": "The ja edition's interface.",
+    "lang": "ja",
+    "next": "次へ",
+    "fuzzy": "",
+    "percent": '{{percent}}% 翻訳済み、<a href=\\"p.html\\">進捗</a>。',
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "says"),
+    [
+        ({"comment": "The Chinese (zh_CN) edition's interface."}, 1, "does not name ja"),
+        ({"lang": "zh_CN"}, 5, "Language: zh_CN, not ja"),
+        ({"comment": "SOME DESCRIPTIVE TITLE."}, 1, "'SOME DESCRIPTIVE TITLE' left"),
+        ({"next": "PROJECT VERSION"}, 9, None),  # not the header: a message may say it
+        ({"fuzzy": "#, fuzzy\n"}, 13, "fuzzy: Sphinx shows the English"),
+        ({"percent": "{{pct}}% 翻訳済み。"}, 12, "field {percent} of the msgid is missing"),
+        ({"percent": "{{percent}}% 翻訳済み、<a href=p.html>進捗。"}, 12, "raw HTML"),
+        ({"percent": "{{percent}}% TODO"}, 12, "TODO left in the msgstr"),
+        ({"next": "下一页"}, 9, "Simplified Chinese '下一页'"),
+    ],
+)
+def test_an_interface_catalog_is_checked(tree, tmp_path, capsys, change, line, says):
+    """docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po: `--check` did not look at it."""
+    folder = tmp_path / "docs" / "_theme_locales" / "ja" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "sphinx.po").write_text(INTERFACE.format(**GOOD_INTERFACE), "utf-8")
+    assert tree([*FILLER], lang="ja") == []
+    (folder / "sphinx.po").write_text(INTERFACE.format(**{**GOOD_INTERFACE, **change}), "utf-8")
+    problems = tree([*FILLER], lang="ja")
+    if says is None:
+        assert problems == []
+        return
+    where = f"docs/_theme_locales/ja/LC_MESSAGES/sphinx.po:{line}: "
+    assert any(p.startswith(where) and says in p for p in problems), problems
+    assert translations.check(["ja"]) == 1
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    ["PROJECT VERSION", "FULL NAME <EMAIL@ADDRESS>", "LANGUAGE <LL@li.org>", "YEAR-MO-DA"],
+)
+def test_an_interface_header_from_a_template_is_reported(tmp_path, placeholder):
+    po = tmp_path / "sphinx.po"
+    text = INTERFACE.format(**GOOD_INTERFACE)
+    po.write_text(text.replace("tornado-book 0.1.0", placeholder), "utf-8")
+    entry = {"cjk": True}
+    assert catalog_lint.check_interface(po, "ja", entry=entry) == [
+        f"{po}:4: template header: {p!r} left in it"
+        for p in catalog_lint.HEADER_PLACEHOLDERS
+        if p in placeholder
+    ]
+
+
+@pytest.mark.parametrize("po", sorted(ROOT.glob("docs/_theme_locales/*/LC_MESSAGES/sphinx.po")))
+def test_the_book_s_interface_catalogs_pass(po):
+    code = po.parents[1].name
+    assert catalog_lint.check_interface(po, code, display=po.relative_to(ROOT)) == []
+
+
 def test_fuzzy_and_untranslated_messages_are_not_linted(tmp_path):
     po = tmp_path / "page.po"
     po.write_text(
@@ -231,4 +392,15 @@ def test_the_command_line_prints_each_problem(tmp_path, capsys):
     "po", sorted(ROOT.glob("docs/locales/*/LC_MESSAGES/*.po")), ids=lambda p: p.stem
 )
 def test_the_book_s_catalogs_pass(po):
-    assert catalog_lint.check_file(po, display=po.relative_to(ROOT)) == []
+    code = po.relative_to(ROOT / "docs" / "locales").parts[0]
+    assert catalog_lint.check_file(po, code, display=po.relative_to(ROOT)) == []
+
+
+def test_an_enabled_glossary_term_is_enforced():
+    """查询参数 was `check = false`; the English edition wrote "query parameters" in places."""
+    drift = catalog_lint.Pair("附带几个查询参数。", "with a few query parameters.", "en")
+    assert catalog_lint.glossary(drift) == [
+        "glossary: 查询参数 is 'query argument' (docs/glossary.toml)"
+    ]
+    good = catalog_lint.Pair("附带几个查询参数。", "with a few query arguments.", "en")
+    assert catalog_lint.glossary(good) == []

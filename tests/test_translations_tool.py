@@ -118,9 +118,36 @@ def test_check_reports_an_edition_in_progress_without_failing(tree, capsys):
     assert translations.check(["ja"]) == 0
     assert capsys.readouterr().out == (
         "ja/page: 0 fuzzy, 1 untranslated\n"
-        "ja: in progress, 50% translated; 1 problem(s) reported, not failed\n"
+        "ja: in progress, 50% translated; 1 gap(s) reported, not failed\n"
         "translations: OK\n"
     )
+
+
+def test_check_fails_an_edition_in_progress_with_a_mistake(tree, capsys):
+    ja = tree.parents[1] / "ja" / "LC_MESSAGES"
+    ja.mkdir(parents=True)
+    (ja / "page.po").write_text(catalog(("甲", "TODO", False), ("乙", "", False)), "utf-8")
+    assert translations.check(["ja"]) == 1
+    assert capsys.readouterr().out == (
+        "ja/page: 0 fuzzy, 1 untranslated\n"
+        "locales/ja/LC_MESSAGES/page.po:6: TODO left in the msgstr\n"
+        "ja: in progress, 50% translated; 1 gap(s) reported, not failed\n"
+        "translations: 1 problem(s)\n"
+    )
+    assert translations.lint(["ja"]) == 1
+
+
+def test_check_covers_a_language_started_but_not_listed(tree, capsys):
+    (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
+    fr = tree.parents[1] / "fr" / "LC_MESSAGES"
+    fr.mkdir(parents=True)
+    (fr / "page.po").write_text(catalog(("甲", "A", False), ("乙", "", False)), "utf-8")
+    assert translations.check() == 0
+    assert "fr: not in docs/editions.toml (not built), 50% translated" in capsys.readouterr().out
+    (fr / "page.po").write_text(catalog(("甲", "甲", False), ("乙", "", False)), "utf-8")
+    assert translations.check() == 1
+    assert "page.po:6: msgstr is the msgid" in capsys.readouterr().out
+    assert translations.check(["fr"]) == 1
 
 
 def test_check_refuses_a_language_the_book_does_not_list(tree):

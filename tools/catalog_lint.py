@@ -8,6 +8,16 @@ the same code spans, links, roles, bold and block structure in the msgstr as in 
 Every problem is reported as `file:line: message`, the line being the msgstr's line in the
 `.po` file. `tools/translations.py check` runs these checks for every edition it checks.
 
+What depends on the language is read from the edition's entry in docs/editions.toml (through
+docs/_ext/editions.py), never from a list here: `cjk` (written with Han characters) and `convert`
+(catalogs written by a converter from the source). A language not listed there yet (just started
+with `--new`) is checked as one written without Han characters, the strictest.
+
+The interface catalogs (docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po, English msgids) get
+`check_interface`: no template header or another language's header comment, nothing fuzzy,
+the same `{field}`s, and the markup rules (not source_text, unchanged or glossary: their
+msgids are not Chinese).
+
 Rules (each a function below taking a `Pair` and returning problem strings):
     code_spans      the same inline code spans as the msgid (code is not translated), except
                     placeholders written in Chinese
@@ -18,8 +28,12 @@ Rules (each a function below taking a `Pair` and returning problem strings):
     structure       the same block structure: no heading from `# `, no blank line, same lists/tables
     numbers         every number of the msgid (3, 6.6.1, 8000, 10,000) appears in the msgstr
     source_text     no Chinese left, except quoted or bracketed Chinese that the msgid has too
+                    (not for an edition with `cjk = true`: its language is written with Han)
+    simplified      no character that only Simplified Chinese writes (这 们 说 ...), the same
+                    exception; for an edition with `cjk = true` (zh_TW, ja), where source_text
+                    cannot tell the language's Han characters from the source's
     unchanged       a msgstr equal to its msgid only if the message has no Chinese (code, a path,
-                    a number, a name)
+                    a number, a name), or the edition is converted from the source (`convert`)
     placeholders    no TODO / FIXME / XXX
     glossary        a msgid with a term of docs/glossary.toml has the language's term for it
 """
@@ -32,9 +46,14 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.pofile import read_po
 
-GLOSSARY = Path(__file__).resolve().parents[1] / "docs" / "glossary.toml"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+GLOSSARY = DOCS / "glossary.toml"
+sys.path.insert(0, str(DOCS / "_ext"))
+import editions  # noqa: E402 (docs/_ext/editions.py: the one reader of docs/editions.toml)
+
 HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN = re.compile(f"[{HAN_CLASS}]")
 # A run of Chinese with the full-width punctuation inside it: 一段普通的话, 2026年4月2日's 年.
@@ -46,8 +65,24 @@ NUMBER = re.compile(r"(?<![\d.,:])\d+(?:[.,:]\d+)*(?![\d])")
 PLACEHOLDER = re.compile(r"\b(TODO|FIXME|XXX)\b")
 ROLE_TARGET = re.compile(r"<([^<>]+)>\s*$")
 STRAY_ROLE = re.compile(r"\{[a-z][\w-]*\}")
-# Languages written with Han characters: Chinese left in their msgstr is not a leftover.
-HAN_LANGUAGES = ("zh", "ja")
+# Characters that only Simplified Chinese writes: each is the Simplified form of a character that
+# Traditional Chinese (zh_TW, zh_HK) and Japanese write differently (这/這, 们/們, 说/說/説,
+# 对/對/対, 时/時, 过/過, 为/為, 应/應/応, 处/處/処, 让/讓/譲, 发/發/発, ...), and none of them is
+# itself a Traditional character or a Japanese form (shinjitai) in common use. Left out on
+# purpose, because Japanese or Traditional Chinese writes them too: 会 与 没 来 写 数 国 学 后 里
+# 机 据 台. They are among the most frequent characters of the book's Chinese, so a sentence left
+# untranslated, or half converted, almost always has one of them.
+SIMPLIFIED_ONLY = frozenset(
+    "这们个说对时过还吗为么发现开关间请义样经让应处题务动气长门东读话语认设证给从见页边进连选"
+)
+SIMPLIFIED = re.compile(f"[{''.join(sorted(SIMPLIFIED_ONLY))}]")
+# The fields a program fills in (str.format's {name}, %-style %(name)s): kept as they are.
+FIELD = re.compile(r"\{[A-Za-z_]\w*\}|%\([A-Za-z_]\w*\)[sd]")
+# What a template header (msginit's, Babel's) has where a real one has the book's values.
+HEADER_PLACEHOLDERS = (
+    "SOME DESCRIPTIVE TITLE", "PROJECT VERSION", "FULL NAME", "EMAIL@ADDRESS", "LL@li.org",
+    "YEAR-MO-DA", "PACKAGE VERSION",
+)  # fmt: skip
 NUMBER_WORDS = {
     "0": ("zero", "no"),
     "1": ("one", "a", "an", "single", "once", "first"),
@@ -115,6 +150,9 @@ class Pair:
     msgstr: str
     language: str = "en"
     terms: frozenset = frozenset()  # the catalog's other msgids: Chinese terms a page defines
+    cjk: bool = False  # the edition's `cjk`: its language is written with Han characters
+    converted: bool = False  # the edition's `convert`: its catalogs are the source, converted
+    is_source: bool = False  # the source edition itself (only its interface catalog is checked)
 
     @cached_property
     def source(self):
@@ -245,18 +283,24 @@ def numbers(pair):
     return list(dict.fromkeys(found))
 
 
-def source_text(pair):
-    """Chinese in a translation is data only: quoted or bracketed, and present in the msgid
-    (a word the text talks about) or a whole message of the page (the glossary's terms)."""
-    if pair.language.startswith(HAN_LANGUAGES):
-        return []
+def quoted_data(pair, pattern):
+    """Problems for runs of `pattern` in the msgstr's quotes that are not data (not in the msgid,
+    not a term of the page), and the runs found outside quotes and brackets."""
     found = []
     prose = pair.target.prose
     for quoted in QUOTED.findall(prose):
         for run in HAN_RUN.findall(quoted):
-            if run not in pair.msgid and run not in pair.terms:
+            if pattern.search(run) and run not in pair.msgid and run not in pair.terms:
                 found.append(f"Chinese {run!r} is neither in the msgid nor a term of the page")
-    left = HAN_RUN.findall(QUOTED.sub("", prose))
+    return found, [run for run in HAN_RUN.findall(QUOTED.sub("", prose)) if pattern.search(run)]
+
+
+def source_text(pair):
+    """Chinese in a translation is data only: quoted or bracketed, and present in the msgid
+    (a word the text talks about) or a whole message of the page (the glossary's terms)."""
+    if pair.cjk:
+        return []  # simplified() instead
+    found, left = quoted_data(pair, HAN)
     if left:
         found.append(
             f"untranslated Chinese {left[0]!r}"
@@ -266,9 +310,26 @@ def source_text(pair):
     return found
 
 
-def unchanged(pair):
-    if pair.language.startswith(HAN_LANGUAGES):
+def simplified(pair):
+    """In a language written with Han characters, Chinese left over is told by the characters
+    only Simplified Chinese writes: a Traditional edition still half Simplified, a Japanese
+    sentence that is still the Chinese one."""
+    if not pair.cjk or pair.is_source:
         return []
+    found, left = quoted_data(pair, SIMPLIFIED)
+    if left:
+        chars = "".join(dict.fromkeys(SIMPLIFIED.findall("".join(left))))
+        found.append(
+            f"Simplified Chinese {left[0]!r}"
+            + (f" and {len(left) - 1} more" if len(left) > 1 else "")
+            + f" ({chars} are written only in Simplified Chinese)"
+        )
+    return found
+
+
+def unchanged(pair):
+    if pair.converted:
+        return []  # converted text equal to its source: nothing in it differs in the edition
     if pair.msgstr == pair.msgid and HAN.search(pair.msgid):
         return ["msgstr is the msgid: not translated"]
     return []
@@ -323,10 +384,48 @@ RULES = [
     structure,
     numbers,
     source_text,
+    simplified,
     unchanged,
     placeholders,
     glossary,
 ]
+
+
+def fields(pair):
+    """The interface's {percent}, {option}: the program fills them in by name."""
+    return differences("field", FIELD.findall(pair.msgid), FIELD.findall(pair.msgstr))
+
+
+# The rules for a message of an interface catalog: an English msgid, the language's msgstr.
+INTERFACE_RULES = [
+    code_spans,
+    stray_markup,
+    links,
+    roles,
+    emphasis,
+    structure,
+    numbers,
+    simplified,
+    placeholders,
+    fields,
+]
+
+
+def edition(language, docs=DOCS):
+    """The edition's entry in docs/editions.toml; a language not listed there yet: no Han."""
+    return editions.editions(docs).get(language, {"cjk": False, "convert": "", "status": ""})
+
+
+def pair_for(message, language, entry, terms=frozenset()):
+    return Pair(
+        message.id,
+        message.string,
+        language,
+        terms,
+        cjk=bool(entry.get("cjk")),
+        converted=bool(entry.get("convert")),
+        is_source=entry.get("status") == "source",
+    )
 
 
 def msgstr_lines(path):
@@ -342,25 +441,77 @@ def msgstr_lines(path):
     return found
 
 
-def check_pair(pair):
-    return [problem for rule in RULES for problem in rule(pair)]
+def check_pair(pair, rules=RULES):
+    return [problem for rule in rules for problem in rule(pair)]
 
 
-def check_file(path, language=None, display=None):
-    """`file:line: problem` for every translated, non-fuzzy message of one catalog."""
+def check_file(path, language=None, display=None, entry=None):
+    """`file:line: problem` for every translated, non-fuzzy message of one catalog. `entry`:
+    the edition's settings (editions.editions()[language]), read from docs/editions.toml if
+    not given."""
     path = Path(path)
     with path.open("rb") as f:
         catalog = read_po(f)
     language = language or str(catalog.locale or "en")
+    entry = edition(language) if entry is None else entry
     where = msgstr_lines(path)
     found = []
     terms = frozenset(message.id for message in catalog if isinstance(message.id, str))
     for message in catalog:
         if not message.id or not message.string or message.fuzzy:
             continue
-        pair = Pair(message.id, message.string, language, terms)
+        pair = pair_for(message, language, entry, terms)
         line = where.get(message.lineno, message.lineno)
         found += [f"{display or path}:{line}: {problem}" for problem in check_pair(pair)]
+    return found
+
+
+def same_language(code, other):
+    try:
+        return Locale.parse(code) == Locale.parse(other)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code == other
+
+
+def check_interface(path, language, display=None, entry=None):
+    """`file:line: problem` for an interface catalog (docs/_theme_locales/<code>/LC_MESSAGES/
+    sphinx.po): its header, fuzzy entries (Sphinx ignores them), and each message's markup."""
+    path = Path(path)
+    shown = display or path
+    entry = edition(language) if entry is None else entry
+    lines = path.read_text("utf-8").splitlines()
+    found = []
+    # The header: the comment above it, and the header entry itself (up to the first blank line).
+    head = next((n for n, line in enumerate(lines) if not line.strip()), len(lines))
+    comment = [line for line in lines[:head] if line.startswith("#") and line[1:2] in (" ", "")]
+    for number, line in enumerate(lines[:head], 1):
+        for placeholder in HEADER_PLACEHOLDERS:
+            if placeholder in line:
+                found.append(f"{shown}:{number}: template header: {placeholder!r} left in it")
+        if line == "#, fuzzy":
+            found.append(f"{shown}:{number}: the header is fuzzy")
+        said = re.match(r'"Language: ([^\\"]*)', line)
+        if said and not same_language(said.group(1), language):
+            found.append(f"{shown}:{number}: Language: {said.group(1)}, not {language}")
+    if comment and not re.search(rf"(?<![\w-]){re.escape(language)}(?![\w-])", "\n".join(comment)):
+        found.append(
+            f"{shown}:1: the header comment does not name {language}: copied from another"
+            " language's catalog?"
+        )
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    where = msgstr_lines(path)
+    for message in catalog:
+        if not message.id:
+            continue
+        line = where.get(message.lineno, message.lineno)
+        if message.fuzzy:
+            found.append(f"{shown}:{line}: fuzzy: Sphinx shows the English until it is not")
+            continue
+        if not message.string:
+            continue
+        pair = pair_for(message, language, entry)
+        found += [f"{shown}:{line}: {problem}" for problem in check_pair(pair, INTERFACE_RULES)]
     return found
 
 

@@ -1,10 +1,19 @@
 """Translation status of the book's editions: per language and page, translated/fuzzy/untranslated.
 
     python tools/translations.py stats [--lang en]   # a report for translators
-    python tools/translations.py check [--lang ja]   # CI: exit 1 if a published edition is
-                                                     # incomplete or stale against the sources,
-                                                     # or a message fails tools/catalog_lint.py;
-                                                     # an edition in progress is reported only
+    python tools/translations.py check [--lang ja]   # CI: exit 1 if a message of any edition
+                                                     # fails tools/catalog_lint.py, or a
+                                                     # published edition is incomplete or stale;
+                                                     # an edition in progress's gaps are reported
+    python tools/translations.py lint [--lang ja]    # only tools/catalog_lint.py's rules (no
+                                                     # templates needed): `nox -s docs` runs it
+                                                     # for the offered editions
+
+Markup, structure and placeholder mistakes fail every edition that has catalogs: published, in
+progress (offered or not), or started with `--new` and not yet in docs/editions.toml. Only the
+completeness of an edition in progress (untranslated, fuzzy, stale) is reported without failing.
+The interface catalog (docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po) is linted with the
+pages', and the source edition's too.
 
 `check` compares each catalog with freshly extracted templates in docs/_build/gettext
 (run `sphinx-build -b gettext docs docs/_build/gettext` first; `nox -s translations` does).
@@ -97,7 +106,33 @@ def stats(langs):
 
 
 def problems(lang):
-    """Why a finished edition is not complete and current, one line per reason."""
+    """Why an edition is not complete and current, or has a mistake, one line per reason."""
+    return gaps(lang) + mistakes(lang)
+
+
+def entry_of(lang):
+    """The edition's entry in docs/editions.toml; a language started but not listed: no Han."""
+    return catalog_lint.edition(lang, ROOT / "docs")
+
+
+def shown(path):
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
+def mistakes(lang):
+    """tools/catalog_lint.py's problems in the edition's page and interface catalogs."""
+    entry = entry_of(lang)
+    found = []
+    for po in catalogs(lang) if lang != SOURCE_LANGUAGE else []:
+        found += catalog_lint.check_file(po, lang, display=shown(po), entry=entry)
+    ui = editions.interface_catalog(lang, ROOT / "docs")
+    if ui.is_file():
+        found += catalog_lint.check_interface(ui, lang, display=shown(ui), entry=entry)
+    return found
+
+
+def gaps(lang):
+    """What an edition lacks: catalogs, translated and current messages."""
     found = []
     templates = {p.relative_to(TEMPLATES).with_suffix("") for p in TEMPLATES.rglob("*.pot")}
     templates.discard(Path(editions.INTERFACE))  # the templates' words: docs/_theme_locales
@@ -123,7 +158,6 @@ def problems(lang):
                 f"{lang}/{page}: stale ({len(wanted - have)} new, {len(have - wanted)} gone);"
                 " run `nox -s translations`"
             )
-        found += catalog_lint.check_file(po, lang, display=po.relative_to(ROOT).as_posix())
     return found
 
 
@@ -132,28 +166,55 @@ def percent(lang):
     return editions.percent(lang, LOCALES.parent)
 
 
-def check(langs):
-    """Print every problem of each edition; 1 if a published one has any, else 0. An edition in
-    progress is reported with its completion but never fails; a language the book does not list
-    in docs/editions.toml is an error."""
+def started():
+    """Every language with catalogs, listed in docs/editions.toml or not, and every listed one."""
+    listed = editions.translations(ROOT / "docs")
+    return listed + [lang for lang in languages() if lang not in listed]
+
+
+def check(langs=None):
+    """Print every problem of each edition; 1 if any message has a mistake, or a published
+    edition has a gap. An edition in progress (or started but not listed in docs/editions.toml)
+    is reported with its completion, which never fails it. Without `langs`, every started
+    language and the source's interface catalog; a language with neither an entry nor catalogs
+    is an error."""
     known = edition_list()
-    failed = False
-    total = 0
-    for lang in langs:
+    everything = langs is None
+    failed = total = 0
+    for lang in started() if everything else langs:
         entry = known.get(lang)
-        if entry is None or entry["status"] == "source":
+        if entry is None and not catalogs(lang) or entry and entry["status"] == "source":
             sys.exit(f"error: {lang} is not a translation listed in docs/editions.toml")
-        found = problems(lang)
-        for line in found:
+        wrong, missing = mistakes(lang), gaps(lang)
+        for line in missing + wrong:
             print(line)
-        total += len(found)
-        if entry["status"] == "in-progress":
-            print(f"{lang}: in progress, {percent(lang)}% translated;"
-                  f" {len(found)} problem(s) reported, not failed")  # fmt: skip
+        total += len(wrong) + len(missing)
+        failed += len(wrong)
+        if entry is None:
+            print(f"{lang}: not in docs/editions.toml (not built), {percent(lang)}% translated;"
+                  f" checked as a language not written with Han characters")  # fmt: skip
+        if entry is None or entry["status"] == "in-progress":
+            if missing:
+                print(f"{lang}: in progress, {percent(lang)}% translated;"
+                      f" {len(missing)} gap(s) reported, not failed")  # fmt: skip
         else:
-            failed = failed or bool(found)
-    print("translations: OK" if not failed else f"translations: {total} problem(s)")
+            failed += len(missing)
+    if everything:
+        wrong = mistakes(SOURCE_LANGUAGE)  # its interface catalog
+        for line in wrong:
+            print(line)
+        failed += len(wrong)
+    print("translations: OK" if not failed else f"translations: {failed} problem(s)")
     return 1 if failed else 0
+
+
+def lint(langs):
+    """Only the mistakes (tools/catalog_lint.py) of the given editions: 1 if any."""
+    found = [line for lang in langs for line in mistakes(lang)]
+    for line in found:
+        print(line)
+    print("catalog lint: OK" if not found else f"catalog lint: {len(found)} problem(s)")
+    return 1 if found else 0
 
 
 def new_language(code):
@@ -178,7 +239,7 @@ def new_language(code):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["stats", "check", "new"])
+    parser.add_argument("command", choices=["stats", "check", "lint", "new"])
     parser.add_argument("code", nargs="?", help="with `new`: the language code, e.g. ja or pt_BR")
     parser.add_argument("--lang", action="append", help="only this language (repeatable)")
     args = parser.parse_args()
@@ -187,9 +248,11 @@ def main():
     if args.command == "stats":
         stats(args.lang or languages())
         return 0
+    if args.command == "lint":
+        return lint(args.lang or [SOURCE_LANGUAGE, *started()])
     if not TEMPLATES.is_dir():
         sys.exit(f"no message templates in {TEMPLATES}: run `nox -s translations` first")
-    return check(args.lang or editions.translations(ROOT / "docs"))
+    return check(args.lang)
 
 
 if __name__ == "__main__":
