@@ -168,6 +168,9 @@ def new_language(code):
         sys.exit(
             f"error: {code} already exists; update it with `nox -s translations -- --lang {code}`"
         )
+    interface = catalog_files.start_interface(code)
+    if interface is not None:
+        print(f"wrote {interface.relative_to(ROOT) if interface.is_relative_to(ROOT) else interface}")
     print(
         f"starting {Locale.parse(code).english_name} ({code});"
         f' add [editions.{code}] with status = "in-progress" to docs/editions.toml'
