@@ -22,9 +22,13 @@ Both read the templates Sphinx extracts into docs/_build/gettext
   them). The header is the book's (no template placeholders, never fuzzy, `Language:` the
   folder's code). No `#:` source references: the catalog's file is the page, and line
   numbers would change every catalog at every edit of the source.
-Every file is written as GNU gettext's `msgcat` writes it (lines wrapped at 79 columns),
-which is also what `powrap` and Poedit write; an update leaves a file alone when nothing
-but its dates would change, and rewrites one another editor (Weblate) wrapped otherwise.
+Every file is written as `msgcat --no-wrap` writes it: each string on one line (a line break
+only after a `\\n` inside it). That is the one form every tool the book's translators use can
+keep for an edited entry: `msgcat --no-wrap`, `msgmerge --no-wrap`, `powrap --no-wrap`, Poedit
+with line wrapping turned off, and Weblate (translate-toolkit) with po_line_wrap -1 ("no line
+wrapping"). No setting of translate-toolkit reproduces msgcat's 79-column wrapping
+(tests/test_catalogs.py measures it). An update leaves a file alone when nothing but its dates
+would change, and rewrites one another editor wrapped.
 
 `check` fails, naming each file, when a catalog or template is not in that form: wrapped
 differently, a template header, or a template older than the source.
@@ -52,7 +56,7 @@ LOCALES = ROOT / "docs" / "locales"
 TEMPLATES = ROOT / "docs" / "pot"
 EXTRACTED = ROOT / "docs" / "_build" / "gettext"
 SOURCE_LANGUAGE = editions.SOURCE
-WIDTH = 79  # msgcat's default
+WRAP = "--no-wrap"  # the option of msgcat, msgmerge, msgattrib (and powrap) for the book's form
 THEME_LOCALES = ROOT / "docs" / "_theme_locales"
 EXTENSIONS = ROOT / "docs" / "_ext"
 INTERFACE = editions.INTERFACE  # sphinx.pot / sphinx.po: the interface catalogs' domain
@@ -115,25 +119,25 @@ def gettext_tool(command, text):
 
 
 def msgcat(text):
-    """The catalog as GNU msgcat writes it (the form `powrap` checks)."""
-    return gettext_tool(["msgcat", f"--width={WIDTH}", "-", "-o", "-"], text)
+    """The catalog as `msgcat --no-wrap` writes it (the form `powrap --no-wrap` checks)."""
+    return gettext_tool(["msgcat", WRAP, "-", "-o", "-"], text)
 
 
 def msgmerge(text, pot):
     """`text` merged with the template `pot` as GNU msgmerge does: a message whose msgid
     changed is fuzzy with the old one as `#| msgid`; messages gone are dropped."""
     merged = gettext_tool(
-        ["msgmerge", "--quiet", "--previous", f"--width={WIDTH}", "-", str(pot), "-o", "-"], text
+        ["msgmerge", "--quiet", "--previous", WRAP, "-", str(pot), "-o", "-"], text
     )
-    return gettext_tool(["msgattrib", "--no-obsolete", f"--width={WIDTH}", "-", "-o", "-"], merged)
+    return gettext_tool(["msgattrib", "--no-obsolete", WRAP, "-", "-o", "-"], merged)
 
 
 def render(catalog):
     """Babel's catalog (never one read from a file with `#|` lines: babel cannot read msgcat's
     multi-line form of them) written as msgcat writes it."""
     buffer = io.BytesIO()
-    # msgcat wraps; babel must not: it would wrap a `#| msgid` comment inside its string
-    # (at 76 columns even when told width=0), which gettext's tools cannot read.
+    # babel must not wrap: it would wrap a `#| msgid` comment inside its string (at 76 columns
+    # even when told width=0), which gettext's tools cannot read.
     write_po(buffer, catalog, width=10**6, include_previous=True, ignore_obsolete=True)
     return msgcat(buffer.getvalue().decode("utf-8"))
 
@@ -161,8 +165,9 @@ def write_if_changed(path, text):
     return True
 
 
-def update_templates(extracted=EXTRACTED, templates=TEMPLATES, theme_locales=THEME_LOCALES):
+def update_templates(extracted=EXTRACTED, templates=TEMPLATES, theme_locales=None):
     """docs/pot/ from Sphinx's fresh templates; the old creation date while nothing changed."""
+    theme_locales = theme_locales or THEME_LOCALES
     written = []
     fresh = pages(extracted)
     for name, source in sorted(fresh.items()):
@@ -192,10 +197,11 @@ def pages(extracted):
     return found
 
 
-def interface_messages(extracted=EXTRACTED, theme_locales=THEME_LOCALES, extensions=EXTENSIONS):
+def interface_messages(extracted=EXTRACTED, theme_locales=None, extensions=EXTENSIONS):
     """The interface's msgids: the source edition's interface catalog's (the Chinese edition
     translates every English label), then the templates' that Sphinx extracted, then every
     literal `_("...")` of the book's extensions; each once, in that order."""
+    theme_locales = theme_locales or THEME_LOCALES
     ids = []
     source = theme_locales / SOURCE_LANGUAGE / "LC_MESSAGES" / f"{INTERFACE}.po"
     if source.is_file():
@@ -211,8 +217,9 @@ def interface_messages(extracted=EXTRACTED, theme_locales=THEME_LOCALES, extensi
     return list(dict.fromkeys(ids))
 
 
-def interface_template(extracted=EXTRACTED, templates=TEMPLATES, theme_locales=THEME_LOCALES):
+def interface_template(extracted=EXTRACTED, templates=TEMPLATES, theme_locales=None):
     """docs/pot/sphinx.pot's catalog; its creation date the committed one while unchanged."""
+    theme_locales = theme_locales or THEME_LOCALES
     committed = templates / f"{INTERFACE}.pot"
     catalog = Catalog(header_comment="")
     for msgid in interface_messages(extracted, theme_locales):
@@ -234,7 +241,7 @@ def header_text(old, language, creation_date, interface=False):
         catalog = Catalog(locale=language, creation_date=creation_date)
     set_header(catalog, language, interface)
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=10**6)  # msgcat wraps it with the messages
+    write_po(buffer, catalog, width=10**6)  # msgcat writes it with the messages
     return buffer.getvalue().decode("utf-8").rstrip("\n")
 
 
@@ -251,12 +258,14 @@ def merge(po, pot, language, interface=False):
     return write_if_changed(po, msgcat(head + "\n\n" + body) if body else head + "\n")
 
 
-def update_language(language, templates=TEMPLATES, locales=LOCALES, theme_locales=THEME_LOCALES):
-    """Merge every template into the language's catalogs, and its interface catalog if it has one."""
+def update_language(language, templates=TEMPLATES, locales=LOCALES, theme_locales=None):
+    """Merge every template into the language's catalogs, and its interface catalog if it has
+    one; for the source language, only its interface catalog (it has no page catalogs)."""
+    theme_locales = theme_locales or THEME_LOCALES
     written = []
     interface = templates / f"{INTERFACE}.pot"
     for pot in sorted(templates.rglob("*.pot")):
-        if pot == interface:
+        if pot == interface or language == SOURCE_LANGUAGE:
             continue
         po = locales / language / "LC_MESSAGES" / pot.relative_to(templates).with_suffix(".po")
         if merge(po, pot, language):
@@ -267,17 +276,21 @@ def update_language(language, templates=TEMPLATES, locales=LOCALES, theme_locale
     return written
 
 
-def start_interface(language, templates=TEMPLATES, theme_locales=THEME_LOCALES):
-    """A new language's interface catalog from docs/pot/sphinx.pot; its path, or None if it exists."""
+def start_interface(language, templates=TEMPLATES, theme_locales=None):
+    """A new language's interface catalog from docs/pot/sphinx.pot; its path, or None if it
+    exists already or there is no template."""
+    theme_locales = theme_locales or THEME_LOCALES
     po = theme_locales / language / "LC_MESSAGES" / f"{INTERFACE}.po"
-    if po.exists():
+    pot = templates / f"{INTERFACE}.pot"
+    if po.exists() or not pot.is_file():
         return None
-    merge(po, templates / f"{INTERFACE}.pot", language, interface=True)
+    merge(po, pot, language, interface=True)
     return po
 
 
-def problems(templates=TEMPLATES, locales=LOCALES, extracted=EXTRACTED, theme_locales=THEME_LOCALES):
+def problems(templates=TEMPLATES, locales=LOCALES, extracted=EXTRACTED, theme_locales=None):
     """Why a catalog or template is not in the book's form, one line per file and reason."""
+    theme_locales = theme_locales or THEME_LOCALES
     found = []
     files = (
         sorted(templates.rglob("*.pot"))
@@ -300,8 +313,8 @@ def problems(templates=TEMPLATES, locales=LOCALES, extracted=EXTRACTED, theme_lo
         if wrapped != text:
             first = first_difference(text.splitlines(), wrapped.splitlines())
             found.append(
-                f"{shown}:{first}: not wrapped as msgcat wraps (width {WIDTH}; another editor"
-                f" saved it?); fix with `{fix}` (or `powrap FILE`, or `msgcat FILE -o FILE`)"
+                f"{shown}:{first}: not in the book's form, one line per string (another editor"
+                f" wrapped it?); fix with `{fix}` (or `msgcat --no-wrap FILE -o FILE`)"
             )
         header = text.split("\n\n", 1)[0]
         if path.suffix == ".pot":
@@ -311,24 +324,26 @@ def problems(templates=TEMPLATES, locales=LOCALES, extracted=EXTRACTED, theme_lo
             what = ", ".join(placeholders + (["#, fuzzy"] if "#, fuzzy" in header else []))
             found.append(f"{shown}:1: template header ({what}); run `{fix}`")
     if extracted.is_dir():
-        fresh = {name: [m.id for m in load(p)] for name, p in pages(extracted).items()}
-        fresh[Path(f"{INTERFACE}.pot")] = [
-            m.id for m in interface_template(extracted, templates, theme_locales)
-        ]
+        fresh = {name: [m.id for m in load(p) if m.id] for name, p in pages(extracted).items()}
+        if (extracted / f"{INTERFACE}.pot").is_file():  # Sphinx writes it with the pages'
+            fresh[Path(f"{INTERFACE}.pot")] = [
+                m.id for m in interface_template(extracted, templates, theme_locales) if m.id
+            ]
         have = {p.relative_to(templates): p for p in templates.rglob("*.pot")}
         for name in sorted(fresh.keys() | have.keys()):
             shown = (templates / name).relative_to(ROOT) if templates.is_relative_to(ROOT) else name
             if name not in have:
                 found.append(f"{shown}: missing; run `nox -s translations` and commit it")
-            elif name not in fresh:
+            elif name not in fresh and name != Path(f"{INTERFACE}.pot"):
                 found.append(f"{shown}: the page is gone; run `nox -s translations`")
-            elif fresh[name] != [m.id for m in load(have[name])]:
+            elif name in fresh and fresh[name] != [m.id for m in load(have[name]) if m.id]:
                 found.append(f"{shown}: older than the source; run `nox -s translations`")
     return found
 
 
-def fix_option(path, locales, theme_locales=THEME_LOCALES):
+def fix_option(path, locales, theme_locales=None):
     """` -- --lang <code>` for a catalog: the update that rewrites it in the book's form."""
+    theme_locales = theme_locales or THEME_LOCALES
     for folder in (locales, theme_locales):
         if path.suffix == ".po" and path.is_relative_to(folder):
             return f" -- --lang {path.relative_to(folder).parts[0]}"
@@ -363,12 +378,7 @@ def main():
             print(f"wrote {path.relative_to(ROOT)}")
         # the source edition's interface catalog too: the same header and form as the others
         for language in dict.fromkeys([*(args.lang or languages()), SOURCE_LANGUAGE]):
-            paths = update_language(language) if language != SOURCE_LANGUAGE else []
-            source = THEME_LOCALES / language / "LC_MESSAGES" / f"{INTERFACE}.po"
-            if language == SOURCE_LANGUAGE and source.is_file():
-                if merge(source, TEMPLATES / f"{INTERFACE}.pot", language, interface=True):
-                    paths.append(source)
-            for path in paths:
+            for path in update_language(language):
                 print(f"wrote {path.relative_to(ROOT)}")
         return 0
     found = problems()
