@@ -61,6 +61,9 @@ THEME_LOCALES = ROOT / "docs" / "_theme_locales"
 EXTENSIONS = ROOT / "docs" / "_ext"
 INTERFACE = editions.INTERFACE  # sphinx.pot / sphinx.po: the interface catalogs' domain
 PLACEHOLDERS = ("SOME DESCRIPTIVE TITLE", "LL@li.org", "FULL NAME", "EMAIL@ADDRESS", "YEAR-MO-DA")
+# Babel flags a message with "%" or "{...}" in it as a Python format string; the book's are
+# Markdown ({ctrl-c}`8000`, 100%) and the labels' placeholders are checked by the lint.
+GUESSED_FLAGS = {"python-format", "python-brace-format"}
 TEMPLATE_REVISION_DATE = "YEAR-MO-DA HO:MI+ZONE"  # a template's, as xgettext writes it
 GETTEXT_MISSING = "GNU gettext is not installed (Debian: apt-get install gettext)"
 MSGCAT_MISSING = GETTEXT_MISSING
@@ -135,6 +138,8 @@ def msgmerge(text, pot):
 def render(catalog):
     """Babel's catalog (never one read from a file with `#|` lines: babel cannot read msgcat's
     multi-line form of them) written as msgcat writes it."""
+    for message in catalog:  # prose and labels, not printf strings: no flags Babel guesses
+        message.flags -= GUESSED_FLAGS
     buffer = io.BytesIO()
     # babel must not wrap: it would wrap a `#| msgid` comment inside its string (at 76 columns
     # even when told width=0), which gettext's tools cannot read.
@@ -172,8 +177,6 @@ def update_templates(extracted=EXTRACTED, templates=TEMPLATES, theme_locales=Non
     fresh = pages(extracted)
     for name, source in sorted(fresh.items()):
         catalog = load(source)
-        for message in catalog:  # prose, not Python: no format flags (Babel guesses them)
-            message.flags -= {"python-format", "python-brace-format"}
         set_header(catalog, None)
         target = templates / name
         if target.is_file() and [m.id for m in load(target)] == [m.id for m in catalog]:
@@ -224,8 +227,6 @@ def interface_template(extracted=EXTRACTED, templates=TEMPLATES, theme_locales=N
     catalog = Catalog(header_comment="")
     for msgid in interface_messages(extracted, theme_locales):
         catalog.add(msgid)
-        # the book formats its labels with str.format; "%" in them is a percent sign
-        catalog[msgid].flags.discard("python-format")
     if committed.is_file() and [m.id for m in load(committed)] == [m.id for m in catalog]:
         catalog.creation_date = load(committed).creation_date
     set_header(catalog, None, interface=True)
