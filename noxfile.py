@@ -191,9 +191,8 @@ def translations(session):
         return
     # -E: a fresh environment, so that what the extension marks untranslatable is re-read
     session.run("sphinx-build", "-q", "-E", "-b", "gettext", SOURCE, f"{BUILD}/gettext")
-    # The templates' messages (sphinx.pot) are the interface catalogs' in docs/_theme_locales,
-    # not a page: the update would otherwise make docs/locales/<lang>/LC_MESSAGES/sphinx.po.
-    Path(f"{BUILD}/gettext/{editions.INTERFACE}.pot").unlink(missing_ok=True)
+    # Its sphinx.pot (the templates' labels) is not a page: tools/catalogs.py adds it to
+    # docs/pot/sphinx.pot, the interface catalogs' template (docs/_theme_locales).
     if args.convert:  # after updating its catalogs: the edition's `convert` in editions.toml
         session.run("python", "tools/catalogs.py", "update", f"--lang={args.convert}")
         session.run("python", "tools/zh_convert.py", args.convert)

@@ -160,3 +160,21 @@ def test_the_templates_messages_are_not_a_page(tree):
     (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
     (translations.TEMPLATES / "sphinx.pot").write_text(POT, "utf-8")
     assert translations.problems("en") == []
+
+
+def test_new_language_starts_its_interface_catalog(tree, capsys):
+    """`nox -s translations -- --new ja` writes docs/_theme_locales/ja/LC_MESSAGES/sphinx.po
+    from the committed template docs/pot/sphinx.pot, with the book's header."""
+    docs = tree.parent.parent.parent / "docs"
+    (docs / "pot").mkdir()
+    (docs / "pot" / "sphinx.pot").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Download"\nmsgstr ""\n',
+        "utf-8",
+    )
+    assert translations.new_language("ja") == 0
+    interface = docs / "_theme_locales" / "ja" / "LC_MESSAGES" / "sphinx.po"
+    assert "wrote docs/_theme_locales/ja/LC_MESSAGES/sphinx.po" in capsys.readouterr().out
+    text = interface.read_text("utf-8")
+    assert '"Language: ja\\n"' in text and 'msgid "Download"\nmsgstr ""' in text
+    assert "FULL NAME" not in text and "#, fuzzy" not in text

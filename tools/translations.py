@@ -229,6 +229,12 @@ def new_language(code):
         sys.exit(
             f"error: {code} already exists; update it with `nox -s translations -- --lang {code}`"
         )
+    # its interface catalog (docs/_theme_locales) from docs/pot/sphinx.pot; the pages' catalogs
+    # are written by the update that `nox -s translations -- --new CODE` runs next
+    docs = ROOT / "docs"
+    interface = catalog_files.start_interface(code, docs / "pot", docs / "_theme_locales")
+    if interface is not None:
+        print(f"wrote {interface.relative_to(ROOT)}")
     print(
         f"starting {Locale.parse(code).english_name} ({code});"
         f' add [editions.{code}] with status = "in-progress" to docs/editions.toml'

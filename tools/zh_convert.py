@@ -110,12 +110,7 @@ def convert_interface(code, converter):
     for message in catalog:
         if message.id and isinstance(message.id, str) and message.string:
             message.string = converter.convert(message.string)
-    catalogs.set_header(catalog, code)  # the book's header, not Babel's template placeholders
-    catalog.header_comment = (
-        f"# The {code} edition's interface, written by tools/zh_convert.py from the Chinese\n"
-        f"# edition's ({editions.SOURCE}); Sphinx falls back to its own {code} catalog\n"
-        "# for the rest."
-    )
+    catalogs.set_header(catalog, code, interface=True)  # the header the update writes
     target = editions.interface_catalog(code)
     target.parent.mkdir(parents=True, exist_ok=True)
     catalogs.write_if_changed(target, catalogs.render(catalog))
