@@ -178,3 +178,25 @@ def test_new_language_starts_its_interface_catalog(tree, capsys):
     text = interface.read_text("utf-8")
     assert '"Language: ja\\n"' in text and 'msgid "Download"\nmsgstr ""' in text
     assert "FULL NAME" not in text and "#, fuzzy" not in text
+
+
+def test_an_untranslated_label_fails_the_source_and_not_an_edition_in_progress(tree, capsys):
+    """A label left empty in an interface catalog is shown in English: a gap like any other,
+    which fails the Chinese edition (the source, always complete) and not one in progress."""
+    from tools import catalogs
+
+    (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
+    docs = tree.parent.parent.parent / "docs"
+    (docs / "pot").mkdir()
+    (docs / "pot" / "sphinx.pot").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Download"\nmsgstr ""\n',
+        "utf-8",
+    )
+    for code in ("zh_CN", "ja"):
+        catalogs.start_interface(code, docs / "pot", docs / "_theme_locales")
+    assert translations.check(["ja"]) == 0
+    label = "sphinx.po: label not translated (shown in English): 'Download'"
+    assert label in capsys.readouterr().out
+    assert translations.check() == 1
+    assert f"docs/_theme_locales/zh_CN/LC_MESSAGES/{label}" in capsys.readouterr().out

@@ -141,6 +141,7 @@ def gaps(lang):
     pos = {page: po for page, po in pos.items() if page not in drafts()}
     for page in sorted(templates - pos.keys()):
         found.append(f"{lang}: no catalog for page {page}")
+    found += interface_gaps(lang)
     for page, po in sorted(pos.items()):
         counts = page_stats(po)
         if counts["fuzzy"] or counts["untranslated"]:
@@ -159,6 +160,15 @@ def gaps(lang):
                 " run `nox -s translations`"
             )
     return found
+
+
+def interface_gaps(lang):
+    """Labels of the edition's interface catalog left empty or fuzzy: shown in English."""
+    ui = editions.interface_catalog(lang, ROOT / "docs")
+    if not ui.is_file():
+        return []  # the msgids are English: an English edition needs no interface catalog
+    left = [m.id for m in load(ui) if m.id and (not m.string or m.fuzzy)]
+    return [f"{shown(ui)}: label not translated (shown in English): {label!r}" for label in left]
 
 
 def percent(lang):
@@ -200,7 +210,7 @@ def check(langs=None):
         else:
             failed += len(missing)
     if everything:
-        wrong = mistakes(SOURCE_LANGUAGE)  # its interface catalog
+        wrong = mistakes(SOURCE_LANGUAGE) + interface_gaps(SOURCE_LANGUAGE)  # its interface
         for line in wrong:
             print(line)
         failed += len(wrong)
