@@ -200,12 +200,13 @@ def translations(session):
     if args.check:
         session.run("python", "tools/translations.py", "check",
                     *(f"--lang={lang}" for lang in args.lang or []))  # fmt: skip
-        session.run("python", "tools/catalogs.py", "check")  # the form msgcat and Poedit keep
+        # the `msgcat --no-wrap` form, which Weblate, Poedit and msgcat all keep
+        session.run("python", "tools/catalogs.py", "check")
         return
     if args.new:
         session.run("python", "tools/translations.py", "new", args.new)
     langs = [args.new] if args.new else args.lang or sorted(p.name for p in LOCALES.iterdir())
-    # docs/pot/*.pot, then each catalog merged with `#|` previous msgids, wrapped as msgcat does
+    # docs/pot/*.pot, then each catalog merged with `#|` previous msgids, in `msgcat --no-wrap` form
     session.run("python", "tools/catalogs.py", "update", *(f"--lang={lang}" for lang in langs))
     session.run("python", "tools/translations.py", "stats", *(f"--lang={lang}" for lang in langs))
 
