@@ -199,6 +199,7 @@ def translations(session):
         session.run("python", "tools/translations.py", "check",
                     *(f"--lang={lang}" for lang in args.lang or []))  # fmt: skip
         session.run("python", "tools/catalogs.py", "check")  # the form msgcat and Poedit keep
+        session.run("python", "tools/zh_convert.py", "--check")  # no mainland word left (zh_TW)
         return
     if args.new:
         session.run("python", "tools/translations.py", "new", args.new)
