@@ -109,7 +109,8 @@ class Converter:
         """The text cut into units OpenCC converts one by one."""
         units = []
         for word in self.cutter.cut(text):
-            if len(word) == 1 and units and len(units[-1][-1]) == 1 and HAN_ONLY.match(word):
+            pair = units[-1][-1] + word if units else ""
+            if len(pair) == 2 and HAN_ONLY.fullmatch(pair):  # two one-character words
                 units[-1].append(word)
             else:
                 units.append([word])
@@ -118,18 +119,22 @@ class Converter:
     def place_exceptions(self, text):
         """[(text, None) or (source, target)]: the glossary's words at word boundaries."""
         boundaries = {0, len(text)} | {end for _word, _start, end in self.cutter.tokenize(text)}
+
+        def word_at(i):
+            for source, target in self.exceptions.items():
+                if i + len(source) in boundaries and text.startswith(source, i):
+                    return source, target
+            return None
+
         pieces, plain, i = [], "", 0
         while i < len(text):
-            for source, target in self.exceptions.items():
-                end = i + len(source)
-                if i in boundaries and end in boundaries and text.startswith(source, i):
-                    break
-            else:
+            found = word_at(i) if i in boundaries else None
+            if found is None:
                 plain += text[i]
                 i += 1
-                continue
-            pieces += [(plain, None), (source, target)]
-            plain, i = "", end
+            else:
+                pieces += [(plain, None), found]
+                plain, i = "", i + len(found[0])
         return [*pieces, (plain, None)]
 
     def convert(self, text):

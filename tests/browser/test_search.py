@@ -1,4 +1,4 @@
-"""The search page finds pages in both editions; Chinese queries are typed without spaces."""
+"""The search page finds pages in every edition; Chinese queries are typed without spaces."""
 
 import urllib.parse
 
@@ -27,6 +27,18 @@ def search(page, errors, edition, query):
 )
 def test_chinese_search(page, errors, query, expected):
     assert expected in search(page, errors, "zh_CN", query)
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("事件迴圈", "ch01"), ("非同步", "preface"), ("處理器", "ch01"), ("資料庫", "ch09")],
+)
+def test_traditional_chinese_search(page, errors, query, expected):
+    """zh_TW's words are index terms: the query is not cut into a shorter word (非同步 was
+    looked up as 同步, its opposite)."""
+    assert expected in search(page, errors, "zh_TW", query)
+    assert page.evaluate("(query) => splitQuery(query)", query) == [query]
     assert errors == []
 
 
