@@ -9,7 +9,9 @@ def search(page, errors, edition, query):
     """Result page names (e.g. "ch01") for `query` on the search page of `edition`."""
     page.goto(f"{edition}/search.html?q={urllib.parse.quote(query)}")
     assert errors == [], "the search page failed to load its scripts"
-    page.locator("#search-results p.search-summary:not(:empty)").wait_for()
+    # the search is over when Sphinx replaces the heading's pulsing dots by "Search Results" (the
+    # summary under it is empty in zh_TW: Sphinx's own zh_TW catalog has no translation of it)
+    page.locator("#search-results h2:not(:has(span))").wait_for()
     links = page.locator("#search-results ul.search li > a")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     return {urllib.parse.urlsplit(href).path.removesuffix(".html") for href in hrefs}
