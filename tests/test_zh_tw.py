@@ -233,3 +233,17 @@ def test_zh_tw_search_segments_the_edition_words(tmp_path):
         zh_search.ChineseSearch.main_dictionary = zh_search.ChineseSearch.edition_dictionary = None
     assert {"事件迴圈", "非同步", "處理器", "資料庫"} <= words
     assert config.zh_search_dict_digest  # a change of these words rebuilds the index
+
+
+def test_no_source_word_hides_a_glossary_word(converter):
+    from tools import zh_convert
+
+    assert zh_convert.hidden_words("zh_TW", converter) == []
+    listed = converter.exceptions
+    # without 多进程 (one word of jieba's), the glossary's 进程 would not be placed in it
+    converter.exceptions = {word: tw for word, tw in listed.items() if word != "多进程"}
+    try:
+        found = zh_convert.hidden_words("zh_TW", converter)
+    finally:
+        converter.exceptions = listed
+    assert any(line.startswith("多进程 (") and "多程序: 进程 → 行程" in line for line in found)

@@ -17,7 +17,8 @@ to Traditional with Taiwan's phrases) is written by this tool, not by hand:
 - words are cut by jieba (the Converter's docstring): OpenCC and the glossary never cross a
   word boundary;
 - `--check` lists the mainland words ([mainland.<code>] of docs/glossary.toml) left in the
-  pages not yet reviewed, and fails if there is one;
+  pages not yet reviewed, and the source's words that hide a glossary word (多进程: the
+  glossary's 进程 is not placed inside it), and fails if there is one;
 - the interface catalog, docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po, is converted from the
   source edition's the same way.
 """
@@ -224,19 +225,46 @@ def check(code):
     return found
 
 
+def hidden_words(code, converter):
+    """`word (n×) → OpenCC's: glossary word → its code form` for each word of the source (as
+    jieba cuts the msgids of code's catalogs) that contains a glossary word, is not one itself,
+    and comes out of OpenCC without the glossary's form: the glossary word is not placed inside
+    another word (多进程 came out as 多程序), so such a word needs a [[conversion]] of its own."""
+    counts = {}
+    for po in editions.catalogs(code):
+        with po.open("rb") as f:
+            for message in read_po(f):
+                if message.id and isinstance(message.id, str):
+                    for word in converter.cutter.cut(PROTECTED.sub(" ", message.id)):
+                        counts[word] = counts.get(word, 0) + 1
+    found = []
+    for word, count in sorted(counts.items()):
+        if word in converter.exceptions:
+            continue
+        for source, target in converter.exceptions.items():  # longest first
+            if len(source) > 1 and source in word:
+                converted = converter.opencc.convert(word)
+                if target not in converted:
+                    found.append(f"{word} ({count}×) → {converted}: {source} → {target}")
+                break
+    return found
+
+
 def check_all():
     """The check of `nox -s translations -- --check` for every edition written by OpenCC."""
     problems = []
     for code, entry in editions.editions().items():
         if entry.get("convert"):
             problems += check(code)
+            hidden = hidden_words(code, Converter(entry["convert"]))
+            problems += [f"{code}: a glossary word inside a word: {word}" for word in hidden]
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} mainland word(s) left in converted pages: add a [[conversion]] to"
+        print(f"{len(problems)} problem(s) in converted pages: add a [[conversion]] to"
               " docs/glossary.toml and run `nox -s translations -- --convert CODE`")  # fmt: skip
         return 1
-    print("converted pages: no mainland word of docs/glossary.toml left")
+    print("converted pages: no mainland word of docs/glossary.toml left, no glossary word hidden")
     return 0
 
 
