@@ -202,6 +202,7 @@ def translations(session):
                     *(f"--lang={lang}" for lang in args.lang or []))  # fmt: skip
         # the `msgcat --no-wrap` form, which Weblate, Poedit and msgcat all keep
         session.run("python", "tools/catalogs.py", "check")
+        session.run("python", "tools/zh_convert.py", "--check")  # no mainland word left (zh_TW)
         return
     if args.new:
         session.run("python", "tools/translations.py", "new", args.new)

@@ -148,3 +148,102 @@ def test_the_english_and_zh_tw_catalogs_follow_the_glossary():
         for po in editions.catalogs(code):
             found += [p for p in catalog_lint.check_file(po, code) if "glossary:" in p]
     assert found == []
+
+
+@pytest.fixture(scope="module")
+def converter():
+    pytest.importorskip("opencc")
+    from tools import zh_convert
+
+    return zh_convert.Converter("s2twp")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # the glossary and OpenCC respect word boundaries (jieba's words)
+        ("只把值放进程序自己构造的查询里", "只把值放進程式自己構造的查詢裡"),  # 放进 + 程序
+        ("访问后端，并发送 `Connection: close`", "連線後端，並傳送 `Connection: close`"),
+        ("全部响应用时", "全部回應用時"),  # 响应 + 用时, not 响 + 应用
+        ("启动一个进程", "啟動一個行程"),
+        # the review's conversion errors
+        ("所有的网卡", "所有的網路卡"),
+        ("一个数据库", "一個資料庫"),
+        ("用一个数据类表示", "用一個資料類別表示"),
+        ("在函数里调用它", "在函式裡呼叫它"),
+        ("目录里加载模板", "目錄裡載入模板"),
+        ("空白字符合并", "空白字元合併"),
+        ("全局解释器锁", "全域直譯器鎖"),
+        ("v1 接口", "v1 介面"),
+        ("写进注册表", "寫進註冊表"),
+        ("第三方账号登录的模块", "第三方帳號登入的模組"),
+        # Taiwan's usual words
+        ("仓库里的软件包", "儲存庫裡的套件"),
+        ("脚本抛出异常", "腳本拋出例外"),
+        ("当前目录下的示例", "目前目錄下的範例"),
+        ("超时的套接字", "逾時的通訊端"),
+        ("配置文件", "設定檔"),
+        ("直接按回车", "直接按 Enter 鍵"),
+    ],
+)
+def test_conversion_of_words(converter, source, expected):
+    assert converter.convert(source) == expected
+
+
+def test_no_mainland_word_is_left_in_unreviewed_pages():
+    from tools import zh_convert
+
+    assert zh_convert.check("zh_TW") == []
+
+
+def test_the_check_names_the_catalog_line_of_a_mainland_word(monkeypatch):
+    from tools import zh_convert
+
+    monkeypatch.setattr(zh_convert, "mainland_words", lambda code: {"伺服器": "example"})
+    found = zh_convert.check("zh_TW")
+    assert found and re.fullmatch(
+        r"docs/locales/zh_TW/LC_MESSAGES/\S+\.po:\d+: 伺服器 is mainland usage \(Taiwan: example\)",
+        found[0],
+    )
+    assert zh_convert.check_all() == 1
+
+
+def test_the_mainland_words_are_not_the_targets_of_conversions():
+    targets = "\n".join(entry["zh_TW"] for entry in GLOSSARY["conversion"])
+    targets += "\n".join(term.get("zh_TW", "") for term in GLOSSARY["term"])
+    assert [word for word in GLOSSARY["mainland"]["zh_TW"] if word in targets] == []
+
+
+# Sphinx's SearchChinese opens docs/jieba-dict.txt through jieba and never closes it.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_zh_tw_search_segments_the_edition_words(tmp_path):
+    """The zh_TW index is cut with Traditional words: 非同步 is not 非 + 同步 (its opposite)."""
+    pytest.importorskip("jieba")
+    from types import SimpleNamespace
+
+    import zh_search
+
+    app = SimpleNamespace(srcdir=str(DOCS), doctreedir=str(tmp_path))
+    config = SimpleNamespace(html_search_language="zh", language="zh_TW", zh_search_dict_digest="")
+    zh_search.trim_dictionary(app, config)
+    try:
+        search = zh_search.ChineseSearch({"dict": str(DOCS / "jieba-dict.txt")})
+        words = set(search.split("事件迴圈讓非同步的處理器查詢資料庫"))
+    finally:
+        zh_search.ChineseSearch.main_dictionary = zh_search.ChineseSearch.edition_dictionary = None
+    assert {"事件迴圈", "非同步", "處理器", "資料庫"} <= words
+    assert config.zh_search_dict_digest  # a change of these words rebuilds the index
+
+
+def test_no_source_word_hides_a_glossary_word(converter):
+    from tools import zh_convert
+
+    assert zh_convert.hidden_words("zh_TW", converter) == []
+    listed = converter.exceptions
+    # without 多进程 (one word of jieba's), the glossary's 进程 would not be placed in it
+    converter.exceptions = {word: tw for word, tw in listed.items() if word != "多进程"}
+    try:
+        found = zh_convert.hidden_words("zh_TW", converter)
+    finally:
+        converter.exceptions = listed
+    assert any(line.startswith("多进程 (") and "多程序: 进程 → 行程" in line for line in found)

@@ -1,6 +1,7 @@
 """Seed an edition's catalogs from the Chinese source with OpenCC (the zh_TW edition).
 
     nox -s translations -- --convert zh_TW     # runs: python tools/zh_convert.py zh_TW
+    nox -s translations -- --check             # runs, among others: tools/zh_convert.py --check
 
 An edition with `convert = "<OpenCC config>"` in docs/editions.toml (zh_TW: "s2twp", Simplified
 to Traditional with Taiwan's phrases) is written by this tool, not by hand:
@@ -13,6 +14,11 @@ to Traditional with Taiwan's phrases) is written by this tool, not by hand:
   ([text](ch01.md#锚点)), URLs and HTML tags are copied byte for byte: OpenCC never sees them;
 - the book's words come from docs/glossary.toml: each [[term]]'s zh_TW (so a term is written
   the same everywhere) and each [[conversion]] (a word OpenCC gets wrong for this book);
+- words are cut by jieba (the Converter's docstring): OpenCC and the glossary never cross a
+  word boundary;
+- `--check` lists the mainland words ([mainland.<code>] of docs/glossary.toml) left in the
+  pages not yet reviewed, and the source's words that hide a glossary word (多进程: the
+  glossary's 进程 is not placed inside it), and fails if there is one;
 - the interface catalog, docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po, is converted from the
   source edition's the same way.
 """
@@ -45,11 +51,15 @@ PROTECTED = re.compile(
 PRIVATE = 0xF0000  # placeholders: private-use characters OpenCC passes through
 
 
+def load_glossary(path=DOCS / "glossary.toml"):
+    return tomllib.loads(Path(path).read_text("utf-8"))
+
+
 def glossary_exceptions(path=DOCS / "glossary.toml"):
     """{zh_CN: zh_TW} for every term and conversion, longest first. A term is placed whole even
     where OpenCC converts it right on its own: in context OpenCC may cut it differently
     (样式表链接 came out as 樣式錶鏈接)."""
-    data = tomllib.loads(Path(path).read_text("utf-8"))
+    data = load_glossary(path)
     found = {}
     for term in data.get("term", []):
         if term.get("zh_TW") and term["zh_TW"] != term["zh_CN"]:
@@ -59,12 +69,74 @@ def glossary_exceptions(path=DOCS / "glossary.toml"):
     return dict(sorted(found.items(), key=lambda item: -len(item[0])))
 
 
+def tokenizer(words=()):
+    """jieba with the book's dictionary (docs/jieba-dict.txt, the search's) and `words` (the
+    glossary's Chinese words) added, so that each is cut as one word where the text allows."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    cutter = jieba.Tokenizer()
+    cutter.load_userdict(str(DOCS / "jieba-dict.txt"))
+    cutter.initialize()
+    for word in words:
+        if len(word) > 1 and HAN_ONLY.fullmatch(word) and word not in cutter.FREQ:
+            cutter.add_word(word)
+    return cutter
+
+
+HAN_ONLY = re.compile(r"[\u3400-\u9fff]+")
+
+
 class Converter:
+    """OpenCC word by word. The text is cut into words by jieba; a glossary word is placed only
+    where it is one or more whole words, and OpenCC converts each word on its own, so neither
+    crosses a word boundary: 放进程序 is 放进 + 程序 (放進程式, not the 进程 of a process),
+    并发送 is 并 + 发送 (並發送, not 併發), 全部响应用时 is not 响 + 应用. A glossary word inside
+    a longer word is not replaced (数据类 is not the start of 数据类型): list the longer word too;
+    the check (`--check`) finds the mainland words this leaves. Runs of one-character words are
+    converted together (jieba cuts words it does not know, 字段, into characters; OpenCC knows
+    them)."""
+
     def __init__(self, config):
         import opencc
 
         self.opencc = opencc.OpenCC(config)
         self.exceptions = glossary_exceptions()
+        self.cutter = tokenizer(self.exceptions)
+
+    def words(self, text):
+        """The text cut into units OpenCC converts one by one."""
+        units = []
+        for word in self.cutter.cut(text):
+            pair = units[-1][-1] + word if units else ""
+            if len(pair) == 2 and HAN_ONLY.fullmatch(pair):  # two one-character words
+                units[-1].append(word)
+            else:
+                units.append([word])
+        return ["".join(unit) for unit in units]
+
+    def place_exceptions(self, text):
+        """[(text, None) or (source, target)]: the glossary's words at word boundaries."""
+        boundaries = {0, len(text)} | {end for _word, _start, end in self.cutter.tokenize(text)}
+
+        def word_at(i):
+            for source, target in self.exceptions.items():
+                if i + len(source) in boundaries and text.startswith(source, i):
+                    return source, target
+            return None
+
+        pieces, plain, i = [], "", 0
+        while i < len(text):
+            found = word_at(i) if i in boundaries else None
+            if found is None:
+                plain += text[i]
+                i += 1
+            else:
+                pieces += [(plain, None), found]
+                plain, i = "", i + len(found[0])
+        return [*pieces, (plain, None)]
 
     def convert(self, text):
         """`text` in the edition's script; protected spans and glossary words placed back."""
@@ -80,9 +152,13 @@ class Converter:
             return hold(match.group())
 
         text = PROTECTED.sub(protect, text)
-        for source, target in self.exceptions.items():
-            text = text.replace(source, hold(target))
-        text = self.opencc.convert(text)
+        converted = []
+        for source, target in self.place_exceptions(text):
+            if target is not None:
+                converted.append(target)
+            elif source:
+                converted += [self.opencc.convert(unit) for unit in self.words(source)]
+        text = "".join(converted)
         return re.sub(r"[\U000f0000-\U000fffff]", lambda m: kept[ord(m.group()) - PRIVATE], text)
 
 
@@ -116,6 +192,77 @@ def convert_interface(code, converter):
     catalogs.write_if_changed(target, catalogs.render(catalog))
 
 
+def mainland_words(code, path=DOCS / "glossary.toml"):
+    """{word: the edition's word} of docs/glossary.toml's [mainland.<code>]."""
+    return load_glossary(path).get("mainland", {}).get(code, {})
+
+
+def check(code):
+    """`po:line: word` for every mainland word left in a msgstr of an unreviewed page."""
+    entry = editions.editions()[code]
+    words = mainland_words(code)
+    reviewed = {Path(page).as_posix() for page in entry.get("reviewed", [])}
+    folder = DOCS / "locales" / code / "LC_MESSAGES"
+    found = []
+    for po in editions.catalogs(code):
+        if po.relative_to(folder).with_suffix("").as_posix() in reviewed:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        for message in catalog:
+            if not message.id or not isinstance(message.string, str):
+                continue
+            text = PROTECTED.sub(" ", message.string)
+            for word, taiwan in words.items():
+                if word in text:
+                    where = f"{po.relative_to(ROOT)}:{message.lineno}"
+                    found.append(f"{where}: {word} is mainland usage (Taiwan: {taiwan})")
+    return found
+
+
+def hidden_words(code, converter):
+    """`word (n×) → OpenCC's: glossary word → its code form` for each word of the source (as
+    jieba cuts the msgids of code's catalogs) that contains a glossary word, is not one itself,
+    and comes out of OpenCC without the glossary's form: the glossary word is not placed inside
+    another word (多进程 came out as 多程序), so such a word needs a [[conversion]] of its own."""
+    counts = {}
+    for po in editions.catalogs(code):
+        with po.open("rb") as f:
+            for message in read_po(f):
+                if message.id and isinstance(message.id, str):
+                    for word in converter.cutter.cut(PROTECTED.sub(" ", message.id)):
+                        counts[word] = counts.get(word, 0) + 1
+    found = []
+    for word, count in sorted(counts.items()):
+        if word in converter.exceptions:
+            continue
+        for source, target in converter.exceptions.items():  # longest first
+            if len(source) > 1 and source in word:
+                converted = converter.opencc.convert(word)
+                if target not in converted:
+                    found.append(f"{word} ({count}×) → {converted}: {source} → {target}")
+                break
+    return found
+
+
+def check_all():
+    """The check of `nox -s translations -- --check` for every edition written by OpenCC."""
+    problems = []
+    for code, entry in editions.editions().items():
+        if entry.get("convert"):
+            problems += check(code)
+            hidden = hidden_words(code, Converter(entry["convert"]))
+            problems += [f"{code}: a glossary word inside a word: {word}" for word in hidden]
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in converted pages: add a [[conversion]] to"
+              " docs/glossary.toml and run `nox -s translations -- --convert CODE`")  # fmt: skip
+        return 1
+    print("converted pages: no mainland word of docs/glossary.toml left, no glossary word hidden")
+    return 0
+
+
 def main(code):
     entry = editions.editions().get(code)
     if not entry or not entry.get("convert"):
@@ -136,6 +283,8 @@ def main(code):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if sys.argv[1:] == ["--check"]:
+        sys.exit(check_all())
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
         sys.exit(__doc__.strip().splitlines()[2].strip())
     sys.exit(main(sys.argv[1]))

@@ -23,11 +23,20 @@ plus one entry no text can contain that carries the frequency of the words left 
 weighs each word against the dictionary's total, so the total, and every cut, stay exactly as
 with the full dictionary. The copy lives in the build's doctree directory and is written again
 only when a character new to the book appears.
+
+Both dictionaries are Simplified. An edition written by OpenCC from the source (docs/editions.toml
+`convert`: zh_TW) would then not know its own words: 非同步 was cut into 非 + 同步 (the opposite
+word), 事件迴圈 into 事件 + 迴圈. For such an edition the main dictionary is converted with the
+edition's OpenCC configuration (each word also in its converted form, with its frequency), and
+a second user dictionary, written next to it, holds docs/jieba-dict.txt converted and every word
+of the edition in docs/glossary.toml (each [[term]]'s and [[conversion]]'s zh_TW). Both are
+written again when the book's characters, docs/jieba-dict.txt or the glossary change.
 """
 
 import hashlib
 import logging
 import re
+import tomllib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -38,6 +47,8 @@ try:
     import jieba
 except ImportError:  # Sphinx then indexes no Chinese at all; the docs group installs jieba
     jieba = None
+
+import editions  # noqa: E402  (docs/_ext is on the path: conf.py loads the extensions from it)
 
 HAN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 UNSEEN = "\U000f0000"  # a private-use character: no page contains it
@@ -113,11 +124,15 @@ class ChineseSearch(SearchChinese):
 
     js_splitter_code = SPLITTER_JS
     main_dictionary = None  # set by trim_dictionary() when the build starts
+    edition_dictionary = None  # a converted edition's words (zh_TW), set by trim_dictionary()
 
     def __init__(self, options):
         if jieba and self.main_dictionary:
             jieba.set_dictionary(self.main_dictionary)
         super().__init__(options)
+        if jieba and self.edition_dictionary:
+            with open(self.edition_dictionary, "rb") as words:
+                jieba.load_userdict(words)
 
 
 if not stemmer_name_is_defined(SearchChinese):
@@ -148,26 +163,75 @@ def book_characters(srcdir, language=None):
     return found
 
 
+def glossary_words(code, path):
+    """The edition's words of docs/glossary.toml: each term's and conversion's `code` form."""
+    data = tomllib.loads(Path(path).read_text("utf-8"))
+    found = [entry.get(code, "") for entry in data.get("term", []) + data.get("conversion", [])]
+    return sorted({w for w in found if len(w) > 1 and " " not in w and HAN.search(w)})
+
+
+def with_conversions(lines, config):
+    """jieba dictionary lines, each followed by its word converted with OpenCC `config` (same
+    frequency and tag) where that differs and is not a word already."""
+    import opencc
+
+    words = [line.split(" ")[0] for line in lines]
+    converted = opencc.OpenCC(config).convert("\n".join(words)).split("\n")
+    known, result = set(words), []
+    for line, word, target in zip(lines, words, converted, strict=True):
+        result.append(line)
+        if target != word and target not in known:
+            known.add(target)
+            result.append(target + line[len(word) :])
+    return result
+
+
+def edition_words(srcdir, code, config):
+    """The user dictionary of a converted edition: docs/jieba-dict.txt converted, and the
+    glossary's words of the edition."""
+    book = Path(srcdir) / "jieba-dict.txt"
+    lines = book.read_text("utf-8").splitlines() if book.is_file() else []
+    lines = [line for line in with_conversions(lines, config) if HAN.search(line.split(" ")[0])]
+    known = {line.split(" ")[0] for line in lines}
+    for word in glossary_words(code, Path(srcdir) / "glossary.toml"):
+        if word not in known:
+            lines.append(f"{word} 1000 n")
+    return "\n".join(lines) + "\n"
+
+
 def trim_dictionary(app, config):
-    """Point ChineseSearch at jieba's dictionary cut down to the book's characters."""
+    """Point ChineseSearch at jieba's dictionary cut down to the book's characters (and, for an
+    edition converted with OpenCC, at its own words)."""
+    ChineseSearch.main_dictionary = ChineseSearch.edition_dictionary = None
     if not (jieba and JIEBA_DEFAULT_DICT and config.html_search_language == "zh"):
         return
     jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict" lines on every build
+    convert = editions.editions().get(config.language or "", {}).get("convert")
+    folder = Path(app.doctreedir) / "jieba"
+    folder.mkdir(parents=True, exist_ok=True)
+    extra = ""
+    if convert:
+        extra = edition_words(app.srcdir, config.language, convert)
+        edition = folder / "edition.txt"
+        if not edition.is_file() or edition.read_text("utf-8") != extra:
+            edition.write_text(extra, "utf-8")
+        ChineseSearch.edition_dictionary = str(edition)
+        # a change of the edition's words rebuilds the index, as one of docs/jieba-dict.txt does
+        config.zh_search_dict_digest += hashlib.sha256(extra.encode()).hexdigest()
     characters = book_characters(app.srcdir, config.language)
     listed = "".join(sorted(characters))
-    digest = hashlib.sha256(f"{JIEBA_DEFAULT_DICT}\n{listed}".encode()).hexdigest()
-    folder = Path(app.doctreedir) / "jieba"
+    digest = hashlib.sha256(f"{JIEBA_DEFAULT_DICT}\n{convert}\n{listed}".encode()).hexdigest()
     trimmed, stamp = folder / "dict.txt", folder / "characters.sha256"
     if not (trimmed.is_file() and stamp.is_file() and stamp.read_text() == digest):
         kept, left_out = [], 0
-        for line in Path(JIEBA_DEFAULT_DICT).read_text("utf-8").splitlines():
+        lines = Path(JIEBA_DEFAULT_DICT).read_text("utf-8").splitlines()
+        for line in with_conversions(lines, convert) if convert else lines:
             word, frequency = line.split(" ")[:2]
             if characters.issuperset(word):
                 kept.append(line)
             else:
                 left_out += int(frequency)
         kept.append(f"{UNSEEN} {left_out}")
-        folder.mkdir(parents=True, exist_ok=True)
         trimmed.write_text("\n".join(kept) + "\n", "utf-8")
         stamp.write_text(digest)
     ChineseSearch.main_dictionary = str(trimmed)
