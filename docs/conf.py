@@ -14,7 +14,14 @@ project = author = copyright = ""  # noqa: A001 (set by book.py for the edition 
 version = "6.6"  # the Tornado release the book is written for
 release = "6.6.1"
 
-extensions = ["myst_parser", "sphinx_copybutton", "notfound.extension", "book", "zh_search"]
+extensions = [
+    "myst_parser",
+    "sphinx_copybutton",
+    "notfound.extension",
+    "book",
+    "zh_search",
+    "search_labels",
+]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 exclude_patterns = ["_build", "locales", "_theme_locales", "README.md"]

@@ -404,3 +404,50 @@ def test_an_enabled_glossary_term_is_enforced():
     ]
     good = catalog_lint.Pair("附带几个查询参数。", "with a few query arguments.", "en")
     assert catalog_lint.glossary(good) == []
+
+
+PLURAL_INTERFACE = """# The {lang} edition's interface.
+msgid ""
+msgstr ""
+"Project-Id-Version: tornado-book 0.1.0\\n"
+"Language: {lang}\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: {plural_forms}\\n"
+
+msgid "Search finished, found one page matching the search query."
+msgid_plural "Search finished, found ${{resultCount}} pages matching the search query."
+{forms}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "plural_forms", "forms", "says"),
+    [
+        ("zh_TW", "nplurals=1; plural=0;", 'msgstr[0] "找到 ${{resultCount}} 個頁面。"', None),
+        ("zh_TW", "nplurals=1; plural=0;", 'msgstr[0] "找到 ${{resultCount}} 个页面。"', "个页"),
+        ("zh_TW", "nplurals=1; plural=0;", 'msgstr[0] "找到一些頁面。"', "{resultCount}"),
+        (
+            "fr",
+            "nplurals=2; plural=(n > 1);",
+            'msgstr[0] "Une page trouvée."\nmsgstr[1] "${{resultCount}} pages trouvées."',
+            None,
+        ),
+        (
+            "fr",
+            "nplurals=2; plural=(n > 1);",
+            'msgstr[0] "Une page trouvée."\nmsgstr[1] "Des pages trouvées."',
+            "{resultCount}",
+        ),
+    ],
+)
+def test_a_plural_label_is_checked_form_by_form(tmp_path, lang, plural_forms, forms, says):
+    """Sphinx's search result count is a plural message: each form is checked against the msgid
+    it translates (the lint read the pair of msgids as one string and crashed)."""
+    po = tmp_path / "sphinx.po"
+    po.write_text(PLURAL_INTERFACE.format(lang=lang, plural_forms=plural_forms, forms=forms))
+    entry = {"cjk": True, "convert": "s2twp"} if lang == "zh_TW" else {}
+    problems = catalog_lint.check_interface(po, lang, entry=entry)
+    if says is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and says in problems[0] and ":11: " in problems[0], problems

@@ -416,10 +416,10 @@ def edition(language, docs=DOCS):
     return editions.editions(docs).get(language, {"cjk": False, "convert": "", "status": ""})
 
 
-def pair_for(message, language, entry, terms=frozenset()):
+def pair_for(message, language, entry, terms=frozenset(), msgid=None, msgstr=None):
     return Pair(
-        message.id,
-        message.string,
+        message.id if msgid is None else msgid,
+        message.string if msgstr is None else msgstr,
         language,
         terms,
         cjk=bool(entry.get("cjk")),
@@ -508,11 +508,24 @@ def check_interface(path, language, display=None, entry=None):
         if message.fuzzy:
             found.append(f"{shown}:{line}: fuzzy: Sphinx shows the English until it is not")
             continue
-        if not message.string:
-            continue
-        pair = pair_for(message, language, entry)
-        found += [f"{shown}:{line}: {problem}" for problem in check_pair(pair, INTERFACE_RULES)]
+        for msgid, msgstr in forms(message):
+            if msgstr:
+                pair = pair_for(message, language, entry, msgid=msgid, msgstr=msgstr)
+                found += [
+                    f"{shown}:{line}: {problem}" for problem in check_pair(pair, INTERFACE_RULES)
+                ]
     return found
+
+
+def forms(message):
+    """(msgid, msgstr) of each form: a plural message's first form translates its singular
+    msgid when the language has several forms; every other form (or a language's only one, as
+    in Chinese) its plural msgid, "found ${resultCount} pages"."""
+    if not message.pluralizable:
+        return [(message.id, message.string)]
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    several = len(strings) > 1
+    return [(message.id[0 if i == 0 and several else 1], s) for i, s in enumerate(strings)]
 
 
 def main(paths):

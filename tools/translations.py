@@ -167,7 +167,11 @@ def interface_gaps(lang):
     ui = editions.interface_catalog(lang, ROOT / "docs")
     if not ui.is_file():
         return []  # the msgids are English: an English edition needs no interface catalog
-    left = [m.id for m in load(ui) if m.id and (not m.string or m.fuzzy)]
+    left = [
+        m.id if isinstance(m.id, str) else m.id[0]
+        for m in load(ui)
+        if m.id and (m.fuzzy or not (all(m.string) if m.pluralizable else m.string))
+    ]
     return [f"{shown(ui)}: label not translated (shown in English): {label!r}" for label in left]
 
 

@@ -184,7 +184,13 @@ def convert_interface(code, converter):
     with source.open("rb") as f:
         catalog = read_po(f, locale=code)
     for message in catalog:
-        if message.id and isinstance(message.id, str) and message.string:
+        if not message.id:
+            continue
+        if message.pluralizable:  # a tuple of forms, e.g. Sphinx's search result count
+            message.string = tuple(
+                converter.convert(form) if form else form for form in message.string
+            )
+        elif message.string:
             message.string = converter.convert(message.string)
     catalogs.set_header(catalog, code, interface=True)  # the header the update writes
     target = editions.interface_catalog(code)

@@ -9,11 +9,15 @@ def search(page, errors, edition, query):
     """Result page names (e.g. "ch01") for `query` on the search page of `edition`."""
     page.goto(f"{edition}/search.html?q={urllib.parse.quote(query)}")
     assert errors == [], "the search page failed to load its scripts"
-    # the search is over when Sphinx replaces the heading's pulsing dots by "Search Results" (the
-    # summary under it is empty in zh_TW: Sphinx's own zh_TW catalog has no translation of it)
+    # the search is over when Sphinx replaces the heading's pulsing dots by "Search Results"
     page.locator("#search-results h2:not(:has(span))").wait_for()
     links = page.locator("#search-results ul.search li > a")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    # and says how many pages it found, in the edition's language (Sphinx's own zh_TW catalog
+    # has an empty string there; docs/_ext/search_labels.py supplies the book's words)
+    summary = page.locator("#search-results p.search-summary").inner_text()
+    assert str(len(hrefs)) in summary or len(hrefs) == 1 and "one page" in summary, summary
+    assert edition == "en" or "Search" not in summary, summary
     return {urllib.parse.urlsplit(href).path.removesuffix(".html") for href in hrefs}
 
 
