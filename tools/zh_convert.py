@@ -78,7 +78,8 @@ def tokenizer(words=()):
 
     jieba.setLogLevel(logging.WARNING)
     cutter = jieba.Tokenizer()
-    cutter.load_userdict(str(DOCS / "jieba-dict.txt"))
+    with open(DOCS / "jieba-dict.txt", "rb") as book_words:  # given a path, jieba leaves it open
+        cutter.load_userdict(book_words)
     cutter.initialize()
     for word in words:
         if len(word) > 1 and HAN_ONLY.fullmatch(word) and word not in cutter.FREQ:
