@@ -6,11 +6,13 @@ schema, vendored in .ci/schemas/. All of them run offline.
 """
 
 import ast
+import os
 import re
 import runpy
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -217,8 +219,64 @@ def test_the_weekly_workflow_tests_the_newest_releases_and_reports():
     assert "gh issue comment" in script and "gh issue create" in script
 
 
-def test_ci_script_uses_sudo_only_when_not_root():
-    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "apt_get=(sudo" in script and "EUID != 0" in script
-    assert not re.search(r"^\s*apt-get ", script, re.M), "apt-get must go through ${apt_get[@]}"
-    assert subprocess.run(["bash", "-n", str(ROOT / ".ci" / "run")], check=False).returncode == 0
+def fake_machine(tmp_path):
+    """A copy of .ci/run in a folder whose PATH has only stand-ins: dpkg says nothing is
+    installed, apt-get and sudo write what they were asked into log.txt, python3 makes a
+    .venv that activates nothing, pip installs nothing."""
+    root = tmp_path / "repo"
+    (root / ".ci").mkdir(parents=True)
+    shutil.copy(ROOT / ".ci" / "run", root / ".ci" / "run")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    log = tmp_path / "log.txt"
+    scripts = {
+        "dpkg": "exit 1",
+        "apt-get": f'echo "$DEBIAN_FRONTEND apt-get $*" >> {log}',
+        "sudo": f'echo "sudo" >> {log}; exec "$@"',
+        "python3": "mkdir -p .venv/bin && : > .venv/bin/activate",
+        "pip": "exit 0",
+    }
+    for name, body in scripts.items():
+        (fake / name).write_text(f"#!/bin/bash\n{body}\n", encoding="utf-8")
+        (fake / name).chmod(0o755)
+    for name in ("env", "dirname", "mkdir"):
+        (fake / name).symlink_to(shutil.which(name))
+    for folder in (tmp_path, root, root / ".ci", fake):
+        folder.chmod(0o777)
+    return root, fake, log
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root")
+@pytest.mark.parametrize("as_root", [True, False])
+def test_ci_script_installs_with_sudo_only_when_not_root(as_root):
+    # Not tmp_path: pytest's temporary folders are closed to every user but root.
+    base = Path(tempfile.mkdtemp(prefix="ci-run-"))
+    try:
+        check_ci_script(base, as_root)
+    finally:
+        shutil.rmtree(base)
+
+
+def check_ci_script(tmp_path, as_root):
+    root, fake, log = fake_machine(tmp_path)
+    command = ["/bin/bash", str(root / ".ci" / "run"), "--setup-only"]
+    if not as_root:  # as GitHub's runner user, who has sudo
+        command = [
+            shutil.which("setpriv"),
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            *command,
+        ]
+    done = subprocess.run(
+        command, env={"PATH": str(fake)}, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = log.read_text(encoding="utf-8").splitlines()
+    # update, the packages, the PDF's packages without recommends; noninteractive even
+    # through sudo, which passes on no environment
+    apt = [line for line in lines if "apt-get" in line]
+    assert len(apt) == 3
+    assert all(line.startswith("noninteractive apt-get ") for line in apt)
+    assert "install -y -qq --no-install-recommends texlive-xetex" in apt[2]
+    assert lines.count("sudo") == (0 if as_root else 3)
