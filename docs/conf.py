@@ -5,8 +5,19 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+import editions  # noqa: E402 (docs/_ext/editions.py)
 
-language = "zh_CN"  # the source; other editions are built with --define=language=<code>
+
+def edition_for(rtd_language):
+    """The edition whose code matches a Read the Docs project language ("zh-cn" -> "zh_CN"),
+    or the language spelled Sphinx's way, which book.py rejects if no edition has it."""
+    code = rtd_language.replace("-", "_")
+    return next((c for c in editions.built() if c.lower() == code.lower()), code)
+
+
+# The source; other editions are built with --define=language=<code>, which wins over this.
+# On Read the Docs, each edition is a project whose language is in READTHEDOCS_LANGUAGE.
+language = edition_for(os.environ.get("READTHEDOCS_LANGUAGE") or "zh_CN")
 # What differs per edition (title, author, copyright, search language, the 404 page, the banner
 # of an edition in progress) is set by docs/_ext/book.py from docs/editions.toml and the
 # edition's interface catalog, docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po.
