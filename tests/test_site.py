@@ -92,6 +92,14 @@ def test_the_roots_choice_comes_from_editions_toml():
     assert chosen["zh_TW"] and "zh-Hant" in chosen["zh_TW"] and chosen["en"] == ["en"]
 
 
+def test_a_new_edition_is_chosen_by_its_own_tag_unless_told(tmp_path):
+    text = (ROOT / "docs" / "editions.toml").read_text("utf-8")
+    extra = '[editions.pt_BR]\nname = "Português"\nstatus = "in-progress"\npublish = true\n'
+    (tmp_path / "editions.toml").write_text(text.replace("[drafts]", extra + "[drafts]"))
+    assert editions.editions(tmp_path)["pt_BR"]["browser"] == ["pt-BR"]
+    assert '"pt_BR": ["pt-BR"]' in editions.root_page(tmp_path)
+
+
 def test_with_a_base_url_the_roots_links_are_absolute(site):
     page = soup(site / "index.html")
     assert page.select_one('link[rel="canonical"]')["href"] == BASE

@@ -51,7 +51,7 @@ def editions(docs=DOCS):
             "cjk_fonts": entry.get("cjk_fonts", "SC"),
             "convert": entry.get("convert", ""),
             "reviewed": list(entry.get("reviewed", [])),
-            "browser": list(entry.get("browser", [])),
+            "browser": list(entry.get("browser", [html_lang(code)])),
         }
     if [c for c, e in found.items() if e["status"] == "source"] != [SOURCE]:
         raise ValueError(f'editions.toml: {SOURCE}, and only it, has status = "source"')

@@ -43,10 +43,8 @@ def test_the_first_visit_goes_to_the_browsers_language(browser, site_url, locale
         context.close()
 
 
-def test_a_later_language_of_the_browser_counts_when_the_first_matches_nothing(
-    browser, site_url
-):
-    context, page = new_page(browser, site_url, extra_http_headers={})
+def test_the_first_browser_language_with_an_edition_chooses(browser, site_url):
+    context, page = new_page(browser, site_url)
     try:
         page.add_init_script(
             "Object.defineProperty(navigator, 'languages', {get: () => ['fr-FR', 'zh-HK', 'en']})"
