@@ -135,7 +135,13 @@ def test_the_sitemap_lists_every_offered_editions_pages_with_alternates(site):
     locs = re.findall(r"<loc>([^<]+)</loc>", text)
     assert locs == [BASE] + [f"{BASE}{c}/{p}.html" for c in BUILT for p in sorted(PAGES)]
     entry = re.search(rf"<url><loc>{BASE}en/ch01.html</loc>(.*?)</url>", text).group(1)
-    assert sorted(re.findall(r'hreflang="([^"]+)"', entry)) == sorted(TAGS.values())
+    found = dict(re.findall(r'hreflang="([^"]+)" href="([^"]+)"', entry))
+    assert found == {
+        **{TAGS[c]: f"{BASE}{c}/ch01.html" for c in OFFERED},
+        "x-default": f"{BASE}zh_CN/ch01.html",
+    }
+    index = re.search(rf"<url><loc>{BASE}en/index.html</loc>(.*?)</url>", text).group(1)
+    assert f'hreflang="x-default" href="{BASE}"' in index
     assert (site / "robots.txt").read_text() == (
         f"User-agent: *\nAllow: /\nSitemap: {BASE}sitemap.xml\n"
     )

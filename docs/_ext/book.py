@@ -273,6 +273,17 @@ def edition_url(app, code, pagename):
     return f"{'../' * (pagename.count('/') + 1)}{code}/{pagename}.html"
 
 
+def alternates(app, pagename):
+    """(hreflang, href) of the page in every offered edition, then x-default (see below)."""
+    links = [(html_lang(code), edition_url(app, code, pagename)) for code in editions.offered()]
+    if pagename == app.config.root_doc:
+        root = f"{app.config.html_baseurl.rstrip('/')}/" if app.config.html_baseurl else None
+        links.append(("x-default", root or "../" * (pagename.count("/") + 1)))
+    else:
+        links.append(("x-default", edition_url(app, SOURCE_LANGUAGE, pagename)))
+    return links
+
+
 def add_alternates(app, pagename, templatename, context, doctree):
     """<link rel="alternate" hreflang> to the page in every offered edition, and x-default: for
     the front page the site's root (a page listing the editions, which picks one from the
@@ -282,16 +293,9 @@ def add_alternates(app, pagename, templatename, context, doctree):
     would leave the folder out: the base URL is the site's, not the edition's)."""
     if app.builder.name != "html" or pagename not in app.env.found_docs:
         return
-    links = [(html_lang(code), edition_url(app, code, pagename)) for code in editions.offered()]
-    if pagename == app.config.root_doc:
-        root = f"{app.config.html_baseurl.rstrip('/')}/" if app.config.html_baseurl else None
-        root = root or "../" * (pagename.count("/") + 1)
-        links.append(("x-default", root))
-    else:
-        links.append(("x-default", edition_url(app, SOURCE_LANGUAGE, pagename)))
     lines = [
         f'<link rel="alternate" hreflang="{tag}" href="{html.escape(href)}" />'
-        for tag, href in links
+        for tag, href in alternates(app, pagename)
     ]
     context["metatags"] = context.get("metatags", "") + "\n".join(lines) + "\n"
     if app.config.html_baseurl:
@@ -310,16 +314,16 @@ def edit_url(app, pagename):
 
 
 def write_sitemap(app, exception):
-    """sitemap.xml of this edition, with every page's other editions as alternates."""
+    """sitemap.xml of this edition, with the page's alternates (as on the page: every offered
+    edition and x-default). `editions.py redirect` gathers every edition's into the site's."""
     base = app.config.html_baseurl.rstrip("/")
     if exception or not base or app.builder.format != "html":
         return
     entries = []
     for page in sorted(app.env.found_docs):
         links = "".join(
-            f'<xhtml:link rel="alternate" hreflang="{html_lang(code)}"'
-            f' href="{base}/{code}/{page}.html"/>'
-            for code in editions.offered()
+            f'<xhtml:link rel="alternate" hreflang="{tag}" href="{href}"/>'
+            for tag, href in alternates(app, page)
         )
         entries.append(f"<url><loc>{base}/{app.config.language}/{page}.html</loc>{links}</url>")
     Path(app.outdir, "sitemap.xml").write_text(
