@@ -248,6 +248,21 @@ def test_versioned_assets_are_immutable_and_pages_revalidated(site, served):
         assert status == 200 and headers["cache-control"] == "no-cache", path
 
 
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [
+        ("/en/_static/favicon.svg", "image/svg+xml; charset=utf-8"),
+        ("/en/searchindex.js", "text/javascript; charset=utf-8"),
+        ("/en/objects.inv", "application/octet-stream"),
+        ("/sitemap.xml", "application/xml; charset=utf-8"),
+        ("/robots.txt", "text/plain; charset=utf-8"),
+    ],
+)
+def test_each_file_has_its_media_type(served, path, media_type):
+    status, headers, _ = get(served, path)
+    assert status == 200 and headers["content-type"] == media_type
+
+
 def test_the_root_is_the_edition_list_not_a_redirect(served):
     status, headers, body = get(served, "/", gzip_ok=False)
     assert status == 200 and "location" not in headers
