@@ -118,6 +118,8 @@ def build(session, autobuild=False, posargs=None):
         return  # nothing was built: `nox -s docs --install-only`
     session.run("python", "docs/_ext/editions.py", "redirect", f"{BUILD}/html/index.html")
     shutil.copy(f"{BUILD}/html/zh_CN/404.html", f"{BUILD}/html/404.html")
+    # foo.html.gz beside foo.html, for nginx's gzip_static and hosts that cannot compress
+    session.run("python", "deploy/precompress.py", f"{BUILD}/html")
     session.log(f"open {BUILD}/html/index.html")
 
 

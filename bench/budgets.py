@@ -5,22 +5,35 @@
 It copies docs/ and examples/ to a scratch directory so nothing in the work tree changes, then
 times, for every edition: a cold build, a no-op rebuild and the rebuild after one page changes
 (what `nox -s serve` does on save). It times the test suite as `nox -s tests` runs it, and
-weighs each built page: its HTML plus the CSS and JavaScript it loads, fonts excluded.
+weighs each built page: its HTML plus the CSS and JavaScript it loads, fonts excluded, as
+files and as transferred when deploy/nginx-site.conf serves the site (gzip, precompressed files
+written by deploy/precompress.py; the bodies' bytes, headers excluded) if nginx is installed.
 Figures only, no pass/fail: compare them with the budgets in CONTRIBUTING.md.
 """
 
 import argparse
+import contextlib
 import html.parser
+import http.client
+import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 import editions  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "deploy"))
+import precompress  # noqa: E402
+
+NGINX_CONF = ROOT / "deploy" / "nginx-site.conf"
 
 EDITIONS = editions.built()
 EDITED_PAGE = "ch01.md"
@@ -49,14 +62,65 @@ class Assets(html.parser.HTMLParser):
             self.files.append(attrs["src"])
 
 
-def page_weight(page):
+def assets(page):
     parser = Assets()
     parser.feed(page.read_text("utf-8"))
+    return parser.files
+
+
+def page_weight(page):
     total = page.stat().st_size
-    for href in parser.files:
+    for href in assets(page):
         asset = (page.parent / href.split("?")[0]).resolve()
         if asset.is_file():
             total += asset.stat().st_size
+    return total
+
+
+@contextlib.contextmanager
+def nginx(site, prefix):
+    """deploy/nginx-site.conf serving `site` on a free loopback port; yields the port, or None
+    without nginx."""
+    binary = shutil.which("nginx")
+    if binary is None:
+        yield None
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    conf = Path(prefix) / "nginx.conf"
+    values = {"LISTEN_PORT": port, "SITE_DIR": site}  # its ${...} placeholders
+    text = re.sub(r"\$\{(\w+)\}", lambda m: str(values[m[1]]), NGINX_CONF.read_text("utf-8"))
+    conf.write_text(text, "utf-8")
+    globals_ = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
+    command = [binary, "-p", f"{prefix}/", "-c", str(conf), "-e", "stderr", "-g", globals_]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
+                break
+            if process.poll() is not None:
+                sys.exit(f"nginx did not start: {process.stderr.read().decode()}")
+            time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def served_weight(port, path, page):
+    """Bytes of the page and its CSS and JS as nginx sends them to a browser asking for gzip."""
+    total = 0
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        for url in [path, *(urllib.parse.urljoin(path, href) for href in assets(page))]:
+            connection.request("GET", url, headers={"Accept-Encoding": "gzip"})
+            response = connection.getresponse()
+            body = response.read()
+            if response.status == 200:
+                total += len(body)
+    finally:
+        connection.close()
     return total
 
 
@@ -90,13 +154,20 @@ def main():
         for lang, cold, noop, one, _ in rows:
             print(f"| {lang} | {cold:.1f} s | {noop:.1f} s | {one:.1f} s |")
         print()
-        print("| page | weight (HTML + CSS + JS, no fonts) |")
-        print("|---|---:|")
-        for lang, *_, out in rows:
-            for page in sorted(out.glob("*.html")):
-                if page.name in {"genindex.html", "search.html", "404.html"}:
-                    continue
-                print(f"| {lang}/{page.name} | {page_weight(page) / 1024:.0f} KiB |")
+        site = scratch / "_out"
+        precompress.precompress(site)  # as `nox -s docs` does
+        with nginx(site, scratch) as port:
+            print("| page | weight (HTML + CSS + JS, no fonts) | served by nginx, gzip |")
+            print("|---|---:|---:|")
+            for lang, *_, out in rows:
+                for page in sorted(out.glob("*.html")):
+                    if page.name in {"genindex.html", "search.html", "404.html"}:
+                        continue
+                    path = f"/{lang}/{page.name}"
+                    served = "nginx not installed"
+                    if port is not None:
+                        served = f"{served_weight(port, path, page) / 1024:.0f} KiB"
+                    print(f"| {lang}/{page.name} | {page_weight(page) / 1024:.0f} KiB | {served} |")
     if not args.skip_tests:
         seconds = timed(["nox", "-s", "tests"], ROOT)
         print(f"\ntest suite (`nox -s tests`, venv reused): {seconds:.0f} s")

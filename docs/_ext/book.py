@@ -265,6 +265,43 @@ def add_meta(app, pagename, templatename, context, doctree):
     context["metatags"] = context.get("metatags", "") + "\n".join(lines) + "\n"
 
 
+def edition_url(app, code, pagename):
+    """The address of a page of an edition: absolute under html_baseurl (the site's root, which
+    holds every edition's folder), else relative to the page being written."""
+    if app.config.html_baseurl:
+        return f"{app.config.html_baseurl.rstrip('/')}/{code}/{pagename}.html"
+    return f"{'../' * (pagename.count('/') + 1)}{code}/{pagename}.html"
+
+
+def alternates(app, pagename):
+    """(hreflang, href) of the page in every offered edition, then x-default (see below)."""
+    links = [(html_lang(code), edition_url(app, code, pagename)) for code in editions.offered()]
+    if pagename == app.config.root_doc:
+        root = f"{app.config.html_baseurl.rstrip('/')}/" if app.config.html_baseurl else None
+        links.append(("x-default", root or "../" * (pagename.count("/") + 1)))
+    else:
+        links.append(("x-default", edition_url(app, SOURCE_LANGUAGE, pagename)))
+    return links
+
+
+def add_alternates(app, pagename, templatename, context, doctree):
+    """<link rel="alternate" hreflang> to the page in every offered edition, and x-default: for
+    the front page the site's root (a page listing the editions, which picks one from the
+    browser's languages), for every other page the source edition's, which is what the root
+    gives a reader whose languages match no edition and the page every translation comes from.
+    With html_baseurl, rel="canonical" names the page in its own edition's folder (Sphinx's
+    would leave the folder out: the base URL is the site's, not the edition's)."""
+    if app.builder.name != "html" or pagename not in app.env.found_docs:
+        return
+    lines = [
+        f'<link rel="alternate" hreflang="{tag}" href="{html.escape(href)}" />'
+        for tag, href in alternates(app, pagename)
+    ]
+    context["metatags"] = context.get("metatags", "") + "\n".join(lines) + "\n"
+    if app.config.html_baseurl:
+        context["pageurl"] = edition_url(app, app.config.language, pagename)
+
+
 def edit_url(app, pagename):
     """Where to change this page: the Chinese source, or this edition's catalog."""
     config = app.config
@@ -277,16 +314,16 @@ def edit_url(app, pagename):
 
 
 def write_sitemap(app, exception):
-    """sitemap.xml of this edition, with every page's other editions as alternates."""
+    """sitemap.xml of this edition, with the page's alternates (as on the page: every offered
+    edition and x-default). `editions.py redirect` gathers every edition's into the site's."""
     base = app.config.html_baseurl.rstrip("/")
     if exception or not base or app.builder.format != "html":
         return
     entries = []
     for page in sorted(app.env.found_docs):
         links = "".join(
-            f'<xhtml:link rel="alternate" hreflang="{html_lang(code)}"'
-            f' href="{base}/{code}/{page}.html"/>'
-            for code in editions.offered()
+            f'<xhtml:link rel="alternate" hreflang="{tag}" href="{href}"/>'
+            for tag, href in alternates(app, page)
         )
         entries.append(f"<url><loc>{base}/{app.config.language}/{page}.html</loc>{links}</url>")
     Path(app.outdir, "sitemap.xml").write_text(
@@ -303,6 +340,7 @@ def add_editions(app, pagename, templatename, context, doctree):
     up = "../" * (pagename.count("/") + 1)
     language = app.config.language
     context["book_switcher_label"] = str(_("Language"))
+    context["book_remember_choice"] = editions.REMEMBER
     if language == SOURCE_LANGUAGE:
         context["book_edit_label"] = str(_("Edit this page"))
     else:
@@ -311,6 +349,7 @@ def add_editions(app, pagename, templatename, context, doctree):
     context["book_editions"] = [
         {
             "name": entry["name"],
+            "code": code,
             "html_lang": html_lang(code),
             "href": f"{up}{code}/{pagename}.html",
             "current": code == language,
@@ -653,6 +692,7 @@ def setup(app):
     app.connect("config-inited", apply_language)
     app.connect("html-page-context", add_editions)
     app.connect("html-page-context", add_meta)
+    app.connect("html-page-context", add_alternates)
     app.add_directive("modern", ModernNote)
     app.add_transform(CopyThrough)
     app.add_transform(SourceLanguageFallback)

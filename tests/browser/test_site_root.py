@@ -1,0 +1,147 @@
+"""The site's root in Chromium: the edition the browser's languages choose on the first visit,
+the reader's own choice remembered, links and deep links left alone; and the alternates of every
+built page (docs/_ext/book.py, editions.py)."""
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.browser.conftest import SITE, built_pages, editions, require
+
+OFFERED = editions.offered()
+
+
+def new_page(browser, site_url, **options):
+    context = browser.new_context(base_url=site_url, **options)
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
+def path_of(page, site_url):
+    return page.url.removeprefix(site_url)
+
+
+@pytest.mark.parametrize(
+    ("locale", "edition"),
+    [
+        ("en-US", "en"),
+        ("en", "en"),
+        ("zh-CN", "zh_CN"),
+        ("zh-SG", "zh_CN"),
+        ("zh-TW", "zh_TW"),
+        ("zh-HK", "zh_TW"),
+        ("zh-Hant-TW", "zh_TW"),
+        ("fr-FR", "zh_CN"),  # no edition: the source
+    ],
+)
+def test_the_first_visit_goes_to_the_browsers_language(browser, site_url, locale, edition):
+    context, page = new_page(browser, site_url, locale=locale)
+    try:
+        page.goto("/")
+        page.wait_for_url(f"**/{edition}/index.html")
+        assert path_of(page, site_url) == f"/{edition}/index.html"
+    finally:
+        context.close()
+
+
+def test_the_first_browser_language_with_an_edition_chooses(browser, site_url):
+    context, page = new_page(browser, site_url)
+    try:
+        page.add_init_script(
+            "Object.defineProperty(navigator, 'languages', {get: () => ['fr-FR', 'zh-HK', 'en']})"
+        )
+        page.goto("/")
+        page.wait_for_url("**/zh_TW/index.html")
+    finally:
+        context.close()
+
+
+def test_only_the_first_visit_is_chosen_for_the_reader(browser, site_url):
+    context, page = new_page(browser, site_url, locale="en-US")
+    try:
+        page.goto("/")
+        page.wait_for_url("**/en/index.html")
+        page.goto("/")  # the reader comes back to the root: the list, not the guess again
+        assert path_of(page, site_url) == "/"
+        links = page.locator("ul.book-editions a")
+        assert links.evaluate_all("as => as.map(a => a.dataset.edition)") == OFFERED
+    finally:
+        context.close()
+
+
+def test_the_readers_choice_in_the_switcher_wins_over_the_browsers_languages(browser, site_url):
+    context, page = new_page(browser, site_url, locale="en-US")
+    try:
+        page.goto("/en/ch01.html")
+        page.locator("nav.book-languages a.book-language[hreflang='zh-TW']").click()
+        page.wait_for_url("**/zh_TW/ch01.html")
+        page.goto("/")
+        page.wait_for_url("**/zh_TW/index.html")
+    finally:
+        context.close()
+
+
+def test_a_choice_on_the_root_page_is_remembered(browser, site_url):
+    context, page = new_page(browser, site_url, locale="zh-CN")
+    try:
+        page.goto("/")
+        page.wait_for_url("**/zh_CN/index.html")
+        page.goto("/")
+        page.locator("ul.book-editions a[data-edition='en']").click()
+        page.wait_for_url("**/en/index.html")
+        page.goto("/")
+        page.wait_for_url("**/en/index.html")
+    finally:
+        context.close()
+
+
+def test_a_reader_coming_from_a_page_of_the_book_sees_the_list(browser, site_url):
+    context, page = new_page(browser, site_url, locale="en-US")
+    try:
+        page.goto("/", referer=f"{site_url}/en/ch01.html")
+        assert path_of(page, site_url) == "/"
+        assert page.locator("ul.book-editions a").count() == len(OFFERED)
+    finally:
+        context.close()
+
+
+def test_deep_links_are_never_redirected(browser, site_url):
+    context, page = new_page(browser, site_url, locale="zh-TW")
+    try:
+        for path in ("/en/ch01.html", "/zh_CN/ch08.html", "/en/index.html"):
+            page.goto(path)
+            page.wait_for_load_state("load")
+            assert path_of(page, site_url) == path
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_root_lists_every_edition(browser, site_url):
+    context, page = new_page(browser, site_url, locale="en-US", java_script_enabled=False)
+    try:
+        page.goto("/")
+        assert path_of(page, site_url) == "/"
+        hrefs = page.locator("ul.book-editions a").evaluate_all("as => as.map(a => a.href)")
+        assert hrefs == [f"{site_url}/{code}/index.html" for code in OFFERED]
+    finally:
+        context.close()
+
+
+def test_every_page_of_every_offered_edition_links_its_alternates():
+    pages = [p for p in built_pages() if p.split("/")[0] in OFFERED]
+    require((SITE / pages[0]).is_file(), "the book is not built: run `nox -s docs` first")
+    tags = {code: code.replace("_", "-") for code in OFFERED}
+    checked = 0
+    for path in pages:
+        code, name = path.split("/", 1)
+        if name in {"404.html", "search.html", "genindex.html"}:
+            continue
+        up = "../" * name.count("/")
+        html = BeautifulSoup((SITE / path).read_text("utf-8"), "html.parser")
+        found = {a["hreflang"]: a["href"] for a in html.select('link[rel="alternate"]')}
+        default = f"../{up}" if name == "index.html" else f"../{up}zh_CN/{name}"
+        assert found == {
+            **{tags[c]: f"../{up}{c}/{name}" for c in OFFERED},
+            "x-default": default,
+        }, path
+        checked += 1
+    assert checked >= 3 * len(OFFERED)
