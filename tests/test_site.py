@@ -130,6 +130,15 @@ def test_the_canonical_url_is_in_the_editions_folder(site, code):
     assert [link["href"] for link in canonical] == [f"{BASE}{code}/ch01.html"]
 
 
+@pytest.mark.parametrize("code", BUILT)
+def test_the_404_pages_links_are_under_the_sites_path(site, code):
+    """A missing path anywhere gets the 404 page, so its links are absolute paths: under the
+    base URL's path (/tornado/ here, /<repo>/ on a GitHub project site), not the host's root."""
+    page = soup(site / code / "404.html")
+    stylesheets = [link["href"] for link in page.select('link[rel="stylesheet"]')]
+    assert stylesheets and all(h.startswith(f"/tornado/{code}/_static/") for h in stylesheets)
+
+
 def test_the_sitemap_lists_every_offered_editions_pages_with_alternates(site):
     text = (site / "sitemap.xml").read_text("utf-8")
     locs = re.findall(r"<loc>([^<]+)</loc>", text)

@@ -37,6 +37,7 @@ import re
 import shutil
 import subprocess
 import tomllib
+import urllib.parse
 from pathlib import Path
 
 import editions
@@ -401,7 +402,10 @@ def apply_language(app, config):
         banner = f'<span class="book-in-progress">{text}</span>'
         config.html_theme_options = {**config.html_theme_options, "announcement": banner}
     config.html_title = config.project
-    config.notfound_urls_prefix = f"/{config.language}/"
+    # the 404 page is served for any missing path, so its links are absolute: under the path of
+    # the site's base URL (a GitHub project site is https://owner.github.io/repo/)
+    site_path = urllib.parse.urlsplit(config.html_baseurl).path.strip("/")
+    config.notfound_urls_prefix = "/" + "/".join(filter(None, [site_path, config.language])) + "/"
     config.epub_title = config.project
     config.epub_author = config.author
     config.epub_publisher = config.author
