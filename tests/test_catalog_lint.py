@@ -451,3 +451,38 @@ def test_a_plural_label_is_checked_form_by_form(tmp_path, lang, plural_forms, fo
         assert problems == []
     else:
         assert len(problems) == 1 and says in problems[0] and ":11: " in problems[0], problems
+
+
+@pytest.mark.parametrize("msgstr", ["指標TODO", "TODO：指標", "指標 FIXME", "XXX指標"])
+def test_a_placeholder_glued_to_han_text_is_caught(msgstr):
+    """Python's \\b sees no boundary between kanji and a Latin letter: "指標TODO" passed."""
+    pair = catalog_lint.Pair("指标", msgstr, "ja", cjk=True)
+    assert [p for p in catalog_lint.placeholders(pair)] == [
+        f"{msgstr.strip('指標：').strip()} left in the msgstr"
+    ]
+
+
+JAPANESE = {"cjk": True, "charset": "cp932"}
+
+
+@pytest.mark.parametrize(
+    ("msgstr", "says"),
+    [
+        ("Tornado のイベントループは asyncio のものです。", None),
+        ("Tornado は後者です。它的事件循环叫做 `IOLoop`。", "循环"),  # no Simplified-only character
+        ("「事件循环」は中国語でイベントループです。", None),  # quoted, and in the msgid
+    ],
+)
+def test_a_han_character_outside_the_editions_charset_is_chinese_left(msgstr, says):
+    """editions.toml's `charset` (cp932 for Japanese): 环, 标, 库 are not Japanese, so a sentence
+    left in Chinese is caught even without 这, 们, 说 ..."""
+    pair = catalog_lint.pair_for(
+        type("M", (), {"id": "Tornado 属于后者：它的事件循环叫做 `IOLoop`。", "string": msgstr})(),
+        "ja",
+        JAPANESE,
+    )
+    found = catalog_lint.foreign_han(pair)
+    if says is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and says in found[0] and "cp932" in found[0], found

@@ -247,6 +247,13 @@ def weblate_save(path, width):
     for unit in store.units:
         if not unit.isheader() and unit.target:
             unit.target = unit.target + " " if unit is store.units[1] else unit.target
+    # and Weblate's commit rewrites the header (without wrapping, on one line)
+    store.updateheader(
+        add=True,
+        Last_Translator="A Translator <translator@example.org>",
+        PO_Revision_Date="2026-12-05 10:00+0000",
+        X_Generator="Weblate 5.14",
+    )
     path.write_bytes(bytes(store))
 
 

@@ -125,7 +125,7 @@ def test_the_throwaway_edition_is_read_from_editions_toml(book):
     docs, _ = book
     assert editions.editions(docs)["ja"] == {
         "name": "日本語", "status": "in-progress", "publish": True, "search": "ja", "cjk": True,
-        "cjk_fonts": "JP", "convert": "", "reviewed": [], "browser": ["ja"],
+        "cjk_fonts": "JP", "charset": "", "convert": "", "reviewed": [], "browser": ["ja"],
     }  # fmt: skip
     assert editions.built(docs) == [*editions.built(), "ja"]  # the book's editions, then ja
     assert editions.offered(docs) == [*editions.offered(), "ja"]

@@ -32,6 +32,7 @@ Rules (each a function below taking a `Pair` and returning problem strings):
     simplified      no character that only Simplified Chinese writes (这 们 说 ...), the same
                     exception; for an edition with `cjk = true` (zh_TW, ja), where source_text
                     cannot tell the language's Han characters from the source's
+    foreign_han     with the edition's `charset` (ja: cp932), no Han character outside it
     unchanged       a msgstr equal to its msgid only if the message has no Chinese (code, a path,
                     a number, a name), or the edition is converted from the source (`convert`)
     placeholders    no TODO / FIXME / XXX
@@ -58,11 +59,13 @@ HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN = re.compile(f"[{HAN_CLASS}]")
 # A run of Chinese with the full-width punctuation inside it: 一段普通的话, 2026年4月2日's 年.
 HAN_RUN = re.compile(f"[{HAN_CLASS}][{HAN_CLASS}\u3000-\u303f\uff00-\uffef]*")
+TRAILING_PUNCTUATION = re.compile("[\u3000-\u303f\uff00-\uffef]+$")
 # Chinese kept as data in a translation: in quotes or brackets ("中文", “中文”, (中文), 「中文」).
 QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’|「[^」]*」|\([^()]*\)|（[^（）]*）")
 # A number is digits not next to other digits: 6.6.1, 8000, 10,000, the 404 of "404s".
 NUMBER = re.compile(r"(?<![\d.,:])\d+(?:[.,:]\d+)*(?![\d])")
-PLACEHOLDER = re.compile(r"\b(TODO|FIXME|XXX)\b")
+# Not \b: Python counts kanji as word characters, so "指標TODO" has no word boundary.
+PLACEHOLDER = re.compile(r"(?<![A-Za-z])(TODO|FIXME|XXX)(?![A-Za-z])")
 ROLE_TARGET = re.compile(r"<([^<>]+)>\s*$")
 STRAY_ROLE = re.compile(r"\{[a-z][\w-]*\}")
 # Characters that only Simplified Chinese writes: each is the Simplified form of a character that
@@ -153,6 +156,7 @@ class Pair:
     cjk: bool = False  # the edition's `cjk`: its language is written with Han characters
     converted: bool = False  # the edition's `convert`: its catalogs are the source, converted
     is_source: bool = False  # the source edition itself (only its interface catalog is checked)
+    charset: str = ""  # the edition's `charset`: every Han character of its language is in it
 
     @cached_property
     def source(self):
@@ -290,6 +294,7 @@ def quoted_data(pair, pattern):
     prose = pair.target.prose
     for quoted in QUOTED.findall(prose):
         for run in HAN_RUN.findall(quoted):
+            run = TRAILING_PUNCTUATION.sub("", run)  # 「事件循环」's closing bracket
             if pattern.search(run) and run not in pair.msgid and run not in pair.terms:
                 found.append(f"Chinese {run!r} is neither in the msgid nor a term of the page")
     return found, [run for run in HAN_RUN.findall(QUOTED.sub("", prose)) if pattern.search(run)]
@@ -325,6 +330,33 @@ def simplified(pair):
             + f" ({chars} are written only in Simplified Chinese)"
         )
     return found
+
+
+def foreign_han(pair):
+    """With the edition's `charset` (Japanese: cp932), a Han character outside it is Chinese
+    left over, even in a sentence without any Simplified-only character (事件循环, 标准库)."""
+    if not pair.cjk or not pair.charset or pair.is_source:
+        return []
+    outside = {c for c in HAN.findall(pair.msgstr) if not fits(c, pair.charset)}
+    if not outside:
+        return []
+    found, left = quoted_data(pair, re.compile(f"[{''.join(sorted(outside))}]"))
+    if left:
+        chars = "".join(sorted(outside))
+        found.append(
+            f"Chinese {left[0]!r}"
+            + (f" and {len(left) - 1} more" if len(left) > 1 else "")
+            + f" ({chars} not in {pair.charset}: not written in {pair.language})"
+        )
+    return found
+
+
+def fits(char, charset):
+    try:
+        char.encode(charset)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def unchanged(pair):
@@ -385,6 +417,7 @@ RULES = [
     numbers,
     source_text,
     simplified,
+    foreign_han,
     unchanged,
     placeholders,
     glossary,
@@ -406,6 +439,7 @@ INTERFACE_RULES = [
     structure,
     numbers,
     simplified,
+    foreign_han,
     placeholders,
     fields,
 ]
@@ -425,6 +459,7 @@ def pair_for(message, language, entry, terms=frozenset(), msgid=None, msgstr=Non
         cjk=bool(entry.get("cjk")),
         converted=bool(entry.get("convert")),
         is_source=entry.get("status") == "source",
+        charset=entry.get("charset", ""),
     )
 
 

@@ -289,6 +289,11 @@ def start_interface(language, templates=TEMPLATES, theme_locales=None):
     return po
 
 
+def body(text):
+    """A catalog's text after its header entry (the first blank line)."""
+    return text.split("\n\n", 1)[1] if "\n\n" in text else ""
+
+
 def problems(templates=TEMPLATES, locales=LOCALES, extracted=EXTRACTED, theme_locales=None):
     """Why a catalog or template is not in the book's form, one line per file and reason."""
     theme_locales = theme_locales or THEME_LOCALES
@@ -311,8 +316,12 @@ def problems(templates=TEMPLATES, locales=LOCALES, extracted=EXTRACTED, theme_lo
             found.append(f"{shown}: msgcat cannot read it: {error}")
             continue
         fix = f"nox -s translations{fix_option(path, locales, theme_locales)}"
-        if wrapped != text:
-            first = first_difference(text.splitlines(), wrapped.splitlines())
+        # The header entry may be laid out any way: Weblate (translate-toolkit without wrapping)
+        # writes it on one line when it updates Last-Translator and PO-Revision-Date, and the
+        # next update writes it back; the messages must be exactly as msgcat writes them.
+        if body(wrapped) != body(text):
+            before = text[: len(text) - len(body(text))].count("\n")  # the header's lines
+            first = before + first_difference(body(text).splitlines(), body(wrapped).splitlines())
             found.append(
                 f"{shown}:{first}: not in the book's form, one line per string (another editor"
                 f" wrapped it?); fix with `{fix}` (or `msgcat --no-wrap FILE -o FILE`)"

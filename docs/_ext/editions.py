@@ -49,6 +49,7 @@ def editions(docs=DOCS):
             "search": entry.get("search", code.split("_")[0]),
             "cjk": bool(entry.get("cjk", False)),
             "cjk_fonts": entry.get("cjk_fonts", "SC"),
+            "charset": entry.get("charset", ""),
             "convert": entry.get("convert", ""),
             "reviewed": list(entry.get("reviewed", [])),
             "browser": list(entry.get("browser", [html_lang(code)])),
