@@ -140,7 +140,7 @@ def epub(session):
 
 @nox.session
 def pdf(session):
-    """Build a PDF of every edition into docs/_build/pdf/<lang>/ with XeLaTeX, then check it."""
+    """Build a PDF of every offered edition into docs/_build/pdf/<lang>/ with XeLaTeX; check it."""
     missing = [tool for tool in TEX_TOOLS if not shutil.which(tool)]
     if missing:
         session.error(

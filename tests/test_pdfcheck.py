@@ -150,3 +150,18 @@ def test_main_checks_the_log_beside_the_pdf(tmp_path, capsys):
     assert "  listing 18.5pt wider than the page at .tex line 5\n" in out
     book.with_suffix(".log").write_text("(./tornado-book-zh_CN.tex [1])", "utf-8")
     assert pdfcheck.main(["--lang=zh_CN", "--log-only", str(book)]) == 0
+
+
+def test_an_edition_in_progress_may_show_the_sources_contents_heading():
+    """LaTeX's contents heading is the index page's toctree caption: a partial edition that has
+    not translated it yet prints the Chinese 目录 (a ja PDF failed the check for it)."""
+    assert pdfcheck.labels("zh_TW")["in_progress"]
+    traditional = TEX.replace("初识", "初識")
+    front = FRONT_ZH.replace("初识", "初識").replace("发行版本", "發佈")
+    body = front + "現代註釋 · Tornado 6.0\n"
+    assert pdfcheck.text_problems("zh_TW", traditional, body, front) == []
+    english = front.replace("目录", "Contents")
+    assert pdfcheck.text_problems("zh_TW", traditional, body, english) == [
+        "'目錄' missing from the title page and contents",
+        "'Contents' (en) on the title page or contents",
+    ]

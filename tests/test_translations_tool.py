@@ -196,7 +196,7 @@ def test_an_untranslated_label_fails_the_source_and_not_an_edition_in_progress(t
     for code in ("zh_CN", "ja"):
         catalogs.start_interface(code, docs / "pot", docs / "_theme_locales")
     assert translations.check(["ja"]) == 0
-    label = "sphinx.po: label not translated (shown in English): 'Download'"
+    label = "sphinx.po:21: label not translated (shown in English): 'Download'"
     assert label in capsys.readouterr().out
     assert translations.check() == 1
     assert f"docs/_theme_locales/zh_CN/LC_MESSAGES/{label}" in capsys.readouterr().out

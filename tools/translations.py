@@ -167,12 +167,13 @@ def interface_gaps(lang):
     ui = editions.interface_catalog(lang, ROOT / "docs")
     if not ui.is_file():
         return []  # the msgids are English: an English edition needs no interface catalog
-    left = [
-        m.id if isinstance(m.id, str) else m.id[0]
+    where = catalog_lint.msgstr_lines(ui)
+    return [
+        f"{shown(ui)}:{where.get(m.lineno, m.lineno)}: label not translated (shown in English):"
+        f" {m.id if isinstance(m.id, str) else m.id[0]!r}"
         for m in load(ui)
         if m.id and (m.fuzzy or not (all(m.string) if m.pluralizable else m.string))
     ]
-    return [f"{shown(ui)}: label not translated (shown in English): {label!r}" for label in left]
 
 
 def percent(lang):
