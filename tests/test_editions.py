@@ -299,6 +299,23 @@ def test_every_edition_uses_a_document_class_xelatex_loads(book):
     assert r"\def\sphinxdocclass{report}" in tex
     assert "jsbook" not in tex
     assert r"\setCJKmainfont{Noto Serif CJK JP}" in tex  # cjk_fonts = "JP"
+    # a partial edition's PDF says so at its start, as the website's banner does
+    front = tex.split(r"\sphinxtableofcontents", 1)[1].split(r"\chapter", 1)[0]
+    assert "This edition is a translation in progress" in front
+
+
+def test_a_partial_editions_epub_opens_with_the_banner(book):
+    docs, _ = book
+    out = docs / "_build" / "epub-ja"
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "epub", "--define=language=ja",
+         str(docs), str(out)],
+        capture_output=True, text=True, cwd=docs.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    opening = (out / "index.xhtml").read_text("utf-8")
+    assert "This edition is a translation in progress" in opening
+    assert "in progress" not in (out / "ch01.xhtml").read_text("utf-8")
 
 
 def test_a_changed_interface_catalog_rewrites_every_page(book, tmp_path):

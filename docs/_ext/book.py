@@ -592,6 +592,21 @@ def mark_drafts(app, doctree, docname):
             section.insert(1, draft_notice(app))
 
 
+def mark_partial_book(app, doctree, docname):
+    """An EPUB or PDF of an edition in progress opens with the website's banner: it has no
+    announcement bar, and a reader would otherwise get a book mostly in Chinese unwarned."""
+    entry = EDITIONS.get(app.config.language)
+    if not entry or entry["status"] != "in-progress" or docname != app.config.root_doc:
+        return
+    if app.builder.format != "latex" and app.builder.name != "epub":
+        return
+    section = next(doctree.findall(nodes.section), None)
+    if section is not None:
+        notice = nodes.note(classes=["in-progress"])
+        notice += nodes.paragraph(text=in_progress_banner(app.config.language))
+        section.insert(1, notice)
+
+
 def unreviewed_notice():
     notice = nodes.note(classes=["unreviewed"])
     notice += nodes.paragraph(
@@ -686,6 +701,7 @@ def setup(app):
     app.connect("doctree-resolved", figures_without_dot)
     app.add_role("ctrl-c", ctrl_c_role)
     app.connect("doctree-resolved", mark_drafts)
+    app.connect("doctree-resolved", mark_partial_book)
     app.add_config_value("book_repository", "", "html")
     app.add_config_value("book_downloads", {}, "html")
     app.add_config_value("book_downloads_found", [], "html")  # set by apply_language
