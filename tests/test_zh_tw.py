@@ -233,6 +233,8 @@ def test_conversion_of_words(converter, source, expected):
         ("并发的请求", "並行的請求"),
         ("终端会打印一行", "終端會印出一行"),
         ("整个测试会话就失败", "整個測試工作階段就失敗"),
+        ("`docs` 会话会把全书构建成 HTML", "`docs` 工作階段會把全書建置成 HTML"),
+        ("把仓库下载到本地", "把儲存庫下載到本機"),
         # the glossary's Taiwan forms
         ("自动转义和捕获组", "自動跳脫和擷取群組"),
         ("开放重定向", "開放式重新導向"),
