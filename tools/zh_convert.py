@@ -20,9 +20,11 @@ to Traditional with Taiwan's phrases) is written by this tool, not by hand:
   裡 ("inside") except in the words of INSIDE_KEPT (公里, 里程 ...), and mainland quotation marks
   become Taiwan's: “…” is 「…」 and a quotation inside one, ‘…’, is 『…』 (`punctuate`); ASCII
   "..." and an apostrophe between letters (don’t) are left alone;
-- `--check` lists the mainland words ([mainland.<code>] of docs/glossary.toml), a 里 meaning
-  "inside" and mainland quotation marks left in the pages not yet reviewed, and the source's words that hide a glossary word (多进程: the
-  glossary's 进程 is not placed inside it), and fails if there is one;
+- `--check` lists the mainland words ([mainland.<code>] of docs/glossary.toml; not inside a
+  Taiwan word the glossary writes: 子類 in 子類別), a 里 meaning "inside" and mainland
+  quotation marks left in the pages not yet reviewed and in the interface catalog (unless
+  reviewed), and the source's words that hide a glossary word (多进程: the glossary's 进程 is
+  not placed inside it), and fails if there is one;
 - the interface catalog, docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po, is converted from the
   source edition's the same way; with "interface" in the edition's `reviewed` list it is a
   reviewer's work like a reviewed page: only messages it lacks (new in the source, or
@@ -58,7 +60,19 @@ PRIVATE = 0xF0000  # placeholders: private-use characters OpenCC passes through
 INTERFACE = "interface"  # in `reviewed`: the interface catalog has been reviewed
 
 # 里 is a unit of length or a neighbourhood in these words; everywhere else it is 裡, "inside".
-INSIDE_KEPT = ("公里", "英里", "海里", "華里", "里程", "鄰里", "里長", "鄉里", "故里", "千里", "萬里")
+INSIDE_KEPT = (
+    "公里",
+    "英里",
+    "海里",
+    "華里",
+    "里程",
+    "鄰里",
+    "里長",
+    "鄉里",
+    "故里",
+    "千里",
+    "萬里",
+)
 INSIDE = re.compile("|".join(INSIDE_KEPT) + "|里")
 # Taiwan's quotation marks: 「」 and, for a quotation inside a quotation, 『』.
 OPENING, CLOSING = "“‘", "”’"

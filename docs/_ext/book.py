@@ -369,9 +369,7 @@ def in_progress_banner(language):
             "This edition was converted automatically from Simplified Chinese;"
             " {reviewed} of {total} pages reviewed."
         )
-        return str(text).format(
-            reviewed=total - len(editions.unreviewed(language)), total=total
-        )
+        return str(text).format(reviewed=total - len(editions.unreviewed(language)), total=total)
     text = _(
         "This edition is a translation in progress: {percent}% is translated. Paragraphs not"
         " translated yet are shown in the original Chinese."
