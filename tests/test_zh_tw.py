@@ -119,7 +119,22 @@ def test_the_switcher_offers_zh_tw_in_every_edition():
 def test_the_progress_page_is_built_from_the_catalogs(site):
     page = (site / "translations.html").read_text("utf-8")
     assert "繁體中文（臺灣）" in page and "English" in page
-    assert "自動轉換，未審校" in page and "100%" in page
+    assert "100%（自動轉換，未審校）" in page  # the catalog's parentheses: full width
+
+
+def test_the_banner_of_a_converted_edition_counts_reviewed_pages(site):
+    page = (site / "ch01.html").read_text("utf-8")
+    total = len(editions.catalogs("zh_TW"))
+    assert f"本版本由簡體中文自動轉換，已審校 0/{total} 頁。" in page
+    assert "翻譯中" not in page
+
+
+def test_sphinx_words_come_from_the_interface_catalog(site):
+    page = (site / "ch01.html").read_text("utf-8")
+    assert 'title="連結到此標題"' in page and "連結到這個標頭" not in page
+    labels = (site / "_static" / "book-labels.js").read_text("utf-8")
+    assert "沒有找到與搜尋詞相符的頁面" in labels
+    assert "這個網址沒有內容" in (site / "404.html").read_text("utf-8")
 
 
 def test_glossary_page_and_data_agree():
@@ -164,14 +179,14 @@ def converter():
         # the glossary and OpenCC respect word boundaries (jieba's words)
         ("只把值放进程序自己构造的查询里", "只把值放進程式自己構造的查詢裡"),  # 放进 + 程序
         ("访问后端，并发送 `Connection: close`", "連線後端，並傳送 `Connection: close`"),
-        ("全部响应用时", "全部回應用時"),  # 响应 + 用时, not 响 + 应用
+        ("全部响应用时", "全部回應耗時"),  # 响应 + 用时, not 响 + 应用
         ("启动一个进程", "啟動一個行程"),
         # the review's conversion errors
         ("所有的网卡", "所有的網路卡"),
         ("一个数据库", "一個資料庫"),
         ("用一个数据类表示", "用一個資料類別表示"),
         ("在函数里调用它", "在函式裡呼叫它"),
-        ("目录里加载模板", "目錄裡載入模板"),
+        ("目录里加载模板", "目錄裡載入範本"),
         ("空白字符合并", "空白字元合併"),
         ("全局解释器锁", "全域直譯器鎖"),
         ("v1 接口", "v1 介面"),
@@ -188,6 +203,215 @@ def converter():
 )
 def test_conversion_of_words(converter, source, expected):
     assert converter.convert(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # 里 by character (jieba does not cut it alone in 模板里, 导航里), except 公里, 里程 ...
+        ("模板里、导航里和页脚里", "範本裡、導覽裡和頁尾裡"),
+        ("跑了 5 公里，里程数", "跑了 5 公里，里程數"),
+        # the editor's character errors
+        ("最多只能等 30 天后", "最多只能等 30 天後"),
+        ("程序代码和权限的实例", "程式碼和權限的實例"),
+        ("模板扩展与 UI 模块", "範本擴充與 UI 模組"),
+        ("浏览器的扩展程序", "瀏覽器的擴充功能"),
+        # Taiwan's words
+        ("协议、证书和过长的头部", "協定、憑證和過長的標頭"),
+        ("子类覆盖父类和基类的类属性", "子類別覆蓋父類別和基底類別的類別屬性"),
+        ("十六进制的常量和自己的栈", "十六進位的常數和自己的堆疊"),
+        ("克隆到本地，再重启服务器", "複製到本機，再重新啟動伺服器"),
+        ("TLS 握手后断开，再重连", "TLS 交握後中斷，再重新連線"),
+        # phrases that decide the meaning
+        ("检查通过后，通过 HTTP 请求它", "檢查通過後，透過 HTTP 請求它"),
+        ("函数的返回值", "函式的傳回值"),
+        ("监听地址是回环地址", "監聽位址是回送位址"),
+        ("虚拟地址空间", "虛擬位址空間"),
+        ("填写邮箱地址", "填寫電子郵件地址"),
+        ("以 MIT 许可发布", "以 MIT 授權發布"),
+        ("驱动会报错", "驅動會出現錯誤"),
+        ("并发的请求", "並行的請求"),
+        ("终端会打印一行", "終端會印出一行"),
+        ("整个测试会话就失败", "整個測試工作階段就失敗"),
+        ("`docs` 会话会把全书构建成 HTML", "`docs` 工作階段會把全書建置成 HTML"),
+        ("把仓库下载到本地", "把儲存庫下載到本機"),
+        # the glossary's Taiwan forms
+        ("自动转义和捕获组", "自動跳脫和擷取群組"),
+        ("开放重定向", "開放式重新導向"),
+        ("外部身份认证", "外部身分驗證"),
+        ("客户端的 SQL 语句", "用戶端的 SQL 陳述式"),
+        ("回到顶部", "回到頁首"),
+    ],
+)
+def test_the_editors_review_is_converted(converter, source, expected):
+    assert converter.convert(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("他说“好”", "他說「好」"),
+        ("“外层‘内层’外层”", "「外層『內層』外層」"),
+        ("“一层“二层”一层”", "「一層『二層』一層」"),  # the depth decides, not the mark
+        ("只有右引号”", "只有右引號」"),  # unbalanced: mark by mark
+        ('ASCII "引号" 不变，Tornado’s 也不变', 'ASCII "引號" 不變，Tornado’s 也不變'),
+        (
+            "代码 `print(“x”)` 与 [“链接”](ch01.md#“锚”) 原样",
+            "程式碼 `print(“x”)` 與 [「連結」](ch01.md#“锚”) 原樣",
+        ),
+        ("见 https://example.com/a‘b 。", "見 https://example.com/a‘b 。"),
+    ],
+)
+def test_taiwan_quotation_marks_outside_protected_spans(converter, source, expected):
+    assert converter.convert(source) == expected
+
+
+def test_the_converted_catalogs_have_no_mainland_quotation_marks_and_no_inside_里():
+    text = "\n".join(
+        zh_convert_protected().sub(" ", message.string) for _po, message in messages("zh_TW")
+    )
+    assert "“" not in text and "”" not in text and "「" in text
+    assert re.findall("(?<!公)里(?!程)", text) == []
+
+
+def zh_convert_protected():
+    from tools import zh_convert
+
+    return zh_convert.PROTECTED
+
+
+# The editor's review (zh_TW at 94f9bfa): each mainland word it found, as OpenCC writes it.
+REVIEWED_MAINLAND = [
+    "最多隻",
+    "天后",
+    "程式程式碼",
+    "擴充套件",
+    "許可權",
+    "例項",
+    "協議",
+    "證書",
+    "頭部",
+    "事務",
+    "域名",
+    "負載均衡",
+    "宕機",
+    "導航",
+    "克隆",
+    "斜槓",
+    "下劃線",
+    "短橫線",
+    "花括號",
+    "尖括號",
+    "常量",
+    "棧",
+    "進位制",
+    "子類",
+    "父類",
+    "基類",
+    "類屬性",
+    "生成器",
+    "只讀",
+    "控制台",
+    "版本庫",
+    "帖子",
+    "演示",
+    "教程",
+    "構建",
+    "自定義",
+    "識別符號",
+    "提示符",
+    "回滾",
+    "文本",
+    "重啟",
+    "握手",
+    "叫號屏",
+    "資訊屏",
+    "斷開",
+    "重連",
+    "返回值",
+    "監聽地址",
+    "迴環地址",
+    "虛擬地址",
+    "郵箱",
+    "許可",
+    "報錯",
+    "併發",
+    "列印",
+    "落盤",
+    "搞反",
+    "公網",
+    "內網",
+    "外網",
+    "直連",
+    "模板",
+    "轉義",
+    "捕獲組",
+    "身份",
+    "重定向",
+    "客戶端",
+    "匹配",
+    "語句",
+    "回到頂部",
+    "會話",
+]
+
+
+def test_the_check_knows_every_mainland_word_of_the_review():
+    from tools import zh_convert
+
+    listed = zh_convert.mainland_words("zh_TW")
+    assert [word for word in REVIEWED_MAINLAND if word not in listed] == []
+
+
+def test_the_check_finds_an_inside_里_and_mainland_quotation_marks():
+    from tools import zh_convert
+
+    assert zh_convert.character_problems("模板里说“好”") == [
+        "里 meaning inside (Taiwan: 裡)",
+        "mainland quotation marks (Taiwan: 「」 and 『』)",
+    ]
+    assert zh_convert.character_problems("5 公里的「里程」，don’t") == []
+
+
+def test_the_check_reads_a_mainland_word_but_not_inside_its_taiwan_form(monkeypatch, tmp_path):
+    from tools import zh_convert
+
+    po = tmp_path / "sphinx.po"
+    po.write_text('msgid "a"\nmsgstr "子類別與子類"\n', "utf-8")
+    monkeypatch.setattr(zh_convert.editions, "catalogs", lambda code: [])
+    monkeypatch.setattr(zh_convert.editions, "interface_catalog", lambda code: po)
+    monkeypatch.setattr(zh_convert, "ROOT", tmp_path)
+    found = zh_convert.check("zh_TW")
+    assert found == ["sphinx.po:1: 子類 is mainland usage (Taiwan: 子類別)"]
+    po.write_text('msgid "a"\nmsgstr "子類別"\n', "utf-8")
+    assert zh_convert.check("zh_TW") == []
+
+
+def test_a_reviewed_interface_catalog_keeps_the_reviewers_wording(converter, monkeypatch, tmp_path):
+    """With "interface" in `reviewed`, a reviewer's msgstr stays; a message the catalog lacks is
+    converted and marked fuzzy. Without it, the catalog is converted from the source again."""
+    from tools import zh_convert
+
+    source = editions.interface_catalog("zh_CN")
+    target = tmp_path / "sphinx.po"
+    reviewed_text = source.read_text("utf-8").replace(
+        'msgstr "回到顶部"', 'msgstr "回到本頁最上方"'
+    )
+    assert reviewed_text != source.read_text("utf-8")
+    head, _sep, _rest = reviewed_text.partition('msgid "Page not found"')
+    target.write_text(head, "utf-8")  # the reviewed catalog lacks "Page not found" and later
+    paths = {"zh_CN": source, "zh_TW": target}
+    monkeypatch.setattr(zh_convert.editions, "interface_catalog", lambda code: paths[code])
+    zh_convert.convert_interface("zh_TW", converter, reviewed=True)
+    with target.open("rb") as f:
+        catalog = {m.id: m for m in read_po(f)}
+    assert catalog["Back to top"].string == "回到本頁最上方"
+    assert not catalog["Back to top"].fuzzy
+    assert catalog["Page not found"].string and catalog["Page not found"].fuzzy
+    zh_convert.convert_interface("zh_TW", converter)
+    with target.open("rb") as f:
+        catalog = {m.id: m for m in read_po(f)}
+    assert catalog["Back to top"].string == "回到頁首"
 
 
 def test_no_mainland_word_is_left_in_unreviewed_pages():
@@ -209,8 +433,10 @@ def test_the_check_names_the_catalog_line_of_a_mainland_word(monkeypatch):
 
 
 def test_the_mainland_words_are_not_the_targets_of_conversions():
-    targets = "\n".join(entry["zh_TW"] for entry in GLOSSARY["conversion"])
-    targets += "\n".join(term.get("zh_TW", "") for term in GLOSSARY["term"])
+    """A Taiwan word may contain a mainland one (子類別 and 子類: the check skips the Taiwan
+    word), but no mainland word is itself a word the conversion writes."""
+    targets = {entry["zh_TW"] for entry in GLOSSARY["conversion"]}
+    targets |= {term["zh_TW"] for term in GLOSSARY["term"] if term.get("zh_TW")}
     assert [word for word in GLOSSARY["mainland"]["zh_TW"] if word in targets] == []
 
 

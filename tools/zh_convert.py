@@ -16,11 +16,19 @@ to Traditional with Taiwan's phrases) is written by this tool, not by hand:
   the same everywhere) and each [[conversion]] (a word OpenCC gets wrong for this book);
 - words are cut by jieba (the Converter's docstring): OpenCC and the glossary never cross a
   word boundary;
-- `--check` lists the mainland words ([mainland.<code>] of docs/glossary.toml) left in the
-  pages not yet reviewed, and the source's words that hide a glossary word (多进程: the
-  glossary's 进程 is not placed inside it), and fails if there is one;
+- after OpenCC, character by character (Taiwan's usage, which a word list cannot cover): 里 is
+  裡 ("inside") except in the words of INSIDE_KEPT (公里, 里程 ...), and mainland quotation marks
+  become Taiwan's: “…” is 「…」 and a quotation inside one, ‘…’, is 『…』 (`punctuate`); ASCII
+  "..." and an apostrophe between letters (don’t) are left alone;
+- `--check` lists the mainland words ([mainland.<code>] of docs/glossary.toml; not inside a
+  Taiwan word the glossary writes: 子類 in 子類別), a 里 meaning "inside" and mainland
+  quotation marks left in the pages not yet reviewed and in the interface catalog (unless
+  reviewed), and the source's words that hide a glossary word (多进程: the glossary's 进程 is
+  not placed inside it), and fails if there is one;
 - the interface catalog, docs/_theme_locales/<code>/LC_MESSAGES/sphinx.po, is converted from the
-  source edition's the same way.
+  source edition's the same way; with "interface" in the edition's `reviewed` list it is a
+  reviewer's work like a reviewed page: only messages it lacks (new in the source, or
+  untranslated) are added, converted and marked `#, fuzzy`.
 """
 
 import re
@@ -49,6 +57,58 @@ PROTECTED = re.compile(
     re.DOTALL,
 )
 PRIVATE = 0xF0000  # placeholders: private-use characters OpenCC passes through
+INTERFACE = "interface"  # in `reviewed`: the interface catalog has been reviewed
+
+# 里 is a unit of length or a neighbourhood in these words; everywhere else it is 裡, "inside".
+INSIDE_KEPT = (
+    "公里",
+    "英里",
+    "海里",
+    "華里",
+    "里程",
+    "鄰里",
+    "里長",
+    "鄉里",
+    "故里",
+    "千里",
+    "萬里",
+)
+INSIDE = re.compile("|".join(INSIDE_KEPT) + "|里")
+# Taiwan's quotation marks: 「」 and, for a quotation inside a quotation, 『』.
+OPENING, CLOSING = "“‘", "”’"
+TAIWAN_QUOTES = ("「", "」"), ("『", "』")
+APOSTROPHE = re.compile(r"(?<=[A-Za-z])’(?=[A-Za-z])")  # don’t, Tornado’s
+
+
+def inside(text):
+    """里 as 裡 ("inside"), except in the words of INSIDE_KEPT."""
+    return INSIDE.sub(lambda m: "裡" if m.group() == "里" else m.group(), text)
+
+
+def punctuate(text):
+    """Mainland quotation marks as Taiwan's: “a ‘b’ c” is 「a 『b』 c」. The depth decides, not
+    the mark (a text that nests “ in “ still alternates 「 and 『); an unbalanced text is mapped
+    mark by mark (“ ” as 「 」, ‘ ’ as 『 』). An apostrophe between letters stays."""
+    marks = [(m.start(), m.group()) for m in re.finditer("[“”‘’]", text)]
+    marks = [(i, mark) for i, mark in marks if not (mark == "’" and APOSTROPHE.match(text, i))]
+    depth, out, balanced = 0, {}, True
+    for i, mark in marks:
+        if mark in OPENING:
+            out[i] = TAIWAN_QUOTES[depth % 2][0]
+            depth += 1
+        elif depth == 0:
+            balanced = False
+            break
+        else:
+            depth -= 1
+            out[i] = TAIWAN_QUOTES[depth % 2][1]
+    if not balanced or depth:
+        plain = {"“": "「", "”": "」", "‘": "『", "’": "』"}
+        out = {i: plain[mark] for i, mark in marks}
+    chars = list(text)
+    for i, mark in out.items():
+        chars[i] = mark
+    return "".join(chars)
 
 
 def load_glossary(path=DOCS / "glossary.toml"):
@@ -159,7 +219,7 @@ class Converter:
                 converted.append(target)
             elif source:
                 converted += [self.opencc.convert(unit) for unit in self.words(source)]
-        text = "".join(converted)
+        text = punctuate(inside("".join(converted)))  # protected spans are placeholders here
         return re.sub(r"[\U000f0000-\U000fffff]", lambda m: kept[ord(m.group()) - PRIVATE], text)
 
 
@@ -179,13 +239,24 @@ def convert_catalog(path, converter, reviewed):
     catalogs.write_if_changed(path, catalogs.render(catalog))  # as msgcat writes it
 
 
-def convert_interface(code, converter):
-    """The edition's interface catalog: the source edition's msgstrs, converted."""
+def convert_interface(code, converter, reviewed=False):
+    """The edition's interface catalog: the source edition's msgstrs, converted. Once reviewed
+    (`reviewed` lists "interface"), a reviewer's msgstr is kept and only a message the edition's
+    catalog lacks or leaves untranslated is converted, marked fuzzy for the reviewer."""
     source = editions.interface_catalog(editions.SOURCE)
+    target = editions.interface_catalog(code)
     with source.open("rb") as f:
         catalog = read_po(f, locale=code)
+    kept = {}
+    if reviewed and target.is_file():
+        with target.open("rb") as f:
+            kept = {m.id: m for m in read_po(f) if m.id and m.string and all(m.string)}
     for message in catalog:
         if not message.id:
+            continue
+        if message.id in kept:
+            message.string = kept[message.id].string
+            message.flags = set(kept[message.id].flags)
             continue
         if message.pluralizable:  # a tuple of forms, e.g. Sphinx's search result count
             message.string = tuple(
@@ -193,8 +264,9 @@ def convert_interface(code, converter):
             )
         elif message.string:
             message.string = converter.convert(message.string)
+        if reviewed and message.string:
+            message.flags.add("fuzzy")
     catalogs.set_header(catalog, code, interface=True)  # the header the update writes
-    target = editions.interface_catalog(code)
     target.parent.mkdir(parents=True, exist_ok=True)
     catalogs.write_if_changed(target, catalogs.render(catalog))
 
@@ -210,21 +282,40 @@ def check(code):
     words = mainland_words(code)
     reviewed = {Path(page).as_posix() for page in entry.get("reviewed", [])}
     folder = DOCS / "locales" / code / "LC_MESSAGES"
+    # a Taiwan word may contain a mainland one (子類別, 子類): the check skips the Taiwan words
+    targets = set(glossary_exceptions().values())
+    allowed = {word: [t for t in targets if word in t] for word in words}
+    pos = [p for p in editions.catalogs(code) if p.relative_to(folder).with_suffix("").as_posix()
+           not in reviewed]  # fmt: skip
+    if INTERFACE not in reviewed and editions.interface_catalog(code).is_file():
+        pos.append(editions.interface_catalog(code))
     found = []
-    for po in editions.catalogs(code):
-        if po.relative_to(folder).with_suffix("").as_posix() in reviewed:
-            continue
+    for po in pos:
         with po.open("rb") as f:
             catalog = read_po(f)
         for message in catalog:
             if not message.id or not isinstance(message.string, str):
                 continue
             text = PROTECTED.sub(" ", message.string)
+            where = f"{po.relative_to(ROOT)}:{message.lineno}"
             for word, taiwan in words.items():
-                if word in text:
-                    where = f"{po.relative_to(ROOT)}:{message.lineno}"
+                bare = text
+                for target in allowed[word]:
+                    bare = bare.replace(target, " ")
+                if word in bare:
                     found.append(f"{where}: {word} is mainland usage (Taiwan: {taiwan})")
+            found += [f"{where}: {problem}" for problem in character_problems(text)]
     return found
+
+
+def character_problems(text):
+    """The character-level rules left undone in `text` (protected spans already removed)."""
+    problems = []
+    if inside(text) != text:
+        problems.append("里 meaning inside (Taiwan: 裡)")
+    if punctuate(text) != text:
+        problems.append("mainland quotation marks (Taiwan: 「」 and 『』)")
+    return problems
 
 
 def hidden_words(code, converter):
@@ -283,7 +374,8 @@ def main(code):
     for po in pos:
         page = po.relative_to(folder).with_suffix("").as_posix()
         convert_catalog(po, converter, page in reviewed)
-    convert_interface(code, converter)
+    reviewed.discard(INTERFACE)
+    convert_interface(code, converter, INTERFACE in reviewed)
     print(f"{code}: converted {len(pos)} catalogs with OpenCC {entry['convert']}"
           f" ({len(reviewed)} reviewed page(s) only filled in)")  # fmt: skip
     return 0

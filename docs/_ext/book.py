@@ -362,7 +362,15 @@ def add_editions(app, pagename, templatename, context, doctree):
 
 def in_progress_banner(language):
     """The notice on every page of an edition in progress: how much is translated, and what the
-    reader sees where it is not."""
+    reader sees where it is not; for an edition converted by a tool (`convert`), complete from
+    the start, how many of its pages a reviewer has read."""
+    if EDITIONS[language].get("convert"):
+        total = len(editions.catalogs(language))
+        text = _(
+            "This edition was converted automatically from Simplified Chinese;"
+            " {reviewed} of {total} pages reviewed."
+        )
+        return str(text).format(reviewed=total - len(editions.unreviewed(language)), total=total)
     text = _(
         "This edition is a translation in progress: {percent}% is translated. Paragraphs not"
         " translated yet are shown in the original Chinese."
@@ -662,7 +670,9 @@ class EditionProgress(SphinxDirective):
             for code in codes:
                 text = f"{page_completion(code, page)}%"
                 if page in unreviewed[code]:
-                    text += f" ({_('converted, not reviewed')})"
+                    text = str(_("{completion} (converted, not reviewed)")).format(
+                        completion=text
+                    )  # the catalog gives the parentheses: full width in Chinese
                 cells.append([nodes.Text(text)])
             body += table_row(cells)
         return [table]
