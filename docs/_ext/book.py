@@ -51,6 +51,7 @@ from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging, texescape
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import LITERAL_TYPE_NODES, extract_messages
+from sphinx.writers.html5 import HTML5Translator
 
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 MEDIA_TYPES = {"EPUB": "application/epub+zip", "PDF": "application/pdf"}
@@ -242,7 +243,18 @@ def _ancestors(node):
 
 def add_meta(app, pagename, templatename, context, doctree):
     """A description and Open Graph tags, so a shared link shows the page's title and summary."""
-    if doctree is None or app.builder.name != "html":
+    if app.builder.name != "html":
+        return
+    if doctree is None:
+        # genindex, search and the 404 page have no source: their description is their title
+        # and the book's, both in the edition's language (Lighthouse's SEO audit wants one).
+        titles = {"genindex": _("Index"), "search": _("Search")}  # Sphinx's own messages
+        title = titles.get(pagename) or context.get("title", "")
+        description = f"{title} · {app.config.project}".strip(" ·")
+        context["metatags"] = (
+            context.get("metatags", "")
+            + f'<meta name="description" content="{html.escape(description)}" />\n'
+        )
         return
     title = next((t.astext() for t in doctree.findall(nodes.title)), app.config.project)
     description = first_paragraph(doctree)
@@ -263,6 +275,22 @@ def add_meta(app, pagename, templatename, context, doctree):
         attribute = "property" if key.startswith("og:") else "name"
         lines.append(f'<meta {attribute}="{key}" content="{html.escape(value)}" />')
     context["metatags"] = context.get("metatags", "") + "\n".join(lines) + "\n"
+
+
+class BookHTMLTranslator(HTML5Translator):
+    """Sphinx's HTML writer, with an `aria-level` on a toctree's caption (the sidebar's section
+    names and the contents on the front page). Sphinx writes `<p class="caption" role="heading">`:
+    a heading role without a level is invalid ARIA (axe and Lighthouse's aria-required-attr), so
+    screen readers do not list it. Level 2: the captions head parts of the book under the
+    page's title."""
+
+    def visit_title(self, node):
+        start = len(self.body)
+        super().visit_title(node)
+        if isinstance(node.parent, addnodes.compact_paragraph) and node.parent.get("toctree"):
+            self.body[start] = self.body[start].replace(
+                'role="heading"', 'role="heading" aria-level="2"'
+            )
 
 
 def edit_url(app, pagename):
@@ -653,6 +681,7 @@ def setup(app):
     app.connect("config-inited", apply_language)
     app.connect("html-page-context", add_editions)
     app.connect("html-page-context", add_meta)
+    app.set_translator("html", BookHTMLTranslator)
     app.add_directive("modern", ModernNote)
     app.add_transform(CopyThrough)
     app.add_transform(SourceLanguageFallback)
