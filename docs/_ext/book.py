@@ -41,6 +41,7 @@ from pathlib import Path
 
 import editions
 from docutils import nodes
+from myst_parser.parsers import docutils_ as myst_docutils
 from sphinx import addnodes
 from sphinx.directives.code import LiteralInclude
 from sphinx.errors import ExtensionError
@@ -278,7 +279,9 @@ def add_meta(app, pagename, templatename, context, doctree):
 
 
 class BookHTMLTranslator(HTML5Translator):
-    """Sphinx's HTML writer, with an `aria-level` on a toctree's caption (the sidebar's section
+    """Sphinx's HTML writer, made accessible where axe and Lighthouse found it was not.
+
+    An `aria-level` on a toctree's caption (the sidebar's section
     names and the contents on the front page). Sphinx writes `<p class="caption" role="heading">`:
     a heading role without a level is invalid ARIA (axe and Lighthouse's aria-required-attr), so
     screen readers do not list it. Level 2: the captions head parts of the book under the
@@ -291,6 +294,28 @@ class BookHTMLTranslator(HTML5Translator):
             self.body[start] = self.body[start].replace(
                 'role="heading"', 'role="heading" aria-level="2"'
             )
+
+    def visit_literal_block(self, node):
+        """A listing gets `tabindex="0"`: one wider than the text scrolls sideways, and a reader
+        without a mouse can scroll it only once it can take the focus (axe's
+        scrollable-region-focusable)."""
+        start = len(self.body)
+        try:
+            super().visit_literal_block(node)
+        finally:
+            for index in range(start, len(self.body)):
+                if "<pre>" in self.body[index]:
+                    self.body[index] = self.body[index].replace("<pre>", '<pre tabindex="0">', 1)
+                    break
+
+
+def html_visit_container(self, node):
+    """MyST's container <div>; furo's wrapper of a table scrolls sideways like a listing (see
+    BookHTMLTranslator.visit_literal_block), so it takes the focus too. A node handler, not a
+    translator method: MyST registers one for containers, which would win over a method."""
+    myst_docutils.visit_container_html(self, node)
+    if "table-wrapper" in node["classes"]:
+        self.body[-1] = self.body[-1].replace("<div ", '<div tabindex="0" ', 1)
 
 
 def edit_url(app, pagename):
@@ -682,6 +707,11 @@ def setup(app):
     app.connect("html-page-context", add_editions)
     app.connect("html-page-context", add_meta)
     app.set_translator("html", BookHTMLTranslator)
+    app.add_node(
+        nodes.container,
+        override=True,
+        html=(html_visit_container, myst_docutils.depart_container_html),
+    )
     app.add_directive("modern", ModernNote)
     app.add_transform(CopyThrough)
     app.add_transform(SourceLanguageFallback)
