@@ -451,8 +451,8 @@ def npm_ci(session):
             session.error(message)
         session.warn(message)
         return
-    session.run("npm", "ci", "--prefix", "tests/browser", "--prefer-offline", "--no-audit",
-                "--no-fund", "--loglevel=error", external=True)  # fmt: skip
+    session.run_install("npm", "ci", "--prefix", "tests/browser", "--prefer-offline",
+                        "--no-audit", "--no-fund", "--loglevel=error", external=True)  # fmt: skip
 
 
 @nox.session
