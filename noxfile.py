@@ -461,18 +461,36 @@ def legacy(session):
         session.warn(f"skipped the eras of Python {versions}: pyenv install {versions}")
 
 
+def npm_ci(session):
+    """Lighthouse and axe-core, exactly as tests/browser/package-lock.json pins them, into
+    tests/browser/node_modules (git-ignored). Without npm the audits skip; CI needs them."""
+    if shutil.which("npm") is None:
+        message = "npm is not installed (Debian: apt-get install nodejs npm): no Lighthouse, no axe"
+        if os.environ.get("CI"):
+            session.error(message)
+        session.warn(message)
+        return
+    session.run_install("npm", "ci", "--prefix", "tests/browser", "--prefer-offline",
+                        "--no-audit", "--no-fund", "--loglevel=error", external=True)  # fmt: skip
+
+
 @nox.session
 def browser(session):
-    """Build the site, then test it in headless Chromium: pages, switcher, search, copy, theme."""
+    """Build the site, then test it in headless Chromium: pages, switcher, search, copy, theme,
+    axe-core on every page (light and dark) and Lighthouse's accessibility, best practices and
+    SEO scores (100 on every page)."""
     build(session, posargs=[])
     install(session, "browser")
+    npm_ci(session)
     session.run("pytest", "tests/browser", "-o", "addopts=-ra", *session.posargs)
 
 
 @nox.session
 def bench(session):
-    """Print the budgets: build times per edition, one-page rebuild, test time, page weight."""
+    """Print the budgets: build times per edition, one-page rebuild, test time, page weight,
+    and Lighthouse's mobile Performance score per page (median of three runs)."""
     install(session, "docs")
+    npm_ci(session)
     session.run("python", "bench/budgets.py", *session.posargs)
 
 

@@ -8,13 +8,19 @@ times, for every edition: a cold build, a no-op rebuild and the rebuild after on
 weighs each built page: its HTML plus the CSS and JavaScript it loads, fonts excluded, as
 files and as transferred when deploy/nginx-site.conf serves the site (gzip, precompressed files
 written by deploy/precompress.py; the bodies' bytes, headers excluded) if nginx is installed.
+Then Lighthouse (tests/browser/lighthouse.py; `npm ci --prefix tests/browser` installs it) scores
+each page's Performance on its default mobile profile, three times, and prints the median, the
+site served by deploy/nginx-site.conf (without nginx, by the small gzip server `serve_gzipped`).
 Figures only, no pass/fail: compare them with the budgets in CONTRIBUTING.md.
 """
 
 import argparse
 import contextlib
+import functools
+import gzip
 import html.parser
 import http.client
+import http.server
 import os
 import re
 import shutil
@@ -22,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -34,6 +41,8 @@ sys.path.insert(0, str(ROOT / "deploy"))
 import precompress  # noqa: E402
 
 NGINX_CONF = ROOT / "deploy" / "nginx-site.conf"
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+import lighthouse  # noqa: E402
 
 EDITIONS = editions.built()
 EDITED_PAGE = "ch01.md"
@@ -124,6 +133,85 @@ def served_weight(port, path, page):
     return total
 
 
+class GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Python's file server, gzipping text (HTML, CSS, JavaScript, SVG) when the browser accepts
+    it, as nginx's `gzip on` does: Lighthouse then measures what a reader's phone downloads."""
+
+    COMPRESSED = (".html", ".css", ".js", ".svg", ".json", ".txt", ".xml")
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepts and path.is_file() and path.suffix in self.COMPRESSED):
+            return super().do_GET()
+        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return None
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve_gzipped(directory):
+    """`directory` over HTTP on 127.0.0.1 with gzip; yields its base URL."""
+    handler = functools.partial(GzipHandler, directory=str(directory))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        finally:
+            httpd.shutdown()
+            thread.join()
+
+
+def print_performance(site, pages, nginx_port=None, runs=3):
+    """Lighthouse's mobile Performance score of each page (median of `runs`), with the First
+    Contentful Paint and Largest Contentful Paint of the median run. `pages` are paths under
+    `site`, served by deploy/nginx-site.conf on `nginx_port`, or without nginx by a small gzip
+    server."""
+    why = lighthouse.missing()
+    if why:
+        print(f"\nLighthouse Performance not measured: {why}")
+        return
+    print()
+    print(f"| page | Performance, mobile (median of {runs}) | FCP | LCP |")
+    print("|---|---:|---:|---:|")
+    server = (
+        contextlib.nullcontext(f"http://127.0.0.1:{nginx_port}")
+        if nginx_port
+        else serve_gzipped(site)
+    )
+    with server as url, lighthouse.chromium() as port:
+        for page in pages:
+            audit = functools.partial(lighthouse.audit, f"{url}/{page}", port, ["performance"])
+            reports = [audit() for _ in range(runs)]
+            reports.sort(key=lambda report: report["categories"]["performance"]["score"] or 0)
+            median = reports[len(reports) // 2]
+            score = lighthouse.scores(median)["performance"]
+            fcp, lcp = (
+                median["audits"][key]["numericValue"] / 1000
+                for key in ("first-contentful-paint", "largest-contentful-paint")
+            )
+            print(f"| {page} | {score} | {fcp:.1f} s | {lcp:.1f} s |", flush=True)
+
+
+def performance_pages(site):
+    """The pages the weights table lists, as paths under `site` (one folder per edition)."""
+    return [
+        f"{lang}/{page.name}"
+        for lang in EDITIONS
+        for page in sorted((site / lang).glob("*.html"))
+        if page.name not in {"genindex.html", "search.html", "404.html"}
+    ]
+
+
 def build_times(scratch, sphinx):
     rows = []
     for lang in EDITIONS:
@@ -142,6 +230,8 @@ def build_times(scratch, sphinx):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    parser.add_argument("--skip-lighthouse", action="store_true",
+                        help="do not score the pages' Performance with Lighthouse")  # fmt: skip
     args = parser.parse_args()
     sphinx = shutil.which("sphinx-build", path=str(Path(sys.executable).parent))
     with tempfile.TemporaryDirectory() as tmp:
@@ -168,6 +258,8 @@ def main():
                     if port is not None:
                         served = f"{served_weight(port, path, page) / 1024:.0f} KiB"
                     print(f"| {lang}/{page.name} | {page_weight(page) / 1024:.0f} KiB | {served} |")
+            if not args.skip_lighthouse:
+                print_performance(site, performance_pages(site), nginx_port=port)
     if not args.skip_tests:
         seconds = timed(["nox", "-s", "tests"], ROOT)
         print(f"\ntest suite (`nox -s tests`, venv reused): {seconds:.0f} s")

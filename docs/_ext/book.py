@@ -42,6 +42,7 @@ from pathlib import Path
 
 import editions
 from docutils import nodes
+from myst_parser.parsers import docutils_ as myst_docutils
 from sphinx import addnodes
 from sphinx.directives.code import LiteralInclude
 from sphinx.errors import ExtensionError
@@ -52,6 +53,7 @@ from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging, texescape
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import LITERAL_TYPE_NODES, extract_messages
+from sphinx.writers.html5 import HTML5Translator
 
 VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 MEDIA_TYPES = {"EPUB": "application/epub+zip", "PDF": "application/pdf"}
@@ -243,7 +245,18 @@ def _ancestors(node):
 
 def add_meta(app, pagename, templatename, context, doctree):
     """A description and Open Graph tags, so a shared link shows the page's title and summary."""
-    if doctree is None or app.builder.name != "html":
+    if app.builder.name != "html":
+        return
+    if doctree is None:
+        # genindex, search and the 404 page have no source: their description is their title
+        # and the book's, both in the edition's language (Lighthouse's SEO audit wants one).
+        titles = {"genindex": _("Index"), "search": _("Search")}  # Sphinx's own messages
+        title = titles.get(pagename) or context.get("title", "")
+        description = f"{title} · {app.config.project}".strip(" ·")
+        context["metatags"] = (
+            context.get("metatags", "")
+            + f'<meta name="description" content="{html.escape(description)}" />\n'
+        )
         return
     title = next((t.astext() for t in doctree.findall(nodes.title)), app.config.project)
     description = first_paragraph(doctree)
@@ -301,6 +314,46 @@ def add_alternates(app, pagename, templatename, context, doctree):
     context["metatags"] = context.get("metatags", "") + "\n".join(lines) + "\n"
     if app.config.html_baseurl:
         context["pageurl"] = edition_url(app, app.config.language, pagename)
+
+
+class BookHTMLTranslator(HTML5Translator):
+    """Sphinx's HTML writer, made accessible where axe and Lighthouse found it was not.
+
+    An `aria-level` on a toctree's caption (the sidebar's section
+    names and the contents on the front page). Sphinx writes `<p class="caption" role="heading">`:
+    a heading role without a level is invalid ARIA (axe and Lighthouse's aria-required-attr), so
+    screen readers do not list it. Level 2: the captions head parts of the book under the
+    page's title."""
+
+    def visit_title(self, node):
+        start = len(self.body)
+        super().visit_title(node)
+        if isinstance(node.parent, addnodes.compact_paragraph) and node.parent.get("toctree"):
+            self.body[start] = self.body[start].replace(
+                'role="heading"', 'role="heading" aria-level="2"'
+            )
+
+    def visit_literal_block(self, node):
+        """A listing gets `tabindex="0"`: one wider than the text scrolls sideways, and a reader
+        without a mouse can scroll it only once it can take the focus (axe's
+        scrollable-region-focusable)."""
+        start = len(self.body)
+        try:
+            super().visit_literal_block(node)
+        finally:
+            for index in range(start, len(self.body)):
+                if "<pre>" in self.body[index]:
+                    self.body[index] = self.body[index].replace("<pre>", '<pre tabindex="0">', 1)
+                    break
+
+
+def html_visit_container(self, node):
+    """MyST's container <div>; furo's wrapper of a table scrolls sideways like a listing (see
+    BookHTMLTranslator.visit_literal_block), so it takes the focus too. A node handler, not a
+    translator method: MyST registers one for containers, which would win over a method."""
+    myst_docutils.visit_container_html(self, node)
+    if "table-wrapper" in node["classes"]:
+        self.body[-1] = self.body[-1].replace("<div ", '<div tabindex="0" ', 1)
 
 
 def edit_url(app, pagename):
@@ -723,6 +776,13 @@ def setup(app):
     app.connect("html-page-context", add_editions)
     app.connect("html-page-context", add_meta)
     app.connect("html-page-context", add_alternates)
+
+    app.set_translator("html", BookHTMLTranslator)
+    app.add_node(
+        nodes.container,
+        override=True,
+        html=(html_visit_container, myst_docutils.depart_container_html),
+    )
     app.add_directive("modern", ModernNote)
     app.add_transform(CopyThrough)
     app.add_transform(SourceLanguageFallback)
