@@ -6,12 +6,14 @@ Missing Chromium, Playwright or a built site skips these tests, or fails them wh
 
 import functools
 import http.server
+import shutil
 import sys
 import threading
 
 import pytest
 
-from conftest import IN_CI, ROOT, require_binary
+from conftest import IN_CI, ROOT, free_port, require_binary
+from tests.ch08_fixtures import nginx
 
 try:
     from playwright.sync_api import sync_playwright
@@ -61,10 +63,19 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def site_url():
-    """The built book served from 127.0.0.1 on a free port, as http://127.0.0.1:PORT."""
+def site_url(tmp_path_factory):
+    """The built book served from 127.0.0.1 on a free port, as http://127.0.0.1:PORT: by nginx
+    with deploy/nginx-site.conf (gzip, precompressed files, cache headers), as the book is
+    published; without nginx (Debian: apt-get install nginx), outside CI, by Python's server."""
     missing = [e for e in EDITIONS if not (SITE / e / "index.html").is_file()]
     require(not missing, f"the book is not built ({', '.join(missing)}): run `nox -s docs` first")
+    if shutil.which("nginx") or IN_CI:
+        port = free_port()
+        conf = ROOT / "deploy" / "nginx-site.conf"
+        with nginx(conf, tmp_path_factory.mktemp("nginx"), LISTEN_PORT=port, SITE_DIR=SITE):
+            yield f"http://127.0.0.1:{port}"
+        return
+    print("nginx is not installed: the site is served by Python's http.server", file=sys.stderr)
     handler = functools.partial(QuietHandler, directory=str(SITE))
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
