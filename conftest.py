@@ -98,11 +98,18 @@ def _is_free(port):
         return True
 
 
+_GIVEN = set()  # ports this process handed out: free until their server binds them
+
+
 def free_port(count=1):
-    """A free loopback port; with `count`, the first of that many consecutive free ports."""
+    """A free loopback port; with `count`, the first of that many consecutive free ports. Never
+    one handed out before in this process: two calls before either server binds its port drew
+    the same random number once (nginx: "a duplicate default server")."""
     for _ in range(200):
         first = random.randrange(PORTS.start, PORTS.stop - count)
-        if all(_is_free(first + i) for i in range(count)):
+        ports = range(first, first + count)
+        if not _GIVEN.intersection(ports) and all(_is_free(port) for port in ports):
+            _GIVEN.update(ports)
             return first
     raise RuntimeError(f"no {count} consecutive free ports in {PORTS}")
 

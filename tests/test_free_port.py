@@ -1,0 +1,22 @@
+"""conftest.free_port: the loopback ports the tests' servers listen on."""
+
+import random
+
+import conftest
+
+
+def test_a_port_is_never_handed_out_twice(monkeypatch):
+    """Two calls before either server had bound its port once drew the same random number, and
+    nginx refused a config listening twice on it."""
+    draws = iter([30001, 30001, 30002])
+    monkeypatch.setattr(random, "randrange", lambda *args: next(draws))
+    monkeypatch.setattr(conftest, "_GIVEN", set())
+    assert conftest.free_port() == 30001
+    assert conftest.free_port() == 30002
+
+
+def test_consecutive_ports_skip_any_handed_out(monkeypatch):
+    draws = iter([30010, 30010, 30012])
+    monkeypatch.setattr(random, "randrange", lambda *args: next(draws))
+    monkeypatch.setattr(conftest, "_GIVEN", {30011})
+    assert conftest.free_port(count=2) == 30012
