@@ -137,6 +137,11 @@ def test_the_404_pages_links_are_under_the_sites_path(site, code):
     page = soup(site / code / "404.html")
     stylesheets = [link["href"] for link in page.select('link[rel="stylesheet"]')]
     assert stylesheets and all(h.startswith(f"/tornado/{code}/_static/") for h in stylesheets)
+    # the language switcher too (relative links broke under a missing page's folder), to each
+    # edition's front page, and the page claims no canonical address of its own
+    switcher = [a["href"] for a in page.select("nav.book-languages a")]
+    assert switcher == [f"/tornado/{c}/index.html" for c in OFFERED if c != code]
+    assert page.select('link[rel="canonical"]') == []
 
 
 def test_the_sitemap_lists_every_offered_editions_pages_with_alternates(site):
@@ -161,6 +166,30 @@ def test_without_a_base_url_the_links_are_relative(tmp_path):
     editions.write_root(target, base_url="")
     assert not (tmp_path / "sitemap.xml").exists() and not (tmp_path / "robots.txt").exists()
     assert not BeautifulSoup(target.read_text("utf-8"), "html.parser").select("link[rel=canonical]")
+
+
+def test_on_read_the_docs_each_edition_is_a_project_of_its_own(site, tmp_path):
+    """Read the Docs serves /<language>/<version>/ and links the translations in its own menu:
+    the book's switcher and hreflang links (../en/ch01.html) would lead nowhere there. The
+    canonical address is the one Read the Docs gives."""
+    docs = site.parent / "docs"
+    env = {
+        **os.environ,
+        "READTHEDOCS": "True",
+        "READTHEDOCS_LANGUAGE": "en",
+        "READTHEDOCS_CANONICAL_URL": "https://tornado-book.readthedocs.io/en/latest/",
+    }
+    env.pop("BOOK_BASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(docs), str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=docs.parent, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    page = soup(tmp_path / "out" / "ch01.html")
+    assert page.select("nav.book-languages a") == []
+    assert page.select('link[rel="alternate"][hreflang]') == []
+    canonical = [link["href"] for link in page.select('link[rel="canonical"]')]
+    assert canonical == ["https://tornado-book.readthedocs.io/en/latest/ch01.html"]
 
 
 # Precompressed copies

@@ -33,6 +33,7 @@ once (`nox -s docs` fails under CI, warns elsewhere). The directive requires `:a
 """
 
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -73,6 +74,8 @@ MATRIX_FILE = Path(__file__).parents[1] / "matrix.toml"  # the file noxfile.py's
 EDITIONS = editions.editions()
 DRAFTS = {page.as_posix() for page in editions.drafts()}
 SOURCE_LANGUAGE = editions.SOURCE
+# Built by Read the Docs, which serves each edition as a project of its own and links them itself
+READ_THE_DOCS = os.environ.get("READTHEDOCS") == "True"
 FIGURE_LABEL = re.compile(r'(\bx?label\s*=\s*")((?:[^"\\]|\\.)*)(")')
 ANCHOR_LINE = re.compile(
     r"^[ \t]*(#|//|/\*|;|<!--|\{#)[ \t]*ANCHOR(_END)?: [\w-]+.*\n?", re.MULTILINE
@@ -305,7 +308,16 @@ def add_alternates(app, pagename, templatename, context, doctree):
     gives a reader whose languages match no edition and the page every translation comes from.
     With html_baseurl, rel="canonical" names the page in its own edition's folder (Sphinx's
     would leave the folder out: the base URL is the site's, not the edition's)."""
-    if app.builder.name != "html" or pagename not in app.env.found_docs:
+    if app.builder.name != "html":
+        return
+    if pagename not in app.env.found_docs:  # the 404 page: no address of its own
+        context["pageurl"] = None
+        return
+    if READ_THE_DOCS:
+        # Read the Docs serves each edition as a project of its own, /<language>/<version>/:
+        # its own menu links the translations, and it gives the page's canonical address.
+        canonical = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
+        context["pageurl"] = f"{canonical}{pagename}.html" if canonical else None
         return
     lines = [
         f'<link rel="alternate" hreflang="{tag}" href="{html.escape(href)}" />'
@@ -388,11 +400,23 @@ def write_sitemap(app, exception):
     )
 
 
+def site_root(config):
+    """The path of the site's root, which holds every edition's folder: "/", or under a base
+    URL with a path (a GitHub project site, https://owner.github.io/repo/) "/repo/"."""
+    path = urllib.parse.urlsplit(config.html_baseurl).path.strip("/")
+    return f"/{path}/" if path else "/"
+
+
 def add_editions(app, pagename, templatename, context, doctree):
     """Links to the same page in every offered edition (each built into docs/_build/html/<code>/),
     and the edition being built even when it is not offered yet, so its preview shows it."""
     up = "../" * (pagename.count("/") + 1)
     language = app.config.language
+    target = pagename
+    if pagename not in app.env.found_docs:
+        # The 404 page is sent for any missing path, at any depth: absolute links, to each
+        # edition's front page
+        up, target = site_root(app.config), app.config.root_doc
     context["book_switcher_label"] = str(_("Language"))
     context["book_remember_choice"] = editions.REMEMBER
     if language == SOURCE_LANGUAGE:
@@ -405,11 +429,11 @@ def add_editions(app, pagename, templatename, context, doctree):
             "name": entry["name"],
             "code": code,
             "html_lang": html_lang(code),
-            "href": f"{up}{code}/{pagename}.html",
+            "href": f"{up}{code}/{target}.html",
             "current": code == language,
         }
         for code, entry in EDITIONS.items()
-        if entry["publish"] or code == language
+        if (entry["publish"] and not READ_THE_DOCS) or code == language
     ]
 
 
@@ -465,8 +489,7 @@ def apply_language(app, config):
     config.html_title = config.project
     # the 404 page is served for any missing path, so its links are absolute: under the path of
     # the site's base URL (a GitHub project site is https://owner.github.io/repo/)
-    site_path = urllib.parse.urlsplit(config.html_baseurl).path.strip("/")
-    config.notfound_urls_prefix = "/" + "/".join(filter(None, [site_path, config.language])) + "/"
+    config.notfound_urls_prefix = f"{site_root(config)}{config.language}/"
     config.epub_title = config.project
     config.epub_author = config.author
     config.epub_publisher = config.author
