@@ -299,7 +299,8 @@ SECURITY_HEADERS = {
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/en/ch01.html", "/en/_static/book.css", "/en/no-such-page.html", "/en/.buildinfo"]
+    "path",
+    ["/", "/en/ch01.html", "/en/_static/book.css", "/en/no-such-page.html", "/en/.buildinfo"],
 )
 def test_pages_and_404_pages_have_the_security_headers(served, path):
     _, headers, _ = get(served, path)
