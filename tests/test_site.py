@@ -317,3 +317,79 @@ def test_a_missing_page_gets_its_editions_404_page(served, path, language):
     assert status == 404
     assert headers["cache-control"] == "no-cache"
     assert BeautifulSoup(body, "html.parser").html["lang"] == language
+
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/en/ch01.html", "/en/_static/book.css", "/en/no-such-page.html", "/en/.buildinfo"],
+)
+def test_pages_and_404_pages_have_the_security_headers(served, path):
+    _, headers, _ = get(served, path)
+    assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+@pytest.mark.parametrize("path", ["/en/.buildinfo", "/en/.doctrees/environment.pickle"])
+def test_sphinx_internals_are_not_served(site, served, path):
+    # the fixture builds as sphinx-build does without -d: its doctrees inside the site
+    assert (site / path.lstrip("/")).is_file()
+    status, headers, body = get(served, path, gzip_ok=False)
+    assert status == 404 and headers["cache-control"] == "no-cache"
+    assert BeautifulSoup(body, "html.parser").html["lang"] == "en"
+
+
+def test_no_dotfile_is_served(site, served):
+    (site / ".git").mkdir()
+    (site / ".git" / "config").write_text("[core]\n")
+    (site / ".env").write_text("SECRET=1\n")
+    for path in ("/.git/config", "/.env"):
+        status, _, body = get(served, path, gzip_ok=False)
+        assert status == 404 and b"SECRET" not in body and b"[core]" not in body, path
+
+
+@pytest.mark.parametrize("path", ["/en/ch01.html?v=evil", "/en/searchindex.js?v=1", "/?v=1"])
+def test_only_static_files_get_the_long_cache_whatever_the_query(served, path):
+    status, headers, _ = get(served, path)
+    assert status == 200 and headers["cache-control"] == "no-cache", path
+
+
+def test_a_folder_without_index_is_the_404_page(served):
+    status, headers, body = get(served, "/en/_static/", gzip_ok=False)
+    assert status == 404 and headers["cache-control"] == "no-cache"
+    assert BeautifulSoup(body, "html.parser").html["lang"] == "en"
+    assert headers["x-frame-options"] == "DENY"
+
+
+def test_the_slash_redirect_says_only_the_path(served):
+    status, headers, _ = get(served, "/en")
+    assert status == 301 and headers["location"] == "/en/"
+
+
+def test_source_maps_are_json_and_compressed(site, served):
+    maps = sorted((site / "en" / "_static").rglob("*.map"))
+    assert maps  # furo ships its CSS's and JavaScript's
+    path = "/" + maps[0].relative_to(site).as_posix()
+    status, headers, body = get(served, path)
+    assert status == 200 and headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == maps[0].read_bytes()
+    assert maps[0].with_name(maps[0].name + ".gz").is_file()  # precompressed
+
+
+@pytest.mark.parametrize(
+    ("name", "media_type"),
+    [("a.woff", "font/woff"), ("a.jpg", "image/jpeg"), ("a.webp", "image/webp"),
+     ("a.epub", "application/epub+zip"), ("a.pdf", "application/pdf"), ("a.ico", "image/x-icon")],
+)  # fmt: skip
+def test_files_the_site_may_hold_have_their_media_type(site, served, name, media_type):
+    (site / "en" / "_images").mkdir(exist_ok=True)
+    (site / "en" / "_images" / name).write_bytes(b"\0" * 16)
+    status, headers, _ = get(served, f"/en/_images/{name}")
+    assert status == 200 and headers["content-type"] == media_type
