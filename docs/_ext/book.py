@@ -319,6 +319,8 @@ def add_alternates(app, pagename, templatename, context, doctree):
         canonical = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
         context["pageurl"] = f"{canonical}{pagename}.html" if canonical else None
         return
+    if not app.config.html_baseurl:
+        return  # hreflang links must be absolute URLs (search engines, Lighthouse ignore others)
     lines = [
         f'<link rel="alternate" hreflang="{tag}" href="{html.escape(href)}" />'
         for tag, href in alternates(app, pagename)

@@ -126,22 +126,12 @@ def test_without_javascript_the_root_lists_every_edition(browser, site_url):
         context.close()
 
 
-def test_every_page_of_every_offered_edition_links_its_alternates():
+def test_without_a_base_url_no_page_has_hreflang_links():
+    """hreflang links must be absolute URLs: Lighthouse's SEO audit failed every page on the
+    relative ones. A build without BOOK_BASE_URL (this one) has none; tests/test_site.py checks
+    them on a build with a base URL, as the site is published."""
     pages = [p for p in built_pages() if p.split("/")[0] in OFFERED]
     require((SITE / pages[0]).is_file(), "the book is not built: run `nox -s docs` first")
-    tags = {code: code.replace("_", "-") for code in OFFERED}
-    checked = 0
     for path in pages:
-        code, name = path.split("/", 1)
-        if name in {"404.html", "search.html", "genindex.html"}:
-            continue
-        up = "../" * name.count("/")
         html = BeautifulSoup((SITE / path).read_text("utf-8"), "html.parser")
-        found = {a["hreflang"]: a["href"] for a in html.select('link[rel="alternate"]')}
-        default = f"../{up}" if name == "index.html" else f"../{up}zh_CN/{name}"
-        assert found == {
-            **{tags[c]: f"../{up}{c}/{name}" for c in OFFERED},
-            "x-default": default,
-        }, path
-        checked += 1
-    assert checked >= 3 * len(OFFERED)
+        assert html.select('link[rel="alternate"][hreflang]') == [], path
