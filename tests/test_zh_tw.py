@@ -486,3 +486,58 @@ def test_the_search_page_counts_results_in_traditional_chinese(site):
     assert "搜尋完成：找到 ${resultCount} 個頁面。" in labels
     page = (site / "search.html").read_text("utf-8")
     assert page.index("_static/translations.js") < page.index("_static/book-labels.js")
+
+
+REVIEWED_PAGE = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Language: zh_TW\\n"
+
+#, fuzzy
+#| msgid "Tornado 是什么"
+msgid "Tornado 究竟是什么"
+msgstr "Tornado 究竟是何物"
+
+msgid "处理器"
+msgstr "處理器（審校過）"
+
+msgid "新的段落"
+msgstr ""
+"""
+
+
+def test_a_reviewed_page_keeps_its_fuzzy_translations_and_previous_msgids(converter, tmp_path):
+    """After a source change the update marks a reviewed page's message fuzzy with a `#|`
+    previous msgid: the converter kept neither (Babel read `#|` as a comment, written back as
+    `# |`, and the reviewer's msgstr was replaced by a fresh conversion)."""
+    from tools import zh_convert
+
+    po = tmp_path / "ch01.po"
+    po.write_text(REVIEWED_PAGE, "utf-8")
+    for _ in range(2):  # and again: nothing piles up
+        zh_convert.convert_catalog(po, converter, reviewed=True)
+        text = po.read_text("utf-8")
+        assert '#| msgid "Tornado 是什么"\nmsgid "Tornado 究竟是什么"\nmsgstr "Tornado 究竟是何物"' in text
+        assert "# |" not in text
+        assert 'msgstr "處理器（審校過）"' in text
+        assert '#, fuzzy\nmsgid "新的段落"\nmsgstr "新的段落"' in text
+    zh_convert.convert_catalog(po, converter, reviewed=False)  # not reviewed: converted afresh
+    text = po.read_text("utf-8")
+    assert "#|" not in text and "#, fuzzy" not in text and 'msgstr "Tornado 究竟是什麼"' in text
+
+
+def test_interface_in_reviewed_reaches_the_interface_conversion(monkeypatch):
+    """`reviewed = ["interface"]` was discarded before it was read: the reviewer's interface
+    wording was converted over."""
+    from tools import zh_convert
+
+    seen = {}
+    entry = {**editions.editions()["zh_TW"], "reviewed": ["interface"]}
+    monkeypatch.setattr(zh_convert.editions, "editions", lambda: {"zh_TW": entry})
+    monkeypatch.setattr(zh_convert, "Converter", lambda config: None)
+    monkeypatch.setattr(zh_convert, "convert_catalog", lambda po, conv, reviewed: None)
+    monkeypatch.setattr(
+        zh_convert, "convert_interface", lambda code, conv, reviewed: seen.update(ui=reviewed)
+    )
+    assert zh_convert.main("zh_TW") == 0
+    assert seen == {"ui": True}

@@ -46,7 +46,7 @@ from pathlib import Path
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import denormalize, read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
@@ -159,6 +159,27 @@ def without_dates(text):
 def load(path):
     with Path(path).open("rb") as f:
         return read_po(f)
+
+
+def load_keeping_previous(path):
+    """Babel's catalog of a file the update wrote, its `#| msgid` lines kept as previous msgids:
+    Babel reads msgcat's `#|` lines as translator comments ("| msgid ..."), and render() would
+    write them back as `# | msgid`, no longer a previous msgid for any tool."""
+    catalog = load(path)
+    for message in catalog:
+        previous = [c[2:] for c in message.user_comments if c.startswith("| ")]
+        if not previous:
+            continue
+        message.user_comments = [c for c in message.user_comments if not c.startswith("| ")]
+        parts, key = {}, None  # {"msgctxt"/"msgid"/"msgid_plural": its quoted lines}
+        for line in previous:
+            keyword, _space, rest = line.partition(" ")
+            if not line.startswith('"'):
+                key, line = keyword, rest
+            parts.setdefault(key, []).append(line.strip())
+        if "msgid" in parts:
+            message.previous_id = [denormalize("\n".join(parts["msgid"]))]
+    return catalog
 
 
 def write_if_changed(path, text):

@@ -224,18 +224,21 @@ class Converter:
 
 
 def convert_catalog(path, converter, reviewed):
-    with path.open("rb") as f:
-        catalog = read_po(f)
+    """Every message converted from its msgid; on a reviewed page, only the empty ones (marked
+    fuzzy): a reviewer's msgstr stays, and so does one the update marked fuzzy after a source
+    change, with its `#|` previous msgid, for the reviewer to bring up to date."""
+    catalog = catalogs.load_keeping_previous(path)
     for message in catalog:
         if not message.id or not isinstance(message.id, str):
             continue
-        if reviewed and message.string and not message.fuzzy:
-            continue  # a reviewer's translation
+        if reviewed and message.string:
+            continue  # a reviewer's translation, current or fuzzy
         message.string = converter.convert(message.id)
         if reviewed:
             message.flags.add("fuzzy")
         else:
             message.flags.discard("fuzzy")
+            message.previous_id = []
     catalogs.write_if_changed(path, catalogs.render(catalog))  # as msgcat writes it
 
 
@@ -374,8 +377,9 @@ def main(code):
     for po in pos:
         page = po.relative_to(folder).with_suffix("").as_posix()
         convert_catalog(po, converter, page in reviewed)
+    interface_reviewed = INTERFACE in reviewed
     reviewed.discard(INTERFACE)
-    convert_interface(code, converter, INTERFACE in reviewed)
+    convert_interface(code, converter, interface_reviewed)
     print(f"{code}: converted {len(pos)} catalogs with OpenCC {entry['convert']}"
           f" ({len(reviewed)} reviewed page(s) only filled in)")  # fmt: skip
     return 0
