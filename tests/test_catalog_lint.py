@@ -486,3 +486,19 @@ def test_a_han_character_outside_the_editions_charset_is_chinese_left(msgstr, sa
         assert found == []
     else:
         assert len(found) == 1 and says in found[0] and "cp932" in found[0], found
+
+
+def test_the_language_of_a_header_written_on_one_line_is_checked(tmp_path):
+    """Weblate writes the header on one line; the Language check read only separate lines."""
+    po = tmp_path / "sphinx.po"
+    po.write_text(
+        "# The ja edition's interface.\n"
+        'msgid ""\n'
+        'msgstr "Project-Id-Version: tornado-book 0.1.0\\nLanguage: ko\\n'
+        'Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Next"\nmsgstr "次へ"\n',
+        "utf-8",
+    )
+    assert catalog_lint.check_interface(po, "ja", entry={"cjk": True}) == [
+        f"{po}:3: Language: ko, not ja"
+    ]

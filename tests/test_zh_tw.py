@@ -430,6 +430,9 @@ def test_the_check_names_the_catalog_line_of_a_mainland_word(monkeypatch):
         found[0],
     )
     assert zh_convert.check_all() == 1
+    path, line = found[0].split(":")[:2]  # the msgstr's line, as the catalog lint reports
+    text = (ROOT / path).read_text("utf-8").splitlines()[int(line) - 1]
+    assert text.startswith("msgstr") and "伺服器" in text
 
 
 def test_the_mainland_words_are_not_the_targets_of_conversions():

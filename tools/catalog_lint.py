@@ -525,7 +525,8 @@ def check_interface(path, language, display=None, entry=None):
                 found.append(f"{shown}:{number}: template header: {placeholder!r} left in it")
         if line == "#, fuzzy":
             found.append(f"{shown}:{number}: the header is fuzzy")
-        said = re.match(r'"Language: ([^\\"]*)', line)
+        # its own line, or inside a header written on one line (as Weblate writes it)
+        said = re.search(r'(?:^"|\\n)Language: ([^\\"]*)', line)
         if said and not same_language(said.group(1), language):
             found.append(f"{shown}:{number}: Language: {said.group(1)}, not {language}")
     if comment and not re.search(rf"(?<![\w-]){re.escape(language)}(?![\w-])", "\n".join(comment)):

@@ -39,9 +39,10 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 try:
-    from tools import catalogs  # imported as tools.zh_convert (the tests)
+    from tools import catalog_lint, catalogs  # imported as tools.zh_convert (the tests)
 except ImportError:
-    import catalogs  # run as tools/zh_convert.py
+    import catalog_lint  # run as tools/zh_convert.py
+    import catalogs
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -296,11 +297,12 @@ def check(code):
     for po in pos:
         with po.open("rb") as f:
             catalog = read_po(f)
+        lines = catalog_lint.msgstr_lines(po)  # report the msgstr's line, as the lint does
         for message in catalog:
             if not message.id or not isinstance(message.string, str):
                 continue
             text = PROTECTED.sub(" ", message.string)
-            where = f"{po.relative_to(ROOT)}:{message.lineno}"
+            where = f"{po.relative_to(ROOT)}:{lines.get(message.lineno, message.lineno)}"
             for word, taiwan in words.items():
                 bare = text
                 for target in allowed[word]:
