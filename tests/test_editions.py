@@ -100,8 +100,8 @@ def editions_pages_left(docs):
     return {p.stem for p in (ROOT / "docs").glob("*.md")} - set(PAGES)
 
 
-def build(docs, language):
-    out = docs / "_build" / language
+def build(docs, language, out=None):
+    out = out or docs / "_build" / language
     done = subprocess.run(
         [sys.executable, "-m", "sphinx", "-q", "-b", "html", f"--define=language={language}",
          str(docs), str(out)],
@@ -196,8 +196,15 @@ def test_an_unpublished_edition_in_progress_is_built_but_not_offered(book):
         assert "ja" in editions.built(docs)
         assert "ja" not in editions.offered(docs)
         assert "ja/index.html" not in editions.redirect_page(docs)
+        # built for its translators, kept out of search engines if it reaches a server
+        out = build(docs, "ja", out=docs / "_build" / "ja-unpublished")
+        assert page(out, "ch01").select('meta[name="robots"][content="noindex"]')
     finally:
         books_editions_toml(docs, JA)
+
+
+def test_an_offered_edition_is_indexed(japanese):
+    assert not page(japanese, "ch01").select('meta[name="robots"]')
 
 
 def test_the_check_reports_an_edition_in_progress_and_fails_it_once_published(book):

@@ -250,6 +250,13 @@ def add_meta(app, pagename, templatename, context, doctree):
     """A description and Open Graph tags, so a shared link shows the page's title and summary."""
     if app.builder.name != "html":
         return
+    entry = EDITIONS.get(app.config.language)
+    if entry and not entry["publish"]:
+        # an edition built for its translators' preview, not offered to readers: a copy that
+        # reaches a web server anyway is kept out of search engines
+        context["metatags"] = (
+            context.get("metatags", "") + '<meta name="robots" content="noindex" />\n'
+        )
     if doctree is None:
         # genindex, search and the 404 page have no source: their description is their title
         # and the book's, both in the edition's language (Lighthouse's SEO audit wants one).
