@@ -393,3 +393,12 @@ def test_files_the_site_may_hold_have_their_media_type(site, served, name, media
     (site / "en" / "_images" / name).write_bytes(b"\0" * 16)
     status, headers, _ = get(served, f"/en/_images/{name}")
     assert status == 200 and headers["content-type"] == media_type
+
+
+def test_the_remembered_choice_is_stored_under_the_books_own_key():
+    """localStorage is shared by every project site of owner.github.io: "book-edition" could be
+    another book's choice (deploy review)."""
+    root = editions.root_page(base_url="")
+    assert f'"{editions.STORAGE_KEY}"' in root and editions.STORAGE_KEY.startswith("tornado-book")
+    assert f"'{editions.STORAGE_KEY}'" in editions.REMEMBER
+    assert '"book-edition"' not in root

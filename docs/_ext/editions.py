@@ -148,9 +148,12 @@ def html_lang(code):
 
 
 # The root page's choice, run in the reader's browser. An explicit choice (a link of the language
-# switcher or of this page, remembered under "book-edition") wins; otherwise the browser's
+# switcher or of this page, remembered under STORAGE_KEY) wins; otherwise the browser's
 # languages choose, on the first visit only: later visits, and a reader who came here from a
 # page of the book, see the list. Without JavaScript or localStorage the list is the page.
+# localStorage is shared by every site of an origin (every project site on owner.github.io): the
+# key names the book.
+STORAGE_KEY = "tornado-book:edition"
 ROOT_SCRIPT = """(function () {
   var editions = %(editions)s, source = %(source)s, store = null;
   try { store = window.localStorage; } catch (e) {}
@@ -158,9 +161,9 @@ ROOT_SCRIPT = """(function () {
   function go(code) { window.location.replace(code + "/index.html"); }
   var here = window.location.href.replace(/[^/]*([?#].*)?$/, "");  // the site's folder
   if (document.referrer && document.referrer.indexOf(here) === 0) return;
-  var chosen = read("book-edition");
+  var chosen = read("%(key)s");
   if (chosen && editions.hasOwnProperty(chosen)) return go(chosen);
-  if (read("book-edition-guessed")) return;
+  if (read("%(key)s-guessed")) return;
   var languages = navigator.languages && navigator.languages.length
     ? navigator.languages : [navigator.language || ""];
   var found = null;
@@ -177,13 +180,13 @@ ROOT_SCRIPT = """(function () {
     }
   }
   found = found || source;
-  try { store && store.setItem("book-edition-guessed", found); } catch (e) {}
+  try { store && store.setItem("%(key)s-guessed", found); } catch (e) {}
   go(found);
 })();"""
 # On every page's language links (the switcher, the root page): remember the reader's choice.
 REMEMBER = (
     "var a=event.target.closest('a[data-edition]');"
-    "if(a)try{localStorage.setItem('book-edition',a.dataset.edition)}catch(e){}"
+    f"if(a)try{{localStorage.setItem('{STORAGE_KEY}',a.dataset.edition)}}catch(e){{}}"
 )
 
 
@@ -210,6 +213,7 @@ def root_page(docs=DOCS, base_url=""):
     script = ROOT_SCRIPT % {
         "editions": json.dumps({code: names[code]["browser"] for code in codes}),
         "source": json.dumps(SOURCE),
+        "key": STORAGE_KEY,
     }
     source_title = html.escape(title(SOURCE, docs))
     description = " / ".join(html.escape(title(code, docs)) for code in codes)
