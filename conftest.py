@@ -36,14 +36,16 @@ LEGACY = EXAMPLES / "porting" / "legacy"
 IN_CI = bool(os.environ.get("CI"))
 
 
+def require(condition, message):
+    """Skip with `message` unless `condition`; under CI, fail instead: CI has everything."""
+    if not condition:
+        (pytest.fail if IN_CI else pytest.skip)(message)
+
+
 def require_binary(name, package=None):
     """Path of a program the reader would install, or skip (fail under CI) when it is absent."""
     path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed (Debian: apt-get install {package or name})"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    require(path, f"{name} is not installed (Debian: apt-get install {package or name})")
     return path
 
 
@@ -349,9 +351,7 @@ def postgresql_cluster(host_auth="trust"):
     trusted; over TCP they use `host_auth` (Debian's own clusters want a password there).
     """
     bindir = postgres_bindir()
-    if bindir is None:
-        message = "PostgreSQL is not installed (Debian: apt-get install postgresql)"
-        pytest.fail(message) if IN_CI else pytest.skip(message)
+    require(bindir, "PostgreSQL is not installed (Debian: apt-get install postgresql)")
     # Not under pytest's tmp_path: that is private to root, and the server runs as postgres.
     data = Path(tempfile.mkdtemp(prefix="book-pg-"))
     port = free_port()

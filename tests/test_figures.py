@@ -1,7 +1,6 @@
 """The figures: Graphviz files in docs/figures/, with alt text and caption, in every edition."""
 
 import ast
-import os
 import re
 import shutil
 import subprocess
@@ -10,7 +9,7 @@ import sys
 import pytest
 from babel.messages.pofile import read_po
 
-from conftest import ROOT
+from conftest import ROOT, require
 
 FIGURES = sorted((ROOT / "docs" / "figures").glob("*.dot"))
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
@@ -105,10 +104,7 @@ def test_every_edition_draws_the_same_graph_with_its_own_labels(figure, lang):
 @pytest.mark.parametrize("lang", ["zh_CN", *TRANSLATED])
 @pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.stem)
 def test_graphviz_draws_every_edition(figure, lang):
-    if not shutil.which("dot"):
-        if os.environ.get("CI"):
-            pytest.fail("Graphviz is not installed (Debian: apt-get install graphviz)")
-        pytest.skip("Graphviz is not installed (Debian: apt-get install graphviz)")
+    require(shutil.which("dot"), "Graphviz is not installed (Debian: apt-get install graphviz)")
     code = figure.read_text("utf-8") if lang == "zh_CN" else translated_code(figure, lang)
     done = subprocess.run(["dot", "-Tsvg"], input=code, capture_output=True, text=True)
     assert done.returncode == 0 and not done.stderr, done.stderr

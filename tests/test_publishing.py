@@ -20,7 +20,7 @@ from unittest.mock import MagicMock
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import IN_CI, ROOT
+from conftest import ROOT, require
 from tests.test_version_matrix import assignment
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -41,11 +41,7 @@ def tool(name):
     """A program installed beside this Python (the nox session's), or on PATH."""
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.exists() else shutil.which(name)
-    if found is None:
-        message = f"{name} is not installed (nox installs it: the tests and lint groups)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    require(found, f"{name} is not installed (nox installs it: the tests and lint groups)")
     return found
 
 

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from conftest import IN_CI, ROOT, free_port, require_binary
+from conftest import IN_CI, ROOT, free_port, require, require_binary
 from tests.ch08_fixtures import nginx
 
 try:
@@ -36,14 +36,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
-
-
-def require(condition, message):
-    """Skip with `message` unless `condition`; under CI, fail instead."""
-    if not condition:
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def built_pages():
