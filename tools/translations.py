@@ -27,7 +27,6 @@ import sys
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.pofile import read_po
 
 try:
     from tools import catalog_lint  # imported as tools.translations (the tests)
@@ -57,9 +56,7 @@ def languages():
     return catalog_files.languages(LOCALES)
 
 
-def load(path):
-    with path.open("rb") as f:
-        return read_po(f)
+load = catalog_files.load
 
 
 def page_stats(po_path):

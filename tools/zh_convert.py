@@ -253,8 +253,7 @@ def convert_interface(code, converter, reviewed=False):
         catalog = read_po(f, locale=code)
     kept = {}
     if reviewed and target.is_file():
-        with target.open("rb") as f:
-            kept = {m.id: m for m in read_po(f) if m.id and m.string and all(m.string)}
+        kept = {m.id: m for m in catalogs.load(target) if m.id and m.string and all(m.string)}
     for message in catalog:
         if not message.id:
             continue
@@ -295,8 +294,7 @@ def check(code):
         pos.append(editions.interface_catalog(code))
     found = []
     for po in pos:
-        with po.open("rb") as f:
-            catalog = read_po(f)
+        catalog = catalogs.load(po)
         lines = catalog_lint.msgstr_lines(po)  # report the msgstr's line, as the lint does
         for message in catalog:
             if not message.id or not isinstance(message.string, str):
@@ -330,11 +328,10 @@ def hidden_words(code, converter):
     another word (多进程 came out as 多程序), so such a word needs a [[conversion]] of its own."""
     counts = {}
     for po in editions.catalogs(code):
-        with po.open("rb") as f:
-            for message in read_po(f):
-                if message.id and isinstance(message.id, str):
-                    for word in converter.cutter.cut(PROTECTED.sub(" ", message.id)):
-                        counts[word] = counts.get(word, 0) + 1
+        for message in catalogs.load(po):
+            if message.id and isinstance(message.id, str):
+                for word in converter.cutter.cut(PROTECTED.sub(" ", message.id)):
+                    counts[word] = counts.get(word, 0) + 1
     found = []
     for word, count in sorted(counts.items()):
         if word in converter.exceptions:
