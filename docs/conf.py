@@ -27,11 +27,11 @@ release = "6.6.1"
 
 extensions = [
     "myst_parser",
-    "sphinx_copybutton",
     "notfound.extension",
     "book",
     "zh_search",
     "search_labels",
+    "copy_code",
 ]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
@@ -71,12 +71,6 @@ html_sidebars = {
 html_css_files = ["book.css"]
 html_favicon = "_static/favicon.svg"
 html_search_options = {"dict": str(Path(__file__).parent / "jieba-dict.txt")}  # zh only
-
-copybutton_prompt_text = r"\$ "
-copybutton_prompt_is_regexp = True
-copybutton_only_copy_prompt_lines = True
-copybutton_remove_prompts = True
-copybutton_copy_empty_lines = False
 
 epub_show_urls = "no"
 epub_exclude_files = ["search.html"]
