@@ -194,6 +194,13 @@ def pdf(session):
 
 
 @nox.session
+def audit(session):
+    """Print how deep each page is: Han characters of prose, listings, sessions, modern notes."""
+    install(session, "docs")
+    session.run("python", "tools/audit.py", *session.posargs)
+
+
+@nox.session
 def serve(session):
     """Preview at http://127.0.0.1:8008, rebuilt when docs/ or examples/ change (`-- --lang en`)."""
     build(session, autobuild=True)
