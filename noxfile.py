@@ -5,18 +5,12 @@ book. `nox -l` lists the sessions; a bare `nox` only runs the quick lint.
 """
 
 import argparse
-import contextlib
-import functools
-import itertools
 import os
-import re
 import shutil
-import subprocess
 import sys
 import time
 import tomllib
 from pathlib import Path
-from xml.etree import ElementTree
 
 import nox
 
@@ -38,15 +32,27 @@ PYTEST = ["-m", "pytest", "-n", "auto", "--dist", "loadfile"]
 # What `nox -s pdf` runs, and the Debian packages that have them. Poppler's tools check the
 # PDFs: like epubcheck, CI must have them, a reader may do without.
 TEX_TOOLS = ["xelatex", "latexmk", "makeindex", "rsvg-convert"]
-TEX_PACKAGES = ["texlive-xetex", "texlive-lang-chinese", "texlive-fonts-recommended", "latexmk",
-                "fonts-noto-cjk", "librsvg2-bin"]  # fmt: skip
+TEX_PACKAGES = ["texlive-xetex", "texlive-lang-chinese", "texlive-fonts-recommended"]
+TEX_PACKAGES += ["latexmk", "fonts-noto-cjk", "librsvg2-bin"]
 POPPLER_TOOLS = ["pdfinfo", "pdffonts", "pdftotext"]
 POPPLER_PACKAGES = ["poppler-utils"]
 LATEXMK = ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
 LATEXMK_ENV = {"LATEXOPTS": "", "max_print_line": "10000"}  # log lines unwrapped, for pdfcheck
 MIN_PAGES = 150  # each edition has about 200; fewer means a part of the book went missing
 sys.path.insert(0, str(Path(__file__).parent / "docs" / "_ext"))
+sys.path.insert(0, str(Path(__file__).parent))
 import editions  # noqa: E402 (docs/_ext/editions.py: the one reader of docs/editions.toml)
+
+from tools.matrix import (  # noqa: E402 (what `nox -s matrix` and `nox -s legacy` share)
+    Result,
+    find_python,
+    junit_counts,
+    pick_combinations,
+    reports_version,
+    same_release,
+    summary,
+    without_pin,
+)
 
 EDITIONS = editions.built()  # source, published and in-progress editions
 MATRIX_FILE = "docs/matrix.toml"  # also read by docs/_ext/book.py for Appendix B's table
@@ -77,6 +83,13 @@ def check_graphviz(session):
     session.warn(f"{message}; each figure is shown as its alt text")
 
 
+def sphinx_build(session, builder, lang, out, *options, extra=()):
+    """One edition with one Sphinx builder, warnings as errors, doctrees beside the output."""
+    doctrees = f"{BUILD}/doctrees/{builder}-{lang}"
+    args = [*SPHINX_STRICT, *options, "-b", builder, f"--define=language={lang}", "-d", doctrees]
+    session.run("sphinx-build", *args, SOURCE, out, *extra)
+
+
 def build(session, autobuild=False, posargs=None):
     """Build every edition once, or serve one edition (`-- --lang en`) rebuilt on every change."""
     parser = argparse.ArgumentParser(prog=f"nox -s {session.name} --")
@@ -102,9 +115,7 @@ def build(session, autobuild=False, posargs=None):
         # Sphinx's doctrees (its pickled environment) beside the site, not in it: the site is
         # what is published. An older build's copy inside it is removed.
         shutil.rmtree(f"{out}/.doctrees", ignore_errors=True)
-        session.run("sphinx-build", *SPHINX_STRICT, "-j", "auto", "-b", "html",
-                    f"--define=language={lang}", "-d", f"{BUILD}/doctrees/html-{lang}",
-                    SOURCE, out, *extra)  # fmt: skip
+        sphinx_build(session, "html", lang, out, "-j", "auto", extra=extra)
     if not Path(f"{BUILD}/html/zh_CN/404.html").is_file():
         return  # nothing was built: `nox -s docs --install-only`
     session.run("python", "docs/_ext/editions.py", "redirect", f"{BUILD}/html/index.html")
@@ -117,9 +128,10 @@ def build(session, autobuild=False, posargs=None):
 @nox.session
 def docs(session):
     """Build every edition as HTML into docs/_build/html/<lang>/, failing on any warning."""
-    install(session, "docs")  # an offered edition's catalog mistakes (a raw <script>, a lost
-    session.run("python", "tools/translations.py", "lint",  # backtick) fail before Sphinx runs
-                *(f"--lang={lang}" for lang in editions.offered()))  # fmt: skip
+    install(session, "docs")
+    # an offered edition's catalog mistakes (a raw <script>, a lost backtick) fail before Sphinx
+    offered = [f"--lang={lang}" for lang in editions.offered()]
+    session.run("python", "tools/translations.py", "lint", *offered)
     build(session)
 
 
@@ -131,8 +143,7 @@ def epub(session):
     for lang in editions.offered():
         out = f"{BUILD}/epub/{lang}"
         shutil.rmtree(out, ignore_errors=True)  # stale files would end up inside the book
-        session.run("sphinx-build", *SPHINX_STRICT, "-b", "epub", f"--define=language={lang}",
-                    "-d", f"{BUILD}/doctrees/epub-{lang}", SOURCE, out)  # fmt: skip
+        sphinx_build(session, "epub", lang, out)
         book = f"{out}/tornado-book-{lang}.epub"
         if Path(EPUBCHECK).is_file() and shutil.which("java"):
             session.run("java", "-jar", EPUBCHECK, "--quiet", book, external=True)
@@ -166,13 +177,12 @@ def pdf(session):
         started = time.monotonic()
         out = f"{BUILD}/pdf/{lang}"
         shutil.rmtree(out, ignore_errors=True)  # no stale .aux or figures from an older build
-        session.run("sphinx-build", *SPHINX_STRICT, "-b", "latex", f"--define=language={lang}",
-                    "-d", f"{BUILD}/doctrees/latex-{lang}", SOURCE, out)  # fmt: skip
+        sphinx_build(session, "latex", lang, out)
         book = f"{out}/tornado-book-{lang}.pdf"
         try:
             with session.chdir(out):
-                session.run(*LATEXMK, f"tornado-book-{lang}.tex", env=LATEXMK_ENV, external=True,
-                            silent=True)  # fmt: skip
+                tex = f"tornado-book-{lang}.tex"
+                session.run(*LATEXMK, tex, env=LATEXMK_ENV, external=True, silent=True)
         except nox.command.CommandFailed:
             session.run(*check, "--log-only", f"--lang={lang}", book, success_codes=[0, 1])
             session.error(
@@ -181,6 +191,13 @@ def pdf(session):
             )
         session.run(*check, f"--lang={lang}", book)
         session.log(f"wrote {book} in {time.monotonic() - started:.0f} s")
+
+
+@nox.session
+def audit(session):
+    """Print how deep each page is: Han characters of prose, listings, sessions, modern notes."""
+    install(session, "docs")
+    session.run("python", "tools/audit.py", *session.posargs)
 
 
 @nox.session
@@ -213,8 +230,8 @@ def translations(session):
         session.run("python", "tools/zh_convert.py", args.convert)
         return
     if args.check:
-        session.run("python", "tools/translations.py", "check",
-                    *(f"--lang={lang}" for lang in args.lang or []))  # fmt: skip
+        only = [f"--lang={lang}" for lang in args.lang or []]
+        session.run("python", "tools/translations.py", "check", *only)
         # the `msgcat --no-wrap` form, which Weblate, Poedit and msgcat all keep
         session.run("python", "tools/catalogs.py", "check")
         session.run("python", "tools/zh_convert.py", "--check")  # no mainland word left (zh_TW)
@@ -245,86 +262,14 @@ def tests(session):
     session.run("python", "tools/coverage_gate.py", str(junit))
 
 
-def version_tuple(version):
-    """(6, 6, 0) for "6.6", "6.6.0" or "v6.6.0"; a published "6.6" is the release 6.6.0."""
-    numbers = [int(n) for n in re.findall(r"\d+", version)[:3]]
-    return tuple(numbers + [0] * (3 - len(numbers)))
-
-
-def reports_version(python, version):
-    """Whether running `python` works and gives Python `version` ("3.12")."""
-    if not os.access(python, os.X_OK):
-        return False
-    try:
-        done = subprocess.run(
-            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=30, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0 and done.stdout.strip() == version
-
-
-@functools.cache
-def find_python(version):
-    """An interpreter for Python `version` ("3.12"), or None: from PATH, pyenv, or uv.
-
-    Every candidate is run before it is chosen: a pyenv shim for a version other than pyenv's
-    global one is on PATH but only prints an error, so being found is not enough.
-    """
-    name = f"python{version}"
-    candidates = [Path(d, name) for d in os.environ.get("PATH", "").split(os.pathsep) if d]
-    roots = {os.environ.get("PYENV_ROOT") or "", str(Path.home() / ".pyenv")} - {""}
-    for root in sorted(roots):
-        installed = [
-            p for p in Path(root, "versions").glob(f"{version}.*/bin/{name}")
-            if re.fullmatch(rf"{re.escape(version)}\.\d+", p.parents[1].name)
-        ]  # fmt: skip
-        candidates += sorted(installed, key=lambda p: version_tuple(p.parents[1].name))[::-1]
-    for candidate in candidates:
-        if reports_version(candidate, version):
-            return str(candidate)
-    with contextlib.suppress(OSError, subprocess.TimeoutExpired):  # uv-managed Pythons
-        done = subprocess.run([find_uv(), "python", "find", "--no-project", version],
-                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
-        if done.returncode == 0 and reports_version(done.stdout.strip(), version):
-            return done.stdout.strip()
-    return None
-
-
-def find_uv():
+def uv():
     """The uv that nox uses: the one installed with `nox[uv]`, else the one on PATH."""
-    finder = getattr(nox.virtualenv, "find_uv", None)
-    if finder is not None:
-        has_uv, uv, _ = finder()
-        if has_uv:
-            return uv
-    return shutil.which("uv") or "uv"
+    return nox.virtualenv.find_uv()[1]
 
 
-def junit_counts(path):
-    """(passed, failed, skipped) from pytest's JUnit XML report, or None if there is none."""
-    if not Path(path).is_file():
-        return None
-    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for suite in ElementTree.parse(path).iter("testsuite"):  # noqa: S314 (pytest's own report)
-        for key in counts:
-            counts[key] += int(suite.get(key, 0))
-    failed = counts["failures"] + counts["errors"]
-    return counts["tests"] - failed - counts["skipped"], failed, counts["skipped"]
-
-
-def pick_combinations(args):
-    """The (Python, Tornado) pairs selected by `nox -s matrix -- ...`, in matrix order."""
-    pythons, tornados = MATRIX["python"], MATRIX["tornado"]
-    picked = []
-    if args.oldest:
-        picked.append((pythons[0], tornados[0]))
-    if args.newest:
-        picked.append((pythons[-1], tornados[-1]))
-    if args.python or args.tornado or not picked:
-        picked += itertools.product(args.python or pythons, args.tornado or tornados)
-    return list(dict.fromkeys(picked))
+def interpreter(version):
+    """An interpreter for Python `version` ("3.12"), or None: from PATH, pyenv, or uv."""
+    return find_python(version, uv())
 
 
 @nox.session(venv_backend="none")
@@ -347,11 +292,18 @@ def matrix(session):
     parser.add_argument("--newest", action="store_true", help="the newest combination")
     parser.add_argument("--list", action="store_true", help="show the combinations, run nothing")
     args, pytest_args = parser.parse_known_args(session.posargs)
-    combinations = pick_combinations(args)
+    combinations = pick_combinations(
+        MATRIX["python"],
+        MATRIX["tornado"],
+        oldest=args.oldest,
+        newest=args.newest,
+        python=args.python or (),
+        tornado=args.tornado or (),
+    )
     for python, tornado in combinations:
         if python not in MATRIX["python"] or tornado not in [*MATRIX["tornado"], *INDEX_TORNADOS]:
             session.warn(f"Python {python} + Tornado {tornado} is not in {MATRIX_FILE}")
-    interpreters = {python: find_python(python) for python, _ in combinations}
+    interpreters = {python: interpreter(python) for python, _ in combinations}
     for python, found in interpreters.items():
         session.log(f"Python {python}: {found or 'not found on PATH, in pyenv or by uv'}")
     missing = sorted(p for p, found in interpreters.items() if found is None)
@@ -362,75 +314,80 @@ def matrix(session):
             verb = "test" if interpreters[python] else "skip"
             session.log(f"would {verb} Python {python} + Tornado {tornado}")
         return
-
-    uv = find_uv()
     # Not session.create_tmp(): that sets TMPDIR for every command, and the tests' temporary
     # directories would then lie so deep that supervisord's socket path grows too long.
     home = Path(".nox", "matrix").resolve()
     home.mkdir(parents=True, exist_ok=True)
     constraints = home / "constraints-but-tornado.txt"  # the tested Tornado replaces the pin
-    pinned = Path(CONSTRAINTS).read_text("utf-8").splitlines(keepends=True)
-    constraints.write_text("".join(x for x in pinned if not x.lower().startswith("tornado==")))
-    packages = nox.project.dependency_groups(PYPROJECT, "tests")
+    constraints.write_text(without_pin(Path(CONSTRAINTS).read_text("utf-8"), "tornado"))
     results = []
     for python, tornado in combinations:
-        label = f"Python {python} + Tornado {tornado}"
-        if interpreters[python] is None:
-            session.warn(f"{label}: skipped, no Python {python} here")
-            results.append((python, tornado, "skipped: no Python", None, 0.0))
-            continue
-        session.log(f"{label}")
         venv = home / f"py{python}-tornado{tornado}"
-        bin_ = venv / "bin"
-        junit = venv / "junit.xml"
-        junit.unlink(missing_ok=True)
-        env = {
-            "VIRTUAL_ENV": str(venv),
-            "PATH": os.pathsep.join([str(bin_), os.environ.get("PATH", "")]),
-            "COVERAGE_FILE": str(venv / ".coverage"),  # each combination's data apart
-        }
-        started = time.monotonic()
-        step = "install"
-        try:
-            if not reports_version(bin_ / "python", python):
-                session.run_install(uv, "venv", "--quiet", "--clear", "--python",
-                                    interpreters[python], str(venv), external=True)  # fmt: skip
-            session.run_install(uv, "pip", "install", "--quiet", "--python", str(bin_ / "python"),
-                                "-c", str(constraints), *packages,
-                                *INDEX_TORNADOS.get(tornado, [f"tornado=={tornado}"]),
-                                external=True)  # fmt: skip
-            show_version = "import tornado; print(tornado.version)"
-            installed = session.run(str(bin_ / "python"), "-c", show_version, silent=True,
-                                    external=True)  # fmt: skip
-            if installed and tornado in INDEX_TORNADOS:
-                session.log(f"{label}: Tornado {installed.strip()} from the package index")
-            elif installed and version_tuple(installed) != version_tuple(tornado):
-                session.error(f"{label}: found Tornado {installed.strip()} instead")
-            step = "tests"
-            if not session.run(str(bin_ / "coverage"), "erase", env=env, external=True):
-                results.append((python, tornado, "installed", None, time.monotonic() - started))
-                continue  # nox --install-only
-            session.run(str(bin_ / "coverage"), "run", *PYTEST, f"--junitxml={junit}",
-                        *pytest_args, env=env, external=True)  # fmt: skip
-            step = "coverage"
-            session.run(str(bin_ / "coverage"), "combine", "--quiet", env=env, external=True)
-            session.run(str(bin_ / "coverage"), "report", env=env, external=True)
-            outcome = "passed"
-        except nox.command.CommandFailed:
-            outcome = f"failed: {step}"
-        results.append((python, tornado, outcome, junit_counts(junit), time.monotonic() - started))
-
-    session.log("Python  Tornado  result            passed  failed  skipped  time")
-    for python, tornado, outcome, counts, seconds in results:
-        passed, failed, skipped = counts or ("-", "-", "-")
-        minutes, seconds = divmod(round(seconds), 60)
-        session.log(f"{python:<7} {tornado:<8} {outcome:<17} {passed:>6}  {failed:>6}  "
-                    f"{skipped:>7}  {minutes}m{seconds:02d}s")  # fmt: skip
-    failures = [r for r in results if r[2].startswith("failed")]
+        found = interpreters[python]
+        results.append(run_combination(session, python, tornado, found, venv, pytest_args))
+    for line in summary(results):
+        session.log(line)
+    failures = [r for r in results if r.outcome.startswith("failed")]
     if failures:
         session.error(f"{len(failures)} of {len(results)} combinations failed")
-    if any(r[2].startswith("skipped") for r in results):
+    if any(r.outcome.startswith("skipped") for r in results):
         session.warn("some combinations were skipped: their Python is not installed here")
+
+
+def run_combination(session, python, tornado, found, venv, pytest_args):
+    """Install one combination into `venv` with Python `found` and run every test: a Result."""
+    label = f"Python {python} + Tornado {tornado}"
+    if found is None:
+        session.warn(f"{label}: skipped, no Python {python} here")
+        return Result(python, tornado, "skipped: no Python", None, 0.0)
+    session.log(label)
+    bin_ = venv / "bin"
+    python_ = str(bin_ / "python")
+    junit = venv / "junit.xml"
+    junit.unlink(missing_ok=True)
+    env = {
+        "VIRTUAL_ENV": str(venv),
+        "PATH": os.pathsep.join([str(bin_), os.environ.get("PATH", "")]),
+        "COVERAGE_FILE": str(venv / ".coverage"),  # each combination's data apart
+    }
+    coverage = str(bin_ / "coverage")
+    started = time.monotonic()
+    step = "install"
+    try:
+        if not reports_version(python_, python):
+            venv_ = [uv(), "venv", "--quiet", "--clear", "--python", found, str(venv)]
+            session.run_install(*venv_, external=True)
+        constraints = venv.parent / "constraints-but-tornado.txt"
+        pip = [
+            uv(),
+            "pip",
+            "install",
+            "--quiet",
+            f"--python={python_}",
+            f"--constraint={constraints}",
+        ]
+        packages = nox.project.dependency_groups(PYPROJECT, "tests")
+        wanted = INDEX_TORNADOS.get(tornado, [f"tornado=={tornado}"])
+        session.run_install(*pip, *packages, *wanted, external=True)
+        show_version = "import tornado; print(tornado.version)"
+        installed = session.run(python_, "-c", show_version, silent=True, external=True)
+        if installed and tornado in INDEX_TORNADOS:
+            session.log(f"{label}: Tornado {installed.strip()} from the package index")
+        elif installed and not same_release(installed, tornado):
+            session.error(f"{label}: found Tornado {installed.strip()} instead")
+        step = "tests"
+        if not session.run(coverage, "erase", env=env, external=True):
+            return Result(python, tornado, "installed", None, time.monotonic() - started)
+        junit_xml = f"--junitxml={junit}"
+        session.run(coverage, "run", *PYTEST, junit_xml, *pytest_args, env=env, external=True)
+        step = "coverage"
+        session.run(coverage, "combine", "--quiet", env=env, external=True)
+        session.run(coverage, "report", env=env, external=True)
+        outcome = "passed"
+    except nox.command.CommandFailed:
+        outcome = f"failed: {step}"
+    counts = junit_counts(junit)
+    return Result(python, tornado, outcome, counts, time.monotonic() - started)
 
 
 @nox.session
@@ -446,7 +403,7 @@ def legacy(session):
     eras = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["legacy"]
     missing = []
     for era, wanted in eras.items():
-        python = find_python(wanted["python"])
+        python = interpreter(wanted["python"])
         if python is None:
             missing.append(wanted["python"])
             where = "not found on PATH, in pyenv or by uv"
@@ -475,8 +432,8 @@ def npm_ci(session):
             session.error(message)
         session.warn(message)
         return
-    session.run_install("npm", "ci", "--prefix", "tests/browser", "--prefer-offline",
-                        "--no-audit", "--no-fund", "--loglevel=error", external=True)  # fmt: skip
+    quiet = ["--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"]
+    session.run_install("npm", "ci", "--prefix", "tests/browser", *quiet, external=True)
 
 
 @nox.session
@@ -536,9 +493,7 @@ def lock(session):
     """Re-pin every dependency group into requirements/constraints.txt (needs uv)."""
     groups = [f"--group=pyproject.toml:{name}" for name in PYPROJECT["dependency-groups"]]
     compile_ = ["uv", "pip", "compile", "--universal", "--python-version=3.11", "--quiet"]
-    session.run(*compile_, "--upgrade", *groups, f"--output-file={CONSTRAINTS}",
-                external=True)  # fmt: skip
+    session.run(*compile_, "--upgrade", *groups, f"--output-file={CONSTRAINTS}", external=True)
     # What a reader installs to run every example: pip install -r requirements/examples.txt
-    session.run(*compile_, "--group=pyproject.toml:examples", f"--constraints={CONSTRAINTS}",
-                "--no-header", "--output-file=requirements/examples.txt",
-                external=True)  # fmt: skip
+    examples = ["--group=pyproject.toml:examples", f"--constraints={CONSTRAINTS}", "--no-header"]
+    session.run(*compile_, *examples, "--output-file=requirements/examples.txt", external=True)
