@@ -16,13 +16,13 @@ MAX_BODY_SIZE = 256 * 1024
 MAX_TITLE = 80
 MAX_TEXT = 20_000
 TOP_CHOICES = ("10", "25", "50")
-COMMON = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has",
-    "have", "he", "her", "him", "his", "i", "if", "in", "into", "is", "it", "its", "me", "my",
-    "no", "not", "of", "on", "or", "our", "she", "so", "than", "that", "the", "their", "them",
-    "then", "there", "they", "this", "to", "us", "was", "we", "were", "what", "when", "which",
-    "who", "will", "with", "would", "you", "your",
-})  # fmt: skip
+COMMON = frozenset(
+    """
+    a an and are as at be but by for from had has have he her him his i if in into is it its me my
+    no not of on or our she so than that the their them then there they this to us was we were
+    what when which who will with would you your
+    """.split()
+)
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # ANCHOR_END: settings
 

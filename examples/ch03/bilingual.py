@@ -56,9 +56,15 @@ class MenuHandler(LocaleHandler):
             raise tornado.web.HTTPError(400, "a name has at most 40 characters")
         self.set_header("Content-Language", self.locale.code.replace("_", "-"))
         self.render(
-            "bilingual.html", cups=cups, name=name, teas=TEAS, languages=LANGUAGES,
-            harvest=HARVEST, offset=HANGZHOU, poured=CUPS_POURED,
-        )  # fmt: skip
+            "bilingual.html",
+            cups=cups,
+            name=name,
+            teas=TEAS,
+            languages=LANGUAGES,
+            harvest=HARVEST,
+            offset=HANGZHOU,
+            poured=CUPS_POURED,
+        )
 
 
 class LanguageHandler(LocaleHandler):

@@ -44,15 +44,47 @@ class Tea:
 
 
 TEAS = (
-    Tea("longjing", "Longjing", "green", "Hangzhou, Zhejiang", 68, 80, 2,
-        "Flat, pan-fired leaves that smell of <em>roasted chestnut</em>."),
-    Tea("tieguanyin", "Tieguanyin", "oolong", "Anxi, Fujian", 54, 95, 1,
-        "Tightly rolled leaves: floral at first, <em>buttery</em> by the third pot."),
-    Tea("dianhong", "Dianhong", "black", "Fengqing, Yunnan", 42, 95, 3,
-        "Golden tips and a <em>malty</em>, honeyed cup."),
-    Tea("bai-mudan", "Bai Mudan", "white", "Fuding, Fujian", 48, 85, 4,
-        "Buds and young leaves, sun-dried; it tastes of <em>hay and melon</em>."),
-)  # fmt: skip
+    Tea(
+        slug="longjing",
+        name="Longjing",
+        kind="green",
+        origin="Hangzhou, Zhejiang",
+        price=68,
+        water=80,
+        minutes=2,
+        notes_html="Flat, pan-fired leaves that smell of <em>roasted chestnut</em>.",
+    ),
+    Tea(
+        slug="tieguanyin",
+        name="Tieguanyin",
+        kind="oolong",
+        origin="Anxi, Fujian",
+        price=54,
+        water=95,
+        minutes=1,
+        notes_html="Tightly rolled leaves: floral at first, <em>buttery</em> by the third pot.",
+    ),
+    Tea(
+        slug="dianhong",
+        name="Dianhong",
+        kind="black",
+        origin="Fengqing, Yunnan",
+        price=42,
+        water=95,
+        minutes=3,
+        notes_html="Golden tips and a <em>malty</em>, honeyed cup.",
+    ),
+    Tea(
+        slug="bai-mudan",
+        name="Bai Mudan",
+        kind="white",
+        origin="Fuding, Fujian",
+        price=48,
+        water=85,
+        minutes=4,
+        notes_html="Buds and young leaves, sun-dried; it tastes of <em>hay and melon</em>.",
+    ),
+)
 
 
 class BaseHandler(tornado.web.RequestHandler):

@@ -32,13 +32,28 @@ CREATE TABLE IF NOT EXISTS teas (
     notes TEXT NOT NULL
 )"""
 SAMPLES = [
-    {"slug": "longjing", "name": "Longjing", "origin": "Hangzhou, Zhejiang", "price": 68,
-     "notes": "Flat, pan-fired leaves that smell of roasted chestnut."},
-    {"slug": "tieguanyin", "name": "Tieguanyin", "origin": "Anxi, Fujian", "price": 54,
-     "notes": "Tightly rolled leaves: floral at first, buttery by the third pot."},
-    {"slug": "dianhong", "name": "Dianhong", "origin": "Fengqing, Yunnan", "price": 42,
-     "notes": "Golden tips and a malty, honeyed cup."},
-]  # fmt: skip
+    {
+        "slug": "longjing",
+        "name": "Longjing",
+        "origin": "Hangzhou, Zhejiang",
+        "price": 68,
+        "notes": "Flat, pan-fired leaves that smell of roasted chestnut.",
+    },
+    {
+        "slug": "tieguanyin",
+        "name": "Tieguanyin",
+        "origin": "Anxi, Fujian",
+        "price": 54,
+        "notes": "Tightly rolled leaves: floral at first, buttery by the third pot.",
+    },
+    {
+        "slug": "dianhong",
+        "name": "Dianhong",
+        "origin": "Fengqing, Yunnan",
+        "price": 42,
+        "notes": "Golden tips and a malty, honeyed cup.",
+    },
+]
 INSERT = text(
     "INSERT INTO teas (slug, name, origin, price, notes)"
     " VALUES (:slug, :name, :origin, :price, :notes) ON CONFLICT (slug) DO NOTHING"

@@ -23,8 +23,15 @@ from tornado.options import define, options
 
 BASE = Path(__file__).parent
 MAX_BODY_SIZE = 16 * 1024
-SETTINGS = ("name", "authorize_url", "token_url", "userinfo_url", "scope", "client_id",
-            "redirect_uri")  # fmt: skip
+SETTINGS = (
+    "name",
+    "authorize_url",
+    "token_url",
+    "userinfo_url",
+    "scope",
+    "client_id",
+    "redirect_uri",
+)
 ENV_VARIABLE = "OAUTH_CLIENT_SECRET"  # holds the client secret
 STATE_SECONDS = 600
 SESSION_DAYS = 7

@@ -7,9 +7,16 @@ from examples.ch09 import club
 
 @pytest.mark.parametrize(
     "seconds, words",
-    [(0, "just now"), (59, "just now"), (60, "1 minute ago"), (179, "2 minutes ago"),
-     (7200, "2 hours ago"), (86400, "1 day ago"), (3 * 86400 + 5, "3 days ago")],
-)  # fmt: skip
+    [
+        (0, "just now"),
+        (59, "just now"),
+        (60, "1 minute ago"),
+        (179, "2 minutes ago"),
+        (7200, "2 hours ago"),
+        (86400, "1 day ago"),
+        (3 * 86400 + 5, "3 days ago"),
+    ],
+)
 def test_ago(seconds, words):
     assert club.ago(seconds) == words
 

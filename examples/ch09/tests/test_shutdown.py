@@ -22,10 +22,14 @@ async def program(database_url, weather, tmp_path):
     errors = tmp_path / "club.stderr"  # a file, not a pipe: a full pipe nobody reads stops it
     with errors.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, club.__file__, f"--port={port}",
-            f"--database-url={database_url}", f"--upstream={weather.url}",
-            stdout=asyncio.subprocess.PIPE, stderr=stderr,
-        )  # fmt: skip
+            sys.executable,
+            club.__file__,
+            f"--port={port}",
+            f"--database-url={database_url}",
+            f"--upstream={weather.url}",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+        )
     try:
         async with asyncio.timeout(10):
             started = await process.stdout.readline()
