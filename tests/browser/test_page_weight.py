@@ -29,5 +29,7 @@ def test_page_weighs_at_most_100_kib_compressed(page, path):
     assert any(kind == "navigation" for kind, _, _ in counted)
     total = sum(size for _, _, size in counted)
     heaviest = sorted(counted, key=lambda entry: -entry[2])[:4]
-    listing = ", ".join(f"{name.rsplit('/', 1)[-1]} {size / 1024:.1f} KiB" for _, name, size in heaviest)
+    listing = ", ".join(
+        f"{name.rsplit('/', 1)[-1]} {size / 1024:.1f} KiB" for _, name, size in heaviest
+    )
     assert total <= BUDGET, f"{path}: {total / 1024:.1f} KiB > 100 KiB ({listing})"
