@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -46,11 +45,12 @@ LATEXMK = ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", 
 LATEXMK_ENV = {"LATEXOPTS": "", "max_print_line": "10000"}  # log lines unwrapped, for pdfcheck
 MIN_PAGES = 150  # each edition has about 200; fewer means a part of the book went missing
 sys.path.insert(0, str(Path(__file__).parent / "docs" / "_ext"))
-import editions  # noqa: E402 (docs/_ext/editions.py: the one reader of docs/editions.toml)
+import bookconfig  # noqa: E402 (docs/_ext/bookconfig.py: the book's configuration)
+from bookconfig import version_tuple  # noqa: E402
 
-EDITIONS = editions.built()  # source, published and in-progress editions
-MATRIX_FILE = "docs/matrix.toml"  # also read by docs/_ext/book.py for Appendix B's table
-MATRIX = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["matrix"]
+EDITIONS = bookconfig.built()  # source, published and in-progress editions
+MATRIX_FILE = f"docs/{bookconfig.MATRIX_FILE}"  # named in messages
+MATRIX = bookconfig.matrix()
 WORKFLOWS = Path(".github/workflows")
 DEPENDABOT = Path(".github/dependabot.yml")
 RTD_SCHEMA = ".ci/schemas/readthedocs-v2.schema.json"  # Read the Docs' own, see its README
@@ -107,7 +107,7 @@ def build(session, autobuild=False, posargs=None):
                     SOURCE, out, *extra)  # fmt: skip
     if not Path(f"{BUILD}/html/zh_CN/404.html").is_file():
         return  # nothing was built: `nox -s docs --install-only`
-    session.run("python", "docs/_ext/editions.py", "redirect", f"{BUILD}/html/index.html")
+    session.run("python", "docs/_ext/site_root.py", "redirect", f"{BUILD}/html/index.html")
     shutil.copy(f"{BUILD}/html/zh_CN/404.html", f"{BUILD}/html/404.html")
     # foo.html.gz beside foo.html, for nginx's gzip_static and hosts that cannot compress
     session.run("python", "deploy/precompress.py", f"{BUILD}/html")
@@ -119,7 +119,7 @@ def docs(session):
     """Build every edition as HTML into docs/_build/html/<lang>/, failing on any warning."""
     install(session, "docs")  # an offered edition's catalog mistakes (a raw <script>, a lost
     session.run("python", "tools/translations.py", "lint",  # backtick) fail before Sphinx runs
-                *(f"--lang={lang}" for lang in editions.offered()))  # fmt: skip
+                *(f"--lang={lang}" for lang in bookconfig.offered()))  # fmt: skip
     build(session)
 
 
@@ -128,7 +128,7 @@ def epub(session):
     """Build an EPUB of every offered edition into docs/_build/epub/, checked by epubcheck."""
     check_graphviz(session)
     install(session, "docs")
-    for lang in editions.offered():
+    for lang in bookconfig.offered():
         out = f"{BUILD}/epub/{lang}"
         shutil.rmtree(out, ignore_errors=True)  # stale files would end up inside the book
         session.run("sphinx-build", *SPHINX_STRICT, "-b", "epub", f"--define=language={lang}",
@@ -162,7 +162,7 @@ def pdf(session):
         session.warn(f"{message}; only the XeLaTeX logs are checked")
         check.append("--log-only")
     install(session, "docs")
-    for lang in editions.offered():
+    for lang in bookconfig.offered():
         started = time.monotonic()
         out = f"{BUILD}/pdf/{lang}"
         shutil.rmtree(out, ignore_errors=True)  # no stale .aux or figures from an older build
@@ -243,12 +243,6 @@ def tests(session):
     session.run("coverage", "run", *PYTEST, f"--junitxml={junit}", *session.posargs)
     session.run("coverage", "combine", "--quiet")
     session.run("python", "tools/coverage_gate.py", str(junit))
-
-
-def version_tuple(version):
-    """(6, 6, 0) for "6.6", "6.6.0" or "v6.6.0"; a published "6.6" is the release 6.6.0."""
-    numbers = [int(n) for n in re.findall(r"\d+", version)[:3]]
-    return tuple(numbers + [0] * (3 - len(numbers)))
 
 
 def reports_version(python, version):
@@ -443,7 +437,7 @@ def legacy(session):
     warning, or fails the run under CI.
     """
     install(session, "legacy")
-    eras = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["legacy"]
+    eras = bookconfig.legacy()
     missing = []
     for era, wanted in eras.items():
         python = find_python(wanted["python"])

@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "deploy"))
 import precompress  # noqa: E402
@@ -44,7 +44,7 @@ NGINX_CONF = ROOT / "deploy" / "nginx-site.conf"
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import lighthouse  # noqa: E402
 
-EDITIONS = editions.built()
+EDITIONS = bookconfig.built()
 EDITED_PAGE = "ch01.md"
 
 

@@ -9,7 +9,7 @@ Every problem is reported as `file:line: message`, the line being the msgstr's l
 `.po` file. `tools/translations.py check` runs these checks for every edition it checks.
 
 What depends on the language is read from the edition's entry in docs/editions.toml (through
-docs/_ext/editions.py), never from a list here: `cjk` (written with Han characters) and `convert`
+docs/_ext/bookconfig.py), never from a list here: `cjk` (written with Han characters) and `convert`
 (catalogs written by a converter from the source). A language not listed there yet (just started
 with `--new`) is checked as one written without Han characters, the strictest.
 
@@ -41,7 +41,6 @@ Rules (each a function below taking a `Pair` and returning problem strings):
 
 import re
 import sys
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -53,7 +52,7 @@ from babel.messages.pofile import read_po
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 GLOSSARY = DOCS / "glossary.toml"
 sys.path.insert(0, str(DOCS / "_ext"))
-import editions  # noqa: E402 (docs/_ext/editions.py: the one reader of docs/editions.toml)
+import bookconfig  # noqa: E402
 
 HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN = re.compile(f"[{HAN_CLASS}]")
@@ -375,7 +374,7 @@ def placeholders(pair):
 @lru_cache(maxsize=1)
 def glossary_terms(path=GLOSSARY):
     """The terms of docs/glossary.toml that the check enforces, longest Chinese first."""
-    data = tomllib.loads(Path(path).read_text("utf-8"))
+    data = bookconfig.glossary(path)
     terms = [t for t in data.get("term", []) if t.get("check", True)]
     return sorted(terms, key=lambda t: -len(t["zh_CN"]))
 
@@ -447,7 +446,7 @@ INTERFACE_RULES = [
 
 def edition(language, docs=DOCS):
     """The edition's entry in docs/editions.toml; a language not listed there yet: no Han."""
-    return editions.editions(docs).get(language, {"cjk": False, "convert": "", "status": ""})
+    return bookconfig.editions(docs).get(language, {"cjk": False, "convert": "", "status": ""})
 
 
 def pair_for(message, language, entry, terms=frozenset(), msgid=None, msgstr=None):
@@ -482,7 +481,7 @@ def check_pair(pair, rules=RULES):
 
 def check_file(path, language=None, display=None, entry=None):
     """`file:line: problem` for every translated, non-fuzzy message of one catalog. `entry`:
-    the edition's settings (editions.editions()[language]), read from docs/editions.toml if
+    the edition's settings (bookconfig.editions()[language]), read from docs/editions.toml if
     not given."""
     path = Path(path)
     with path.open("rb") as f:
