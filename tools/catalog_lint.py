@@ -82,9 +82,14 @@ SIMPLIFIED = re.compile(f"[{''.join(sorted(SIMPLIFIED_ONLY))}]")
 FIELD = re.compile(r"\{[A-Za-z_]\w*\}|%\([A-Za-z_]\w*\)[sd]")
 # What a template header (msginit's, Babel's) has where a real one has the book's values.
 HEADER_PLACEHOLDERS = (
-    "SOME DESCRIPTIVE TITLE", "PROJECT VERSION", "FULL NAME", "EMAIL@ADDRESS", "LL@li.org",
-    "YEAR-MO-DA", "PACKAGE VERSION",
-)  # fmt: skip
+    "SOME DESCRIPTIVE TITLE",
+    "PROJECT VERSION",
+    "FULL NAME",
+    "EMAIL@ADDRESS",
+    "LL@li.org",
+    "YEAR-MO-DA",
+    "PACKAGE VERSION",
+)
 NUMBER_WORDS = {
     "0": ("zero", "no"),
     "1": ("one", "a", "an", "single", "once", "first"),
@@ -428,20 +433,10 @@ def fields(pair):
     return differences("field", FIELD.findall(pair.msgid), FIELD.findall(pair.msgstr))
 
 
-# The rules for a message of an interface catalog: an English msgid, the language's msgstr.
-INTERFACE_RULES = [
-    code_spans,
-    stray_markup,
-    links,
-    roles,
-    emphasis,
-    structure,
-    numbers,
-    simplified,
-    foreign_han,
-    placeholders,
-    fields,
-]
+# The rules for a message of an interface catalog (an English msgid, the language's msgstr): the
+# page rules but those about a Chinese msgid, and the fields a program fills in.
+INTERFACE_RULES = [rule for rule in RULES if rule not in {source_text, unchanged, glossary}]
+INTERFACE_RULES.append(fields)
 
 
 def edition(language, docs=DOCS):

@@ -203,12 +203,16 @@ def check(langs=None):
         total += len(wrong) + len(missing)
         failed += len(wrong)
         if entry is None:
-            print(f"{lang}: not in docs/editions.toml (not built), {percent(lang)}% translated;"
-                  f" checked as a language not written with Han characters")  # fmt: skip
+            print(
+                f"{lang}: not in docs/editions.toml (not built), {percent(lang)}% translated;"
+                f" checked as a language not written with Han characters"
+            )
         if entry is None or entry["status"] == "in-progress":
             if missing:
-                print(f"{lang}: in progress, {percent(lang)}% translated;"
-                      f" {len(missing)} gap(s) reported, not failed")  # fmt: skip
+                print(
+                    f"{lang}: in progress, {percent(lang)}% translated;"
+                    f" {len(missing)} gap(s) reported, not failed"
+                )
         else:
             failed += len(missing)
     if everything:

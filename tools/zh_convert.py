@@ -283,8 +283,11 @@ def check(code):
     # a Taiwan word may contain a mainland one (子類別, 子類): the check skips the Taiwan words
     targets = set(glossary_exceptions().values())
     allowed = {word: [t for t in targets if word in t] for word in words}
-    pos = [p for p in bookconfig.catalogs(code) if p.relative_to(folder).with_suffix("").as_posix()
-           not in reviewed]  # fmt: skip
+    pos = [
+        p
+        for p in bookconfig.catalogs(code)
+        if p.relative_to(folder).with_suffix("").as_posix() not in reviewed
+    ]
     if INTERFACE not in reviewed and bookconfig.interface_catalog(code).is_file():
         pos.append(bookconfig.interface_catalog(code))
     found = []
@@ -351,8 +354,10 @@ def check_all():
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} problem(s) in converted pages: add a [[conversion]] to"
-              " docs/glossary.toml and run `nox -s translations -- --convert CODE`")  # fmt: skip
+        print(
+            f"{len(problems)} problem(s) in converted pages: add a [[conversion]] to"
+            " docs/glossary.toml and run `nox -s translations -- --convert CODE`"
+        )
         return 1
     print("converted pages: no mainland word of docs/glossary.toml left, no glossary word hidden")
     return 0
@@ -374,8 +379,10 @@ def main(code):
     interface_reviewed = INTERFACE in reviewed
     reviewed.discard(INTERFACE)
     convert_interface(code, converter, interface_reviewed)
-    print(f"{code}: converted {len(pos)} catalogs with OpenCC {entry['convert']}"
-          f" ({len(reviewed)} reviewed page(s) only filled in)")  # fmt: skip
+    print(
+        f"{code}: converted {len(pos)} catalogs with OpenCC {entry['convert']}"
+        f" ({len(reviewed)} reviewed page(s) only filled in)"
+    )
     return 0
 
 

@@ -97,8 +97,9 @@ def html_visit_figure(self, node):
         raise ExtensionError(f"Graphviz could not draw {node.get('filename')}: {exc}") from exc
     Path(outfn).write_text(svg_for_img(Path(outfn).read_text("utf-8")), "utf-8")
     alt = html.escape(node["alt"], quote=True)
-    self.body.append(f'<div class="graphviz"><img src="{fname}" alt="{alt}" class="graphviz" />'
-                     "</div>\n")  # fmt: skip
+    self.body.append(
+        f'<div class="graphviz"><img src="{fname}" alt="{alt}" class="graphviz" /></div>\n'
+    )
     raise nodes.SkipNode
 
 

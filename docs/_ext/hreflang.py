@@ -63,7 +63,7 @@ def add_alternates(app, pagename, templatename, context, doctree):
 
 def write_sitemap(app, exception):
     """sitemap.xml of this edition, with the page's alternates (as on the page: every offered
-    edition and x-default). `editions.py redirect` gathers every edition's into the site's."""
+    edition and x-default). `site_root.py redirect` gathers every edition's into the site's."""
     base = app.config.html_baseurl.rstrip("/")
     if exception or not base or app.builder.format != "html":
         return
