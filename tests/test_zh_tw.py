@@ -377,8 +377,8 @@ def test_the_check_reads_a_mainland_word_but_not_inside_its_taiwan_form(monkeypa
 
     po = tmp_path / "sphinx.po"
     po.write_text('msgid "a"\nmsgstr "子類別與子類"\n', "utf-8")
-    monkeypatch.setattr(zh_convert.editions, "catalogs", lambda code: [])
-    monkeypatch.setattr(zh_convert.editions, "interface_catalog", lambda code: po)
+    monkeypatch.setattr(zh_convert.bookconfig, "catalogs", lambda code: [])
+    monkeypatch.setattr(zh_convert.bookconfig, "interface_catalog", lambda code: po)
     monkeypatch.setattr(zh_convert, "ROOT", tmp_path)
     found = zh_convert.check("zh_TW")
     # the msgstr's line (2), as the catalog lint reports, not the msgid's
@@ -401,7 +401,7 @@ def test_a_reviewed_interface_catalog_keeps_the_reviewers_wording(converter, mon
     head, _sep, _rest = reviewed_text.partition('msgid "Page not found"')
     target.write_text(head, "utf-8")  # the reviewed catalog lacks "Page not found" and later
     paths = {"zh_CN": source, "zh_TW": target}
-    monkeypatch.setattr(zh_convert.editions, "interface_catalog", lambda code: paths[code])
+    monkeypatch.setattr(zh_convert.bookconfig, "interface_catalog", lambda code: paths[code])
     zh_convert.convert_interface("zh_TW", converter, reviewed=True)
     with target.open("rb") as f:
         catalog = {m.id: m for m in read_po(f)}
@@ -537,7 +537,7 @@ def test_interface_in_reviewed_reaches_the_interface_conversion(monkeypatch):
 
     seen = {}
     entry = {**bookconfig.editions()["zh_TW"], "reviewed": ["interface"]}
-    monkeypatch.setattr(zh_convert.editions, "editions", lambda: {"zh_TW": entry})
+    monkeypatch.setattr(zh_convert.bookconfig, "editions", lambda: {"zh_TW": entry})
     monkeypatch.setattr(zh_convert, "Converter", lambda config: None)
     monkeypatch.setattr(zh_convert, "convert_catalog", lambda po, conv, reviewed: None)
     monkeypatch.setattr(
