@@ -9,7 +9,6 @@ import os
 import shutil
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 import nox
@@ -41,7 +40,7 @@ LATEXMK_ENV = {"LATEXOPTS": "", "max_print_line": "10000"}  # log lines unwrappe
 MIN_PAGES = 150  # each edition has about 200; fewer means a part of the book went missing
 sys.path.insert(0, str(Path(__file__).parent / "docs" / "_ext"))
 sys.path.insert(0, str(Path(__file__).parent))
-import editions  # noqa: E402 (docs/_ext/editions.py: the one reader of docs/editions.toml)
+import bookconfig  # noqa: E402 (docs/_ext/bookconfig.py: the book's configuration)
 
 from tools.matrix import (  # noqa: E402 (what `nox -s matrix` and `nox -s legacy` share)
     Result,
@@ -54,9 +53,9 @@ from tools.matrix import (  # noqa: E402 (what `nox -s matrix` and `nox -s legac
     without_pin,
 )
 
-EDITIONS = editions.built()  # source, published and in-progress editions
-MATRIX_FILE = "docs/matrix.toml"  # also read by docs/_ext/book.py for Appendix B's table
-MATRIX = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["matrix"]
+EDITIONS = bookconfig.built()  # source, published and in-progress editions
+MATRIX_FILE = f"docs/{bookconfig.MATRIX_FILE}"  # named in messages
+MATRIX = bookconfig.matrix()
 WORKFLOWS = Path(".github/workflows")
 DEPENDABOT = Path(".github/dependabot.yml")
 RTD_SCHEMA = ".ci/schemas/readthedocs-v2.schema.json"  # Read the Docs' own, see its README
@@ -118,7 +117,7 @@ def build(session, autobuild=False, posargs=None):
         sphinx_build(session, "html", lang, out, "-j", "auto", extra=extra)
     if not Path(f"{BUILD}/html/zh_CN/404.html").is_file():
         return  # nothing was built: `nox -s docs --install-only`
-    session.run("python", "docs/_ext/editions.py", "redirect", f"{BUILD}/html/index.html")
+    session.run("python", "docs/_ext/site_root.py", "redirect", f"{BUILD}/html/index.html")
     shutil.copy(f"{BUILD}/html/zh_CN/404.html", f"{BUILD}/html/404.html")
     # foo.html.gz beside foo.html, for nginx's gzip_static and hosts that cannot compress
     session.run("python", "deploy/precompress.py", f"{BUILD}/html")
@@ -130,7 +129,7 @@ def docs(session):
     """Build every edition as HTML into docs/_build/html/<lang>/, failing on any warning."""
     install(session, "docs")
     # an offered edition's catalog mistakes (a raw <script>, a lost backtick) fail before Sphinx
-    offered = [f"--lang={lang}" for lang in editions.offered()]
+    offered = [f"--lang={lang}" for lang in bookconfig.offered()]
     session.run("python", "tools/translations.py", "lint", *offered)
     build(session)
 
@@ -140,7 +139,7 @@ def epub(session):
     """Build an EPUB of every offered edition into docs/_build/epub/, checked by epubcheck."""
     check_graphviz(session)
     install(session, "docs")
-    for lang in editions.offered():
+    for lang in bookconfig.offered():
         out = f"{BUILD}/epub/{lang}"
         shutil.rmtree(out, ignore_errors=True)  # stale files would end up inside the book
         sphinx_build(session, "epub", lang, out)
@@ -173,7 +172,7 @@ def pdf(session):
         session.warn(f"{message}; only the XeLaTeX logs are checked")
         check.append("--log-only")
     install(session, "docs")
-    for lang in editions.offered():
+    for lang in bookconfig.offered():
         started = time.monotonic()
         out = f"{BUILD}/pdf/{lang}"
         shutil.rmtree(out, ignore_errors=True)  # no stale .aux or figures from an older build
@@ -400,7 +399,7 @@ def legacy(session):
     warning, or fails the run under CI.
     """
     install(session, "legacy")
-    eras = tomllib.loads(Path(MATRIX_FILE).read_text("utf-8"))["legacy"]
+    eras = bookconfig.legacy()
     missing = []
     for era, wanted in eras.items():
         python = interpreter(wanted["python"])

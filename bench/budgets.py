@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "deploy"))
 import precompress  # noqa: E402
@@ -44,7 +44,7 @@ NGINX_CONF = ROOT / "deploy" / "nginx-site.conf"
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import lighthouse  # noqa: E402
 
-EDITIONS = editions.built()
+EDITIONS = bookconfig.built()
 EDITED_PAGE = "ch01.md"
 
 
@@ -216,8 +216,9 @@ def build_times(scratch, sphinx):
     rows = []
     for lang in EDITIONS:
         out = scratch / "_out" / lang
-        command = [sphinx, "-q", "-W", "-n", "--keep-going", "-j", "auto", "-b", "html",
-                   f"--define=language={lang}", "docs", str(out)]  # fmt: skip
+        strict = ["-W", "-n", "--keep-going"]
+        command = [sphinx, "-q", *strict, "-j", "auto", "-b", "html", f"--define=language={lang}"]
+        command += ["docs", str(out)]
         cold = timed(command, scratch)
         noop = timed(command, scratch)
         page = scratch / "docs" / EDITED_PAGE
@@ -230,8 +231,11 @@ def build_times(scratch, sphinx):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
-    parser.add_argument("--skip-lighthouse", action="store_true",
-                        help="do not score the pages' Performance with Lighthouse")  # fmt: skip
+    parser.add_argument(
+        "--skip-lighthouse",
+        action="store_true",
+        help="do not score the pages' Performance with Lighthouse",
+    )
     args = parser.parse_args()
     sphinx = shutil.which("sphinx-build", path=str(Path(sys.executable).parent))
     with tempfile.TemporaryDirectory() as tmp:

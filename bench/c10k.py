@@ -186,8 +186,10 @@ def svg(rows):
     counts = sorted({r["connections"] for r in rows})
     servers = sorted({r["server"] for r in rows}, key=list(PROGRAMS).index)
     colours = {"tornado": "#c2410c", "threads": "#64748b"}
-    panels = [("KiB per waiting connection", "rss_per_connection", 1024),
-              ("seconds to answer every connection", "seconds_to_release", 1)]  # fmt: skip
+    panels = [
+        ("KiB per waiting connection", "rss_per_connection", 1024),
+        ("seconds to answer every connection", "seconds_to_release", 1),
+    ]
     width, height, panel_w, top, bottom = 760, 300, 340, 40, 250
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}"'
@@ -205,8 +207,10 @@ def svg(rows):
         bar_w = (group_w - 20) / len(servers)
         for g, count in enumerate(counts):
             gx = x0 + g * group_w + 10
-            parts.append(f'<text x="{gx + (group_w - 20) / 2}" y="{bottom + 16}"'
-                         f' text-anchor="middle">{count:,}</text>')  # fmt: skip
+            parts.append(
+                f'<text x="{gx + (group_w - 20) / 2}" y="{bottom + 16}"'
+                f' text-anchor="middle">{count:,}</text>'
+            )
             for s, server in enumerate(servers):
                 row = next(
                     (r for r in rows if r["server"] == server and r["connections"] == count), None
@@ -216,14 +220,20 @@ def svg(rows):
                 value = row[key] / scale
                 h = (bottom - top) * value / peak
                 bx = gx + s * bar_w
-                parts.append(f'<rect x="{bx:.1f}" y="{bottom - h:.1f}" width="{bar_w - 4:.1f}"'
-                             f' height="{h:.1f}" fill="{colours[server]}"/>')  # fmt: skip
+                parts.append(
+                    f'<rect x="{bx:.1f}" y="{bottom - h:.1f}" width="{bar_w - 4:.1f}"'
+                    f' height="{h:.1f}" fill="{colours[server]}"/>'
+                )
                 label_x, label_y = bx + (bar_w - 4) / 2, bottom - h - 4
-                parts.append(f'<text x="{label_x:.1f}" y="{label_y:.1f}" text-anchor="middle"'
-                             f' font-size="10">{value:.1f}</text>')  # fmt: skip
+                parts.append(
+                    f'<text x="{label_x:.1f}" y="{label_y:.1f}" text-anchor="middle"'
+                    f' font-size="10">{value:.1f}</text>'
+                )
     for s, server in enumerate(servers):
-        parts.append(f'<rect x="{30 + s * 120}" y="{height - 22}" width="12" height="12"'
-                     f' fill="{colours[server]}"/>')  # fmt: skip
+        parts.append(
+            f'<rect x="{30 + s * 120}" y="{height - 22}" width="12" height="12"'
+            f' fill="{colours[server]}"/>'
+        )
         parts.append(f'<text x="{48 + s * 120}" y="{height - 12}">{server}</text>')
     parts.append(f'<text x="{width - 10}" y="{height - 12}" text-anchor="end">connections</text>')
     parts.append("</svg>")

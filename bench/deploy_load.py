@@ -221,8 +221,11 @@ def main():
     for setup, count in [("direct", 1)] + [("nginx", n) for n in args.processes]:
         row = {"setup": setup, "processes": count, **measure(setup, count, args)}
         rows.append(row)
-        print(f"| {setup} | {count} | {row['per_second']:,.0f} | {row['p50_ms']:.1f} | "
-              f"{row['p99_ms']:.1f} | {row['errors']} |", flush=True)  # fmt: skip
+        print(
+            f"| {setup} | {count} | {row['per_second']:,.0f} | {row['p50_ms']:.1f} | "
+            f"{row['p99_ms']:.1f} | {row['errors']} |",
+            flush=True,
+        )
     if args.json:
         args.json.write_text(json.dumps({"client": client, "rows": rows}, indent=2) + "\n")
     if any(row["errors"] for row in rows):

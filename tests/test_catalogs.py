@@ -298,7 +298,7 @@ def test_the_interface_template_has_every_label(tmp_path):
     with (ROOT / "docs" / "_theme_locales" / "zh_CN" / "LC_MESSAGES" / "sphinx.po").open("rb") as f:
         chinese = [m.id for m in read_po(f) if m.id]
     assert ids[: len(chinese)] == chinese
-    assert "A new label" in ids and "Improve this translation" in ids  # docs/_ext/book.py
+    assert "A new label" in ids and "Improve this translation" in ids  # docs/_ext/switcher.py
     with (ROOT / "docs" / "pot" / "sphinx.pot").open("rb") as f:
         committed = [m.id for m in read_po(f) if m.id]
     assert set(chinese) <= set(committed)

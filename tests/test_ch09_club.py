@@ -10,11 +10,11 @@ import os
 import socket
 import subprocess
 import sys
-import tomllib
 import uuid
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
+import bookconfig
 import pytest
 from tornado.web import create_signed_value
 from tornado.websocket import websocket_connect
@@ -91,7 +91,7 @@ class Visitor:
 
 
 def test_the_readers_tests_run_with_the_books():
-    testpaths = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+    testpaths = bookconfig.pyproject()["tool"]["pytest"]
     folder = (ROOT / "examples" / "ch09" / "tests").relative_to(ROOT).as_posix()
     assert folder in testpaths["ini_options"]["testpaths"]
     found = sorted(p.name for p in (ROOT / folder).glob("*.py") if p.name != "__init__.py")

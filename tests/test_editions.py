@@ -16,7 +16,8 @@ from bs4 import BeautifulSoup
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
+import site_root  # noqa: E402
 
 PAGES = ("index", "ch01")
 JA = """
@@ -123,19 +124,19 @@ def japanese(book):
 
 def test_the_throwaway_edition_is_read_from_editions_toml(book):
     docs, _ = book
-    assert editions.editions(docs)["ja"] == {
+    assert bookconfig.editions(docs)["ja"] == {
         "name": "日本語", "status": "in-progress", "publish": True, "search": "ja", "cjk": True,
         "cjk_fonts": "JP", "charset": "", "convert": "", "reviewed": [], "browser": ["ja"],
     }  # fmt: skip
-    assert editions.built(docs) == [*editions.built(), "ja"]  # the book's editions, then ja
-    assert editions.offered(docs) == [*editions.offered(), "ja"]
+    assert bookconfig.built(docs) == [*bookconfig.built(), "ja"]  # the book's editions, then ja
+    assert bookconfig.offered(docs) == [*bookconfig.offered(), "ja"]
 
 
 def test_every_page_has_a_banner_with_the_completion(book, japanese):
     _, percent = book
     assert 0 < percent < 10
-    assert editions.percent("ja", book[0]) == percent
-    shown = editions.percent_shown(*editions.completion("ja", book[0]))
+    assert bookconfig.percent("ja", book[0]) == percent
+    shown = bookconfig.percent_shown(*bookconfig.completion("ja", book[0]))
     assert shown.startswith(f"{percent}.")  # below 10%: one decimal
     for name in PAGES:
         banner = page(japanese, name).select_one(".announcement")
@@ -149,7 +150,7 @@ def test_every_page_has_a_banner_with_the_completion(book, japanese):
      (2299, 2309, "99"), (2309, 2309, "100"), (0, 0, "0")],
 )  # fmt: skip
 def test_the_banner_shows_a_decimal_below_ten_percent(translated, total, shown):
-    assert editions.percent_shown(translated, total) == shown
+    assert bookconfig.percent_shown(translated, total) == shown
 
 
 def test_the_switcher_lists_the_edition_and_its_labels_come_from_its_catalog(japanese):
@@ -157,7 +158,10 @@ def test_the_switcher_lists_the_edition_and_its_labels_come_from_its_catalog(jap
     switcher = html.select_one("nav.book-languages")
     assert switcher["aria-label"] == "言語"
     names = [e.get_text() for e in switcher.select(".book-language")]
-    assert names == [*(editions.editions()[code]["name"] for code in editions.offered()), "日本語"]
+    assert names == [
+        *(bookconfig.editions()[code]["name"] for code in bookconfig.offered()),
+        "日本語",
+    ]
     assert switcher.select_one('[aria-current="true"]').get_text() == "日本語"
     notes = [t.get_text() for t in html.select(".admonition.modern .admonition-title")]
     assert notes and all(t.startswith("現代の注記 · Tornado ") for t in notes)
@@ -182,9 +186,9 @@ def test_the_search_language_is_the_entrys(japanese):
 
 def test_the_root_page_offers_the_edition(book):
     docs, _ = book
-    root = BeautifulSoup(editions.redirect_page(docs), "html.parser")
+    root = BeautifulSoup(site_root.root_page(docs), "html.parser")
     links = {a["href"]: a.get_text() for a in root.select("a")}
-    offered = {f"{c}/index.html": editions.editions()[c]["name"] for c in editions.offered()}
+    offered = {f"{c}/index.html": bookconfig.editions()[c]["name"] for c in bookconfig.offered()}
     assert links == {**offered, "ja/index.html": "日本語"}
     assert root.title.get_text() == "Tornado 入门：现代注释版"
 
@@ -193,9 +197,9 @@ def test_an_unpublished_edition_in_progress_is_built_but_not_offered(book):
     docs, _ = book
     books_editions_toml(docs, JA.replace("publish = true", "publish = false"))
     try:
-        assert "ja" in editions.built(docs)
-        assert "ja" not in editions.offered(docs)
-        assert "ja/index.html" not in editions.redirect_page(docs)
+        assert "ja" in bookconfig.built(docs)
+        assert "ja" not in bookconfig.offered(docs)
+        assert "ja/index.html" not in site_root.root_page(docs)
         # built for its translators, kept out of search engines if it reaches a server
         out = build(docs, "ja", out=docs / "_build" / "ja-unpublished")
         assert page(out, "ch01").select('meta[name="robots"][content="noindex"]')
@@ -279,7 +283,7 @@ def test_untranslated_text_is_marked_as_the_source_language(book, japanese):
     with (docs / "locales" / "ja" / "LC_MESSAGES" / "ch01.po").open("rb") as f:
         done = {" ".join(m.string.split()) for m in read_po(f) if m.id and m.string}
     article = page(japanese, "ch01").select_one("article")
-    source = editions.SOURCE.replace("_", "-")  # zh-CN
+    source = bookconfig.SOURCE.replace("_", "-")  # zh-CN
     blocks = article.select("h1, h2, h3, p, dt, th")
     marked = [b for b in blocks if b.get("lang") == source]
     assert marked and all(any("\u4e00" <= c <= "\u9fff" for c in b.get_text()) for b in marked)
@@ -288,7 +292,7 @@ def test_untranslated_text_is_marked_as_the_source_language(book, japanese):
     assert all(b.get("lang") is None for b in translated), translated
     assert not article.select("[lang]:not([lang='zh-CN'])")
     # the source edition marks nothing
-    source_page = page(build(docs, editions.SOURCE), "ch01").select_one("article")
+    source_page = page(build(docs, bookconfig.SOURCE), "ch01").select_one("article")
     assert not source_page.select("[lang]")
 
 

@@ -1,6 +1,5 @@
 """The figures: Graphviz files in docs/figures/, with alt text and caption, in every edition."""
 
-import ast
 import re
 import shutil
 import subprocess
@@ -13,13 +12,11 @@ from conftest import ROOT, require
 
 FIGURES = sorted((ROOT / "docs" / "figures").glob("*.dot"))
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
+from graphviz_figures import FIGURE_LABEL, figure_labels, svg_for_img  # noqa: E402
 
-EDITIONS = editions.built()
-TRANSLATED = editions.translations()
-# The pattern docs/_ext/book.py translates labels with (that module needs Sphinx, not installed
-# for the tests; test_the_pattern_is_the_extensions keeps the two the same).
-FIGURE_LABEL = re.compile(r'(\bx?label\s*=\s*")((?:[^"\\]|\\.)*)(")')
+EDITIONS = bookconfig.built()
+TRANSLATED = bookconfig.translations()
 HAN = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 # Issue #15: the figures a reader needs, on the page that needs them.
 EXPECTED = {
@@ -58,16 +55,6 @@ def test_every_figure_is_shown_once_with_alt_text_and_caption():
     assert {name: uses[0][0] for name, uses in figures.items()} == EXPECTED
 
 
-def figure_labels(code):
-    found = (m.group(2) for m in FIGURE_LABEL.finditer(code))
-    return list(dict.fromkeys(text for text in found if not text.isascii()))
-
-
-def test_the_pattern_is_the_extensions():
-    source = (ROOT / "docs" / "_ext" / "book.py").read_text("utf-8")
-    assert f"FIGURE_LABEL = re.compile(r'{FIGURE_LABEL.pattern}')" in source
-
-
 def translated_code(figure, lang):
     page = shown()[figure.stem][0][0]
     with open(ROOT / "docs" / "locales" / lang / "LC_MESSAGES" / f"{page}.po", "rb") as f:
@@ -89,7 +76,7 @@ def test_every_edition_draws_the_same_graph_with_its_own_labels(figure, lang):
     code = figure.read_text("utf-8")
     assert figure_labels(code), "a figure with nothing to translate"
     translated = translated_code(figure, lang)
-    if not editions.editions()[lang]["cjk"]:  # a Chinese edition's labels are Chinese too
+    if not bookconfig.editions()[lang]["cjk"]:  # a Chinese edition's labels are Chinese too
         assert not HAN.search(translated), "a label left in Chinese"
     # Only the labels differ: the same nodes, edges and attributes in every edition.
     strip = lambda text: FIGURE_LABEL.sub(r"\1\3", text)  # noqa: E731
@@ -111,20 +98,6 @@ def test_graphviz_draws_every_edition(figure, lang):
     assert "<svg" in done.stdout
 
 
-def svg_for_img():
-    """svg_for_img of docs/_ext/book.py (a module that needs Sphinx), with its SVG_FONTS."""
-    tree = ast.parse((ROOT / "docs" / "_ext" / "book.py").read_text("utf-8"))
-    wanted = [
-        node
-        for node in tree.body
-        if getattr(node, "name", None) == "svg_for_img"
-        or (isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "SVG_FONTS")
-    ]
-    namespace = {"re": re}
-    exec(compile(ast.Module(wanted, []), "book.py", "exec"), namespace)
-    return namespace["svg_for_img"]
-
-
 @pytest.mark.skipif(not shutil.which("dot"), reason="Graphviz is not installed")
 @pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.stem)
 def test_the_svg_of_an_img_has_fallback_fonts_and_no_doctype(figure):
@@ -132,11 +105,11 @@ def test_the_svg_of_an_img_has_fallback_fonts_and_no_doctype(figure):
     svg = subprocess.run(
         ["dot", "-Tsvg"], input=figure.read_text("utf-8"), capture_output=True, text=True
     ).stdout
-    fixed = svg_for_img()(svg)
+    fixed = svg_for_img(svg)
     assert "<!DOCTYPE" not in fixed and "<svg" in fixed
     families = re.findall(r'font-family="([^"]*)"', fixed)
     assert families and all(f.endswith(", sans-serif") for f in families), set(families)
-    assert svg_for_img()(fixed) == fixed
+    assert svg_for_img(fixed) == fixed
 
 
 # The text column is 736 CSS px wide, 552 pt (an SVG's pt is 4/3 px); a wider SVG is scaled down

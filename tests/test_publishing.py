@@ -21,7 +21,6 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import ROOT, require
-from tests.test_version_matrix import assignment
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 RTD_CONFIG = ROOT / ".readthedocs.yaml"
@@ -31,6 +30,16 @@ MAIN_ONLY = (
     " && github.ref == 'refs/heads/main'"
 )
 DEPENDABOT = ROOT / ".github" / "dependabot.yml"
+
+
+def assignment(path, name):
+    """The expression assigned to the module-level `name` in `path`."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return node.value
+    raise AssertionError(f"{path.relative_to(ROOT)} assigns no {name}")
 
 
 def load(path):

@@ -23,14 +23,15 @@ from tests.ch08_fixtures import nginx
 
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 sys.path.insert(0, str(ROOT / "deploy"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
 import precompress  # noqa: E402
+import site_root  # noqa: E402
 
 BASE = "https://books.example.org/tornado/"
 PAGES = ("index", "ch01")
 BUILT = ("zh_CN", "en")  # two editions are enough; zh_TW is offered too, so it is linked
 NGINX_CONF = ROOT / "deploy" / "nginx-site.conf"
-OFFERED = editions.offered()
+OFFERED = bookconfig.offered()
 TAGS = {code: code.replace("_", "-") for code in OFFERED}
 
 
@@ -56,7 +57,7 @@ def site(tmp_path_factory):
             capture_output=True, text=True, cwd=root, env=env,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr[-3000:]
-    editions.write_root(out / "index.html", base_url=BASE)
+    site_root.write_root(out / "index.html", base_url=BASE)
     shutil.copy(out / "zh_CN" / "404.html", out / "404.html")
     precompress.precompress(out)
     return out
@@ -74,7 +75,7 @@ def alternates(page):
 
 
 def test_the_root_is_a_page_listing_every_offered_edition_without_a_redirect():
-    page = BeautifulSoup(editions.root_page(), "html.parser")
+    page = BeautifulSoup(site_root.root_page(), "html.parser")
     links = {a["data-edition"]: a["href"] for a in page.select("ul.book-editions a")}
     assert links == {code: f"{code}/index.html" for code in OFFERED}
     assert not page.select('meta[http-equiv="refresh"]')  # a crawler and a no-JS reader stay
@@ -86,8 +87,8 @@ def test_the_root_is_a_page_listing_every_offered_edition_without_a_redirect():
 
 
 def test_the_roots_choice_comes_from_editions_toml():
-    script = BeautifulSoup(editions.root_page(), "html.parser").script.get_text()
-    chosen = {code: entry["browser"] for code, entry in editions.editions().items()}
+    script = BeautifulSoup(site_root.root_page(), "html.parser").script.get_text()
+    chosen = {code: entry["browser"] for code, entry in bookconfig.editions().items()}
     assert f'"zh_TW": {str(chosen["zh_TW"]).replace(chr(39), chr(34))}' in script
     assert chosen["zh_TW"] and "zh-Hant" in chosen["zh_TW"] and chosen["en"] == ["en"]
 
@@ -96,8 +97,8 @@ def test_a_new_edition_is_chosen_by_its_own_tag_unless_told(tmp_path):
     text = (ROOT / "docs" / "editions.toml").read_text("utf-8")
     extra = '[editions.pt_BR]\nname = "Português"\nstatus = "in-progress"\npublish = true\n'
     (tmp_path / "editions.toml").write_text(text.replace("[drafts]", extra + "[drafts]"))
-    assert editions.editions(tmp_path)["pt_BR"]["browser"] == ["pt-BR"]
-    assert '"pt_BR": ["pt-BR"]' in editions.root_page(tmp_path)
+    assert bookconfig.editions(tmp_path)["pt_BR"]["browser"] == ["pt-BR"]
+    assert '"pt_BR": ["pt-BR"]' in site_root.root_page(tmp_path)
 
 
 def test_with_a_base_url_the_roots_links_are_absolute(site):
@@ -163,7 +164,7 @@ def test_the_sitemap_lists_every_offered_editions_pages_with_alternates(site):
 
 def test_without_a_base_url_the_links_are_relative(tmp_path):
     target = tmp_path / "index.html"
-    editions.write_root(target, base_url="")
+    site_root.write_root(target, base_url="")
     assert not (tmp_path / "sitemap.xml").exists() and not (tmp_path / "robots.txt").exists()
     assert not BeautifulSoup(target.read_text("utf-8"), "html.parser").select("link[rel=canonical]")
 
@@ -398,7 +399,7 @@ def test_files_the_site_may_hold_have_their_media_type(site, served, name, media
 def test_the_remembered_choice_is_stored_under_the_books_own_key():
     """localStorage is shared by every project site of owner.github.io: "book-edition" could be
     another book's choice (deploy review)."""
-    root = editions.root_page(base_url="")
-    assert f'"{editions.STORAGE_KEY}"' in root and editions.STORAGE_KEY.startswith("tornado-book")
-    assert f"'{editions.STORAGE_KEY}'" in editions.REMEMBER
+    root = site_root.root_page(base_url="")
+    assert f'"{site_root.STORAGE_KEY}"' in root and site_root.STORAGE_KEY.startswith("tornado-book")
+    assert f"'{site_root.STORAGE_KEY}'" in site_root.REMEMBER
     assert '"book-edition"' not in root

@@ -1,46 +1,19 @@
 """Appendix B's table and `nox -s matrix` read one matrix, and CI runs both of its ends."""
 
-import ast
 import re
-import tomllib
-from pathlib import Path
+
+import bookconfig
+from bookconfig import version_tuple as version
 
 from conftest import EXAMPLES, ROOT
 from tests.test_book import directives
 
-MATRIX_FILE = ROOT / "docs" / "matrix.toml"
-MATRIX = tomllib.loads(MATRIX_FILE.read_text(encoding="utf-8"))["matrix"]
+MATRIX = bookconfig.matrix()
+MATRIX_FILE = ROOT / "docs" / bookconfig.MATRIX_FILE
 PAGE = ROOT / "docs" / "versions.md"
 PINNED = re.search(
     r"^tornado==(\S+)$", (ROOT / "requirements" / "constraints.txt").read_text("utf-8"), re.M
 )[1]
-
-
-def version(text):
-    """(6, 6, 0) for "6.6" or "6.6.0", as the noxfile compares them."""
-    numbers = [int(n) for n in text.split(".")]
-    return tuple(numbers + [0] * (3 - len(numbers)))
-
-
-def assignment(path, name):
-    """The expression assigned to the module-level `name` in `path`."""
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
-        ):
-            return node.value
-    raise AssertionError(f"{path.relative_to(ROOT)} assigns no {name}")
-
-
-def test_the_session_and_the_directive_read_the_same_file():
-    session_reads = ast.literal_eval(assignment(ROOT / "noxfile.py", "MATRIX_FILE"))
-    book = ROOT / "docs" / "_ext" / "book.py"
-    expression = ast.Expression(assignment(book, "MATRIX_FILE"))
-    directive_reads = eval(  # the path expression of our own extension
-        compile(expression, str(book), "eval"), {"Path": Path, "__file__": str(book)}
-    )
-    assert (ROOT / session_reads).resolve() == MATRIX_FILE
-    assert Path(directive_reads).resolve() == MATRIX_FILE
 
 
 def test_the_page_shows_the_matrix_through_the_directive():
@@ -63,8 +36,7 @@ def test_both_lists_run_from_oldest_to_newest():
 
 
 def test_the_oldest_python_is_the_one_the_project_requires():
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert pyproject["project"]["requires-python"] == f">={MATRIX['python'][0]}"
+    assert bookconfig.pyproject()["project"]["requires-python"] == f">={MATRIX['python'][0]}"
 
 
 def test_the_newest_tornado_is_the_pinned_one():

@@ -5,7 +5,6 @@ import json
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,15 @@ from tools import catalog_lint
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
 
-GLOSSARY = tomllib.loads((DOCS / "glossary.toml").read_text("utf-8"))
+GLOSSARY = bookconfig.glossary()
 CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 LINK = re.compile(r"\]\(([^()\s]*)\)")
 
 
 def messages(code):
-    for po in editions.catalogs(code):
+    for po in bookconfig.catalogs(code):
         with po.open("rb") as f:
             for message in read_po(f):
                 if message.id and isinstance(message.id, str):
@@ -44,9 +43,9 @@ def site(tmp_path_factory):
 
 
 def test_zh_tw_is_an_offered_in_progress_edition_with_chinese_search():
-    entry = editions.editions()["zh_TW"]
+    entry = bookconfig.editions()["zh_TW"]
     assert entry["status"] == "in-progress" and entry["publish"]
-    assert "zh_TW" in editions.offered()
+    assert "zh_TW" in bookconfig.offered()
     assert entry["search"] == "zh" and entry["cjk"] and entry["cjk_fonts"] == "TC"
     assert entry["convert"] == "s2twp"
 
@@ -105,14 +104,14 @@ def test_the_edition_builds_is_switchable_traditional_and_searchable(site):
 def test_the_switcher_offers_zh_tw_in_every_edition():
     from types import SimpleNamespace
 
-    import book
+    import switcher
 
     context = {}
     app = SimpleNamespace(
         config=SimpleNamespace(language="en", book_repository=""),
         env=SimpleNamespace(found_docs={"ch01"}),
     )
-    book.add_editions(app, "ch01", None, context, None)
+    switcher.add_editions(app, "ch01", None, context, None)
     assert any(e["html_lang"] == "zh-TW" for e in context["book_editions"])
 
 
@@ -124,7 +123,7 @@ def test_the_progress_page_is_built_from_the_catalogs(site):
 
 def test_the_banner_of_a_converted_edition_counts_reviewed_pages(site):
     page = (site / "ch01.html").read_text("utf-8")
-    total = len(editions.catalogs("zh_TW"))
+    total = len(bookconfig.catalogs("zh_TW"))
     assert f"本版本由簡體中文自動轉換，已審校 0/{total} 頁。" in page
     assert "翻譯中" not in page
 
@@ -160,7 +159,7 @@ def test_glossary_rule_reports_a_drift_and_accepts_the_term():
 def test_the_english_and_zh_tw_catalogs_follow_the_glossary():
     found = []
     for code in ("en", "zh_TW"):
-        for po in editions.catalogs(code):
+        for po in bookconfig.catalogs(code):
             found += [p for p in catalog_lint.check_file(po, code) if "glossary:" in p]
     assert found == []
 
@@ -378,8 +377,8 @@ def test_the_check_reads_a_mainland_word_but_not_inside_its_taiwan_form(monkeypa
 
     po = tmp_path / "sphinx.po"
     po.write_text('msgid "a"\nmsgstr "子類別與子類"\n', "utf-8")
-    monkeypatch.setattr(zh_convert.editions, "catalogs", lambda code: [])
-    monkeypatch.setattr(zh_convert.editions, "interface_catalog", lambda code: po)
+    monkeypatch.setattr(zh_convert.bookconfig, "catalogs", lambda code: [])
+    monkeypatch.setattr(zh_convert.bookconfig, "interface_catalog", lambda code: po)
     monkeypatch.setattr(zh_convert, "ROOT", tmp_path)
     found = zh_convert.check("zh_TW")
     # the msgstr's line (2), as the catalog lint reports, not the msgid's
@@ -393,7 +392,7 @@ def test_a_reviewed_interface_catalog_keeps_the_reviewers_wording(converter, mon
     converted and marked fuzzy. Without it, the catalog is converted from the source again."""
     from tools import zh_convert
 
-    source = editions.interface_catalog("zh_CN")
+    source = bookconfig.interface_catalog("zh_CN")
     target = tmp_path / "sphinx.po"
     reviewed_text = source.read_text("utf-8").replace(
         'msgstr "回到顶部"', 'msgstr "回到本頁最上方"'
@@ -402,7 +401,7 @@ def test_a_reviewed_interface_catalog_keeps_the_reviewers_wording(converter, mon
     head, _sep, _rest = reviewed_text.partition('msgid "Page not found"')
     target.write_text(head, "utf-8")  # the reviewed catalog lacks "Page not found" and later
     paths = {"zh_CN": source, "zh_TW": target}
-    monkeypatch.setattr(zh_convert.editions, "interface_catalog", lambda code: paths[code])
+    monkeypatch.setattr(zh_convert.bookconfig, "interface_catalog", lambda code: paths[code])
     zh_convert.convert_interface("zh_TW", converter, reviewed=True)
     with target.open("rb") as f:
         catalog = {m.id: m for m in read_po(f)}
@@ -537,8 +536,8 @@ def test_interface_in_reviewed_reaches_the_interface_conversion(monkeypatch):
     from tools import zh_convert
 
     seen = {}
-    entry = {**editions.editions()["zh_TW"], "reviewed": ["interface"]}
-    monkeypatch.setattr(zh_convert.editions, "editions", lambda: {"zh_TW": entry})
+    entry = {**bookconfig.editions()["zh_TW"], "reviewed": ["interface"]}
+    monkeypatch.setattr(zh_convert.bookconfig, "editions", lambda: {"zh_TW": entry})
     monkeypatch.setattr(zh_convert, "Converter", lambda config: None)
     monkeypatch.setattr(zh_convert, "convert_catalog", lambda po, conv, reviewed: None)
     monkeypatch.setattr(

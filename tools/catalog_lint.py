@@ -9,7 +9,7 @@ Every problem is reported as `file:line: message`, the line being the msgstr's l
 `.po` file. `tools/translations.py check` runs these checks for every edition it checks.
 
 What depends on the language is read from the edition's entry in docs/editions.toml (through
-docs/_ext/editions.py), never from a list here: `cjk` (written with Han characters) and `convert`
+docs/_ext/bookconfig.py), never from a list here: `cjk` (written with Han characters) and `convert`
 (catalogs written by a converter from the source). A language not listed there yet (just started
 with `--new`) is checked as one written without Han characters, the strictest.
 
@@ -41,7 +41,6 @@ Rules (each a function below taking a `Pair` and returning problem strings):
 
 import re
 import sys
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -53,7 +52,7 @@ from babel.messages.pofile import read_po
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 GLOSSARY = DOCS / "glossary.toml"
 sys.path.insert(0, str(DOCS / "_ext"))
-import editions  # noqa: E402 (docs/_ext/editions.py: the one reader of docs/editions.toml)
+import bookconfig  # noqa: E402
 
 HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN = re.compile(f"[{HAN_CLASS}]")
@@ -83,9 +82,14 @@ SIMPLIFIED = re.compile(f"[{''.join(sorted(SIMPLIFIED_ONLY))}]")
 FIELD = re.compile(r"\{[A-Za-z_]\w*\}|%\([A-Za-z_]\w*\)[sd]")
 # What a template header (msginit's, Babel's) has where a real one has the book's values.
 HEADER_PLACEHOLDERS = (
-    "SOME DESCRIPTIVE TITLE", "PROJECT VERSION", "FULL NAME", "EMAIL@ADDRESS", "LL@li.org",
-    "YEAR-MO-DA", "PACKAGE VERSION",
-)  # fmt: skip
+    "SOME DESCRIPTIVE TITLE",
+    "PROJECT VERSION",
+    "FULL NAME",
+    "EMAIL@ADDRESS",
+    "LL@li.org",
+    "YEAR-MO-DA",
+    "PACKAGE VERSION",
+)
 NUMBER_WORDS = {
     "0": ("zero", "no"),
     "1": ("one", "a", "an", "single", "once", "first"),
@@ -375,7 +379,7 @@ def placeholders(pair):
 @lru_cache(maxsize=1)
 def glossary_terms(path=GLOSSARY):
     """The terms of docs/glossary.toml that the check enforces, longest Chinese first."""
-    data = tomllib.loads(Path(path).read_text("utf-8"))
+    data = bookconfig.glossary(path)
     terms = [t for t in data.get("term", []) if t.get("check", True)]
     return sorted(terms, key=lambda t: -len(t["zh_CN"]))
 
@@ -429,25 +433,15 @@ def fields(pair):
     return differences("field", FIELD.findall(pair.msgid), FIELD.findall(pair.msgstr))
 
 
-# The rules for a message of an interface catalog: an English msgid, the language's msgstr.
-INTERFACE_RULES = [
-    code_spans,
-    stray_markup,
-    links,
-    roles,
-    emphasis,
-    structure,
-    numbers,
-    simplified,
-    foreign_han,
-    placeholders,
-    fields,
-]
+# The rules for a message of an interface catalog (an English msgid, the language's msgstr): the
+# page rules but those about a Chinese msgid, and the fields a program fills in.
+INTERFACE_RULES = [rule for rule in RULES if rule not in {source_text, unchanged, glossary}]
+INTERFACE_RULES.append(fields)
 
 
 def edition(language, docs=DOCS):
     """The edition's entry in docs/editions.toml; a language not listed there yet: no Han."""
-    return editions.editions(docs).get(language, {"cjk": False, "convert": "", "status": ""})
+    return bookconfig.editions(docs).get(language, {"cjk": False, "convert": "", "status": ""})
 
 
 def pair_for(message, language, entry, terms=frozenset(), msgid=None, msgstr=None):
@@ -482,7 +476,7 @@ def check_pair(pair, rules=RULES):
 
 def check_file(path, language=None, display=None, entry=None):
     """`file:line: problem` for every translated, non-fuzzy message of one catalog. `entry`:
-    the edition's settings (editions.editions()[language]), read from docs/editions.toml if
+    the edition's settings (bookconfig.editions()[language]), read from docs/editions.toml if
     not given."""
     path = Path(path)
     with path.open("rb") as f:

@@ -40,7 +40,6 @@ import argparse
 import io
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 from babel import Locale
@@ -50,16 +49,16 @@ from babel.messages.pofile import denormalize, read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
 
 LOCALES = ROOT / "docs" / "locales"
 TEMPLATES = ROOT / "docs" / "pot"
 EXTRACTED = ROOT / "docs" / "_build" / "gettext"
-SOURCE_LANGUAGE = editions.SOURCE
+SOURCE_LANGUAGE = bookconfig.SOURCE
 WRAP = "--no-wrap"  # the option of msgcat, msgmerge, msgattrib (and powrap) for the book's form
 THEME_LOCALES = ROOT / "docs" / "_theme_locales"
 EXTENSIONS = ROOT / "docs" / "_ext"
-INTERFACE = editions.INTERFACE  # sphinx.pot / sphinx.po: the interface catalogs' domain
+INTERFACE = bookconfig.INTERFACE  # sphinx.pot / sphinx.po: the interface catalogs' domain
 PLACEHOLDERS = ("SOME DESCRIPTIVE TITLE", "LL@li.org", "FULL NAME", "EMAIL@ADDRESS", "YEAR-MO-DA")
 # Babel flags a message with "%" or "{...}" in it as a Python format string; the book's are
 # Markdown ({ctrl-c}`8000`, 100%) and the labels' placeholders are checked by the lint.
@@ -71,7 +70,7 @@ MSGCAT_MISSING = GETTEXT_MISSING
 
 def project():
     """(Project-Id-Version, Report-Msgid-Bugs-To) from pyproject.toml."""
-    meta = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    meta = bookconfig.pyproject(ROOT)["project"]
     urls = {key.lower(): url for key, url in meta.get("urls", {}).items()}
     tracker = next((urls[k] for k in ("issues", "bug tracker", "tracker") if k in urls), "")
     return f"{meta['name']} {meta['version']}", tracker

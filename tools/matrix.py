@@ -14,9 +14,13 @@ import itertools
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import NamedTuple
 from xml.etree import ElementTree
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "_ext"))
+from bookconfig import version_tuple  # noqa: E402
 
 
 class Result(NamedTuple):
@@ -27,12 +31,6 @@ class Result(NamedTuple):
     outcome: str
     counts: tuple[int, int, int] | None
     seconds: float
-
-
-def version_tuple(version):
-    """(6, 6, 0) for "6.6", "6.6.0" or "v6.6.0"; a published "6.6" is the release 6.6.0."""
-    numbers = [int(n) for n in re.findall(r"\d+", version)[:3]]
-    return tuple(numbers + [0] * (3 - len(numbers)))
 
 
 def same_release(a, b):

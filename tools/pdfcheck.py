@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "_ext"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
 
 MAX_LISTING_OVERFLOW = 1.0  # points; Sphinx wraps listings, so any real overflow is a bug
 FRONT_PAGES = 3  # title page and the start of the contents
@@ -53,7 +53,7 @@ def labels(language):
     and whether its chapter titles are written with Han characters ("han", None while the
     edition is in progress: untranslated titles are Chinese). None for a language the book does
     not have."""
-    entry = editions.editions().get(language)
+    entry = bookconfig.editions().get(language)
     if entry is None:
         return None
     try:
@@ -66,7 +66,7 @@ def labels(language):
         builtin = gettext.NullTranslations()
 
     def translate(msgid):
-        own = editions.translate(language, msgid)
+        own = bookconfig.translate(language, msgid)
         return own if own != msgid else builtin.gettext(msgid)
 
     return {
@@ -168,13 +168,13 @@ def text_problems(language, tex, text, front):
     # An edition in progress may still show the source's word where its page catalog has not
     # translated it yet (LaTeX's contents heading is the index page's toctree caption, 目录).
     source = (
-        labels(editions.SOURCE)["front"] if words["in_progress"] else [None] * len(words["front"])
+        labels(bookconfig.SOURCE)["front"] if words["in_progress"] else [None] * len(words["front"])
     )
     for word, fallback in zip(words["front"], source, strict=True):
         if squeeze(word) not in front_text and not (fallback and squeeze(fallback) in front_text):
             problems.append(f"{word!r} missing from the title page and contents")
-    for other in editions.built():
-        if other == language or words["in_progress"] and other == editions.SOURCE:
+    for other in bookconfig.built():
+        if other == language or words["in_progress"] and other == bookconfig.SOURCE:
             continue
         for word in labels(other)["front"]:
             if squeeze(word) in front_text:

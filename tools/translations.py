@@ -18,7 +18,7 @@ pages', and the source edition's too.
 `check` compares each catalog with freshly extracted templates in docs/_build/gettext
 (run `sphinx-build -b gettext docs docs/_build/gettext` first; `nox -s translations` does).
 Editions and their status (published, in-progress) are docs/editions.toml's, read through
-docs/_ext/editions.py.
+docs/_ext/bookconfig.py.
 """
 
 import argparse
@@ -37,19 +37,19 @@ except ImportError:
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
 
 LOCALES = ROOT / "docs" / "locales"
 TEMPLATES = ROOT / "docs" / "_build" / "gettext"
-SOURCE_LANGUAGE = editions.SOURCE
+SOURCE_LANGUAGE = bookconfig.SOURCE
 
 
 def edition_list():
-    return editions.editions(ROOT / "docs")
+    return bookconfig.editions(ROOT / "docs")
 
 
 def drafts():
-    return editions.drafts(ROOT / "docs")
+    return bookconfig.drafts(ROOT / "docs")
 
 
 def languages():
@@ -74,7 +74,7 @@ def page_stats(po_path):
 
 
 def catalogs(lang):
-    return editions.catalogs(lang, LOCALES.parent)
+    return bookconfig.catalogs(lang, LOCALES.parent)
 
 
 def row(name, counts):
@@ -122,7 +122,7 @@ def mistakes(lang):
     found = []
     for po in catalogs(lang) if lang != SOURCE_LANGUAGE else []:
         found += catalog_lint.check_file(po, lang, display=shown(po), entry=entry)
-    ui = editions.interface_catalog(lang, ROOT / "docs")
+    ui = bookconfig.interface_catalog(lang, ROOT / "docs")
     if ui.is_file():
         found += catalog_lint.check_interface(ui, lang, display=shown(ui), entry=entry)
     return found
@@ -132,7 +132,7 @@ def gaps(lang):
     """What an edition lacks: catalogs, translated and current messages."""
     found = []
     templates = {p.relative_to(TEMPLATES).with_suffix("") for p in TEMPLATES.rglob("*.pot")}
-    templates.discard(Path(editions.INTERFACE))  # the templates' words: docs/_theme_locales
+    templates.discard(Path(bookconfig.INTERFACE))  # the templates' words: docs/_theme_locales
     pos = {p.relative_to(LOCALES / lang / "LC_MESSAGES").with_suffix(""): p for p in catalogs(lang)}
     templates -= drafts()
     pos = {page: po for page, po in pos.items() if page not in drafts()}
@@ -161,7 +161,7 @@ def gaps(lang):
 
 def interface_gaps(lang):
     """Labels of the edition's interface catalog left empty or fuzzy: shown in English."""
-    ui = editions.interface_catalog(lang, ROOT / "docs")
+    ui = bookconfig.interface_catalog(lang, ROOT / "docs")
     if not ui.is_file():
         return []  # the msgids are English: an English edition needs no interface catalog
     where = catalog_lint.msgstr_lines(ui)
@@ -175,12 +175,12 @@ def interface_gaps(lang):
 
 def percent(lang):
     """The share of messages translated and not fuzzy, rounded down: the site's banner's."""
-    return editions.percent(lang, LOCALES.parent)
+    return bookconfig.percent(lang, LOCALES.parent)
 
 
 def started():
     """Every language with catalogs, listed in docs/editions.toml or not, and every listed one."""
-    listed = editions.translations(ROOT / "docs")
+    listed = bookconfig.translations(ROOT / "docs")
     return listed + [lang for lang in languages() if lang not in listed]
 
 
@@ -203,12 +203,16 @@ def check(langs=None):
         total += len(wrong) + len(missing)
         failed += len(wrong)
         if entry is None:
-            print(f"{lang}: not in docs/editions.toml (not built), {percent(lang)}% translated;"
-                  f" checked as a language not written with Han characters")  # fmt: skip
+            print(
+                f"{lang}: not in docs/editions.toml (not built), {percent(lang)}% translated;"
+                f" checked as a language not written with Han characters"
+            )
         if entry is None or entry["status"] == "in-progress":
             if missing:
-                print(f"{lang}: in progress, {percent(lang)}% translated;"
-                      f" {len(missing)} gap(s) reported, not failed")  # fmt: skip
+                print(
+                    f"{lang}: in progress, {percent(lang)}% translated;"
+                    f" {len(missing)} gap(s) reported, not failed"
+                )
         else:
             failed += len(missing)
     if everything:

@@ -33,7 +33,6 @@ to Traditional with Taiwan's phrases) is written by this tool, not by hand:
 
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -47,7 +46,7 @@ except ImportError:
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
 
 # Copied unchanged: code spans (any number of backticks), a role's name, link targets, URLs, tags.
 PROTECTED = re.compile(
@@ -112,15 +111,11 @@ def punctuate(text):
     return "".join(chars)
 
 
-def load_glossary(path=DOCS / "glossary.toml"):
-    return tomllib.loads(Path(path).read_text("utf-8"))
-
-
 def glossary_exceptions(path=DOCS / "glossary.toml"):
     """{zh_CN: zh_TW} for every term and conversion, longest first. A term is placed whole even
     where OpenCC converts it right on its own: in context OpenCC may cut it differently
     (样式表链接 came out as 樣式錶鏈接)."""
-    data = load_glossary(path)
+    data = bookconfig.glossary(path)
     found = {}
     for term in data.get("term", []):
         if term.get("zh_TW") and term["zh_TW"] != term["zh_CN"]:
@@ -247,8 +242,8 @@ def convert_interface(code, converter, reviewed=False):
     """The edition's interface catalog: the source edition's msgstrs, converted. Once reviewed
     (`reviewed` lists "interface"), a reviewer's msgstr is kept and only a message the edition's
     catalog lacks or leaves untranslated is converted, marked fuzzy for the reviewer."""
-    source = editions.interface_catalog(editions.SOURCE)
-    target = editions.interface_catalog(code)
+    source = bookconfig.interface_catalog(bookconfig.SOURCE)
+    target = bookconfig.interface_catalog(code)
     with source.open("rb") as f:
         catalog = read_po(f, locale=code)
     kept = {}
@@ -276,22 +271,25 @@ def convert_interface(code, converter, reviewed=False):
 
 def mainland_words(code, path=DOCS / "glossary.toml"):
     """{word: the edition's word} of docs/glossary.toml's [mainland.<code>]."""
-    return load_glossary(path).get("mainland", {}).get(code, {})
+    return bookconfig.glossary(path).get("mainland", {}).get(code, {})
 
 
 def check(code):
     """`po:line: word` for every mainland word left in a msgstr of an unreviewed page."""
-    entry = editions.editions()[code]
+    entry = bookconfig.editions()[code]
     words = mainland_words(code)
     reviewed = {Path(page).as_posix() for page in entry.get("reviewed", [])}
     folder = DOCS / "locales" / code / "LC_MESSAGES"
     # a Taiwan word may contain a mainland one (子類別, 子類): the check skips the Taiwan words
     targets = set(glossary_exceptions().values())
     allowed = {word: [t for t in targets if word in t] for word in words}
-    pos = [p for p in editions.catalogs(code) if p.relative_to(folder).with_suffix("").as_posix()
-           not in reviewed]  # fmt: skip
-    if INTERFACE not in reviewed and editions.interface_catalog(code).is_file():
-        pos.append(editions.interface_catalog(code))
+    pos = [
+        p
+        for p in bookconfig.catalogs(code)
+        if p.relative_to(folder).with_suffix("").as_posix() not in reviewed
+    ]
+    if INTERFACE not in reviewed and bookconfig.interface_catalog(code).is_file():
+        pos.append(bookconfig.interface_catalog(code))
     found = []
     for po in pos:
         catalog = catalogs.load(po)
@@ -327,7 +325,7 @@ def hidden_words(code, converter):
     and comes out of OpenCC without the glossary's form: the glossary word is not placed inside
     another word (多进程 came out as 多程序), so such a word needs a [[conversion]] of its own."""
     counts = {}
-    for po in editions.catalogs(code):
+    for po in bookconfig.catalogs(code):
         for message in catalogs.load(po):
             if message.id and isinstance(message.id, str):
                 for word in converter.cutter.cut(PROTECTED.sub(" ", message.id)):
@@ -348,7 +346,7 @@ def hidden_words(code, converter):
 def check_all():
     """The check of `nox -s translations -- --check` for every edition written by OpenCC."""
     problems = []
-    for code, entry in editions.editions().items():
+    for code, entry in bookconfig.editions().items():
         if entry.get("convert"):
             problems += check(code)
             hidden = hidden_words(code, Converter(entry["convert"]))
@@ -356,20 +354,22 @@ def check_all():
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} problem(s) in converted pages: add a [[conversion]] to"
-              " docs/glossary.toml and run `nox -s translations -- --convert CODE`")  # fmt: skip
+        print(
+            f"{len(problems)} problem(s) in converted pages: add a [[conversion]] to"
+            " docs/glossary.toml and run `nox -s translations -- --convert CODE`"
+        )
         return 1
     print("converted pages: no mainland word of docs/glossary.toml left, no glossary word hidden")
     return 0
 
 
 def main(code):
-    entry = editions.editions().get(code)
+    entry = bookconfig.editions().get(code)
     if not entry or not entry.get("convert"):
         sys.exit(f"error: docs/editions.toml has no `convert` for [editions.{code}]")
     converter = Converter(entry["convert"])
     reviewed = {Path(page).as_posix() for page in entry["reviewed"]}
-    pos = editions.catalogs(code)
+    pos = bookconfig.catalogs(code)
     if not pos:
         sys.exit(f"error: no catalogs for {code}: run `nox -s translations -- --new {code}`")
     folder = DOCS / "locales" / code / "LC_MESSAGES"
@@ -379,8 +379,10 @@ def main(code):
     interface_reviewed = INTERFACE in reviewed
     reviewed.discard(INTERFACE)
     convert_interface(code, converter, interface_reviewed)
-    print(f"{code}: converted {len(pos)} catalogs with OpenCC {entry['convert']}"
-          f" ({len(reviewed)} reviewed page(s) only filled in)")  # fmt: skip
+    print(
+        f"{code}: converted {len(pos)} catalogs with OpenCC {entry['convert']}"
+        f" ({len(reviewed)} reviewed page(s) only filled in)"
+    )
     return 0
 
 

@@ -13,7 +13,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-import editions
+import bookconfig
 import sphinx
 from babel.messages.pofile import read_po
 
@@ -32,9 +32,9 @@ def javascript_messages():
     }
 
 
-def labels(code, docs=editions.DOCS):
+def labels(code, docs=bookconfig.DOCS):
     """{msgid: translation, or [forms] for a plural message} of the edition's JavaScript labels."""
-    po = editions.interface_catalog(code, docs)
+    po = bookconfig.interface_catalog(code, docs)
     if not po.is_file():
         return {}
     with open(po, "rb") as file:

@@ -36,7 +36,6 @@ written again when the book's characters, docs/jieba-dict.txt or the glossary ch
 import hashlib
 import logging
 import re
-import tomllib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -48,7 +47,7 @@ try:
 except ImportError:  # Sphinx then indexes no Chinese at all; the docs group installs jieba
     jieba = None
 
-import editions  # noqa: E402  (docs/_ext is on the path: conf.py loads the extensions from it)
+import bookconfig  # noqa: E402
 
 HAN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 UNSEEN = "\U000f0000"  # a private-use character: no page contains it
@@ -165,7 +164,7 @@ def book_characters(srcdir, language=None):
 
 def glossary_words(code, path):
     """The edition's words of docs/glossary.toml: each term's and conversion's `code` form."""
-    data = tomllib.loads(Path(path).read_text("utf-8"))
+    data = bookconfig.glossary(path)
     found = [entry.get(code, "") for entry in data.get("term", []) + data.get("conversion", [])]
     return sorted({w for w in found if len(w) > 1 and " " not in w and HAN.search(w)})
 
@@ -206,7 +205,7 @@ def trim_dictionary(app, config):
     if not (jieba and JIEBA_DEFAULT_DICT and config.html_search_language == "zh"):
         return
     jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict" lines on every build
-    convert = editions.editions().get(config.language or "", {}).get("convert")
+    convert = bookconfig.editions().get(config.language or "", {}).get("convert")
     folder = Path(app.doctreedir) / "jieba"
     folder.mkdir(parents=True, exist_ok=True)
     extra = ""

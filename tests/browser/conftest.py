@@ -22,9 +22,9 @@ except ImportError:
 
 SITE = ROOT / "docs" / "_build" / "html"
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-import editions  # noqa: E402
+import bookconfig  # noqa: E402
 
-EDITIONS = editions.built()
+EDITIONS = bookconfig.built()
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -1,13 +1,13 @@
 """The site's root in Chromium: the edition the browser's languages choose on the first visit,
 the reader's own choice remembered, links and deep links left alone; and the alternates of every
-built page (docs/_ext/book.py, editions.py)."""
+built page (docs/_ext/site_root.py, hreflang.py)."""
 
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.browser.conftest import SITE, built_pages, editions, require
+from tests.browser.conftest import SITE, bookconfig, built_pages, require
 
-OFFERED = editions.offered()
+OFFERED = bookconfig.offered()
 
 
 def new_page(browser, site_url, **options):

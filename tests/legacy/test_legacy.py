@@ -11,14 +11,14 @@ program answers differently, and the appendix says how, DIFFERENT holds what it 
 
 import re
 import subprocess
-import tomllib
 
+import bookconfig
 import pytest
 
 from conftest import EXAMPLES, LEGACY, ROOT, require
 from tests.transcript import matches, replay_page
 
-ERAS = tomllib.loads((ROOT / "docs" / "matrix.toml").read_text("utf-8"))["legacy"]
+ERAS = bookconfig.legacy()
 LEGACY_ENVS = ROOT / ".nox" / "legacy-envs"
 PAGE = ROOT / "docs" / "porting.md"
 PORTS = {  # an era: {a ported program: the old program it was ported from}
