@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from conftest import RawServer, example_relpath, run_example, serve_in_thread
 from examples.ch05 import forecast
+from tests.support import RawServer, example_relpath, run_example, serve_in_thread
 from tests.test_ch05_upstream import (
     BROKEN_KINDS,
     GARBAGE,

@@ -6,8 +6,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import serve_in_thread
 from examples.ch05 import queue_board
+from tests.support import serve_in_thread
 from tests.test_ch05_waiting_room import wait_until
 
 EXAMPLE = queue_board

@@ -8,8 +8,8 @@ import pytest
 import tornado.httpserver
 import tornado.netutil
 
-from conftest import serve_in_thread
 from examples.ch05 import queue_board_sse
+from tests.support import serve_in_thread
 from tests.test_ch05_waiting_room import wait_until
 
 EXAMPLE = queue_board_sse
@@ -182,7 +182,7 @@ def test_an_idle_stream_gets_a_comment_now_and_then():
 @pytest.mark.parametrize(
     ("since", "last_event_id"),
     [("", None), ("x", None), ("-1", None), ("%C2%B2", None), ("0", "abc"), ("0", "")],
-)  # fmt: skip
+)
 def test_bad_cursors_are_400_with_the_reason_in_the_body(server, since, last_event_id):
     stream = Stream(server, since=since, last_event_id=last_event_id)
     try:

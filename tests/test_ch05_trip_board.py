@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from conftest import example_relpath, run_example, serve_in_thread
 from examples.ch05 import trip_board
+from tests.support import example_relpath, run_example, serve_in_thread
 from tests.test_ch05_upstream import (
     BROKEN_KINDS,
     base_url,
@@ -159,8 +159,10 @@ def test_at_most_three_connections_even_after_timeouts():
     merely stopped waiting, C's cities would open three more while B's are still open.
     """
     upstream = SilentUpstream()
-    boards = ["/board?" + "&".join(f"city={city}" for city in cities) for cities in
-              (CITIES[:3], CITIES[3:], CITIES[:3])]  # fmt: skip
+    boards = [
+        "/board?" + "&".join(f"city={city}" for city in cities)
+        for cities in (CITIES[:3], CITIES[3:], CITIES[:3])
+    ]
     try:
         with (
             serve_in_thread(trip_board.make_app(upstream.url, timeout=1.0)) as srv,
@@ -216,10 +218,12 @@ def test_bad_queries_are_400(query, error):
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
-        ("--upstream=127.0.0.1:8001", "error: upstream must be an http:// or https:// URL, not "
-         "127.0.0.1:8001"),
+        (
+            "--upstream=127.0.0.1:8001",
+            "error: upstream must be an http:// or https:// URL, not 127.0.0.1:8001",
+        ),
         ("--timeout=-2", "error: timeout must be more than 0 and at most 60 s, not -2.0"),
     ],
-)  # fmt: skip
+)
 def test_bad_options_are_clear_errors(argument, message):
     assert start_error("ch05/trip_board.py", argument) == message

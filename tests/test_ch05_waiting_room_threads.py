@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from conftest import Server, free_port, run_example
 from examples.ch05 import waiting_room_threads
+from tests.support import Server, free_port, run_example
 from tests.test_ch05_waiting_room import park, read_response, stats, wait_until
 
 

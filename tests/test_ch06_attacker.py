@@ -4,8 +4,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from conftest import ROOT, run_example, serve_in_thread
 from examples.ch06 import attacker, xsrf_board
+from tests.support import ROOT, run_example, serve_in_thread
 
 EXAMPLE = attacker
 

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import pytest
 from tornado.web import create_signed_value, decode_signed_value
 
-from conftest import ROOT, run_example, serve_in_thread
 from examples.ch06 import login
+from tests.support import ROOT, run_example, serve_in_thread
 
 EXAMPLE = login
 SECRET = "test-secret-" + "s" * 40

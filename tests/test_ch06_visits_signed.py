@@ -10,8 +10,8 @@ import pytest
 import tornado.web
 from tornado.web import create_signed_value, decode_signed_value
 
-from conftest import ROOT, run_example, serve_in_thread
 from examples.ch06 import visits_signed
+from tests.support import ROOT, run_example, serve_in_thread
 
 EXAMPLE = visits_signed
 

@@ -4,8 +4,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import serve_in_thread
 from examples.ch06 import xsrf_board
+from tests.support import serve_in_thread
 
 EXAMPLE = xsrf_board
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

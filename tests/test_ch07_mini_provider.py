@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from conftest import ROOT, Server, free_port, run_example, serve_in_thread
 from examples.ch07 import mini_provider
+from tests.support import ROOT, Server, free_port, run_example, serve_in_thread
 
 EXAMPLE = mini_provider
 SECRET = "test-client-secret"
@@ -337,8 +337,11 @@ def test_errors_without_a_message_show_the_status(server):
 def test_the_redirect_uri_must_be_a_url():
     done = subprocess.run(
         [sys.executable, "examples/ch07/mini_provider.py", "--redirect-uri=localhost:8000/cb"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 1
     assert done.stderr == "error: redirect_uri must be an http(s) URL, not localhost:8000/cb\n"
 
@@ -461,7 +464,10 @@ def test_without_a_file_the_secret_is_not_shown():
 def test_a_secret_file_that_cannot_be_written_is_a_one_line_error(tmp_path):
     done = subprocess.run(
         [sys.executable, "examples/ch07/mini_provider.py", f"--client-secret-file={tmp_path}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 1
     assert done.stderr == f"error: [Errno 21] Is a directory: '{tmp_path}'\n"

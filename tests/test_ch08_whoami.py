@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import ROOT, Server, free_port, run_example
 from examples.ch08 import whoami
-from tests.ch08_fixtures import printed_url, processes, wait_until
+from tests.ch08_support import printed_url, processes, wait_until
+from tests.support import ROOT, Server, free_port, run_example
 
 EXAMPLE = whoami
 CSS = whoami.BASE / "static" / "deploy.css"
@@ -173,8 +173,11 @@ def test_two_requests_running_at_once(server):
 def test_bad_grace_is_a_clear_error(grace):
     done = subprocess.run(
         [sys.executable, "examples/ch08/whoami.py", f"--grace={grace}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 1
     assert done.stderr.strip() == (
         f"error: grace must be over 0 and at most 300 seconds, not {float(grace)}"

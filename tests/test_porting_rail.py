@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT, run_example, serve_in_thread
 from examples.porting import rail
+from tests.support import ROOT, run_example, serve_in_thread
 
 EXAMPLE = rail
 
@@ -36,8 +36,11 @@ def start_error(program, argument):
     """The last line a program prints when it refuses to start; it must exit with status 1."""
     done = subprocess.run(
         [sys.executable, f"examples/{program}", argument],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     return done.stderr.splitlines()[-1]

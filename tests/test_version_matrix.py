@@ -5,7 +5,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from conftest import EXAMPLES, ROOT
+from tests.support import EXAMPLES, ROOT
 from tests.test_book import directives
 
 MATRIX_FILE = ROOT / "docs" / "matrix.toml"

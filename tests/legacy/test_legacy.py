@@ -15,7 +15,7 @@ import tomllib
 
 import pytest
 
-from conftest import EXAMPLES, LEGACY, ROOT, require
+from tests.support import EXAMPLES, LEGACY, ROOT, require
 from tests.transcript import matches, replay_page
 
 ERAS = tomllib.loads((ROOT / "docs" / "matrix.toml").read_text("utf-8"))["legacy"]

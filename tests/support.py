@@ -1,11 +1,8 @@
-"""Fixtures shared by every test: run an example in-process or as a reader runs it, and fetch.
+"""What the tests share: where things are, free ports, serving and running examples, fetching.
 
-Every test that serves an example gets it in-process, imported (`make_app()` served from a
-thread); tests marked `@pytest.mark.reader` get it a second time as a reader runs it,
-`python examples/chNN/<name>.py --port=N` in a subprocess. Mark the tests where how the program
-is started can matter: the chapter's main path, static files and templates, body-size limits,
-command-line options and what is printed at startup, cookie secrets, shutdown, anything that
-depends on the working directory or the environment.
+Fixtures are not here: pytest finds them by itself in tests/conftest.py (serving a chapter's
+example in-process and as a reader runs it, the chapters' services). Import helpers from here:
+`from tests.support import ROOT, run_example`.
 """
 
 import asyncio
@@ -28,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 # Appendix A's old programs: Python 2.7 and 3.7 run them (tests/legacy, nox -s legacy), never
 # the test interpreter, which cannot import them.
@@ -80,15 +77,6 @@ WAYS = ["in-process", "subprocess"]
 # The fixtures below that say which way to serve an example; a test module's own fixture that
 # serves it with options of its own takes `mode`.
 BOTH_WAYS = ("server", "mode")
-
-
-@pytest.hookimpl(tryfirst=True)  # before the fixtures' own params: ids stay in-process-sqlite
-def pytest_generate_tests(metafunc):
-    """Serve in-process only, or both ways for tests marked `reader`."""
-    ways = WAYS if metafunc.definition.get_closest_marker("reader") else WAYS[:1]
-    for name in BOTH_WAYS:
-        if name in metafunc.fixturenames:
-            metafunc.parametrize(name, ways, indirect=True)
 
 
 def _is_free(port):
@@ -241,6 +229,31 @@ def body_limit(module):
     return {"max_body_size": module.MAX_BODY_SIZE} if hasattr(module, "MAX_BODY_SIZE") else {}
 
 
+def stop(process, signum=signal.SIGTERM, timeout=15):
+    """Signal a process and wait for it; kill it if it does not go. Its exit status."""
+    if process.poll() is None:
+        process.send_signal(signum)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
+def run_program(program, *args, env=None, timeout=60):
+    """Run `python examples/<program> ARGS` from the project root to its end, as the book says.
+
+    `program` is a path under examples/ or an imported example module. Its CompletedProcess,
+    output captured as text.
+    """
+    relpath = program if isinstance(program, str | Path) else example_relpath(program)
+    command = [sys.executable, f"examples/{relpath}", *args]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
 @contextlib.contextmanager
 def serve_in_thread(app, **listen_kwargs):
     """Serve a Tornado application on a free loopback port from an event loop in a thread.
@@ -302,12 +315,7 @@ def run_example(relpath, *args, port=None):
             wait_for_port(port, process, log)
             yield Server(port, process, log)
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=10)
 
 
 def example_relpath(module):
@@ -319,27 +327,6 @@ def example_modules():
     for path in sorted(EXAMPLES.rglob("*.py")):
         if path.name != "__init__.py" and LEGACY not in path.parents:
             yield importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
-
-
-@pytest.fixture
-def server(request):
-    """The test module's EXAMPLE, imported; for `reader` tests also run from a terminal."""
-    module = request.module.EXAMPLE
-    if request.param == "in-process":
-        with serve_in_thread(module.make_app(), **body_limit(module)) as srv:
-            yield srv
-    else:
-        with run_example(example_relpath(module)) as srv:
-            yield srv
-
-
-@pytest.fixture
-def mode(request):
-    """Which way to serve: for tests that start the example themselves, with options of their own.
-
-    One of WAYS, like `server`: "in-process" for every test, also "subprocess" for `reader` tests.
-    """
-    return request.param
 
 
 @contextlib.contextmanager
@@ -361,16 +348,39 @@ def postgresql_cluster(host_auth="trust"):
     os.chmod(data, 0o755)  # its socket is there, for clients running as another user
     run = [*as_postgres]
     subprocess.run(
-        [*run, bindir / "initdb", "-D", data / "data", "-U", "postgres", "--auth-local=trust",
-         f"--auth-host={host_auth}", "-E", "UTF8", "--locale=C.UTF-8"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            *run,
+            bindir / "initdb",
+            "-D",
+            data / "data",
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            f"--auth-host={host_auth}",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+    )
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={data}"
     subprocess.run(
-        [*run, bindir / "pg_ctl", "-D", data / "data", "-o", options, "-l", data / "server.log",
-         "-w", "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            *run,
+            bindir / "pg_ctl",
+            "-D",
+            data / "data",
+            "-o",
+            options,
+            "-l",
+            data / "server.log",
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield port, data
     finally:
@@ -379,13 +389,3 @@ def postgresql_cluster(host_auth="trust"):
             capture_output=True,
         )
         shutil.rmtree(data, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def postgresql_url():
-    """A throwaway PostgreSQL server on loopback; its URL. One per test session.
-
-    Tests create their own databases.
-    """
-    with postgresql_cluster() as (port, _):
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
