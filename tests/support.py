@@ -254,6 +254,14 @@ def run_program(program, *args, env=None, timeout=60):
     )
 
 
+def start_error(program, *args):
+    """The last line a program prints when it refuses to start; it must exit with status 1."""
+    done = run_program(program, *args, timeout=30)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    return done.stderr.splitlines()[-1]
+
+
 @contextlib.contextmanager
 def serve_in_thread(app, **listen_kwargs):
     """Serve a Tornado application on a free loopback port from an event loop in a thread.

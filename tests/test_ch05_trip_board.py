@@ -7,13 +7,12 @@ import threading
 import pytest
 
 from examples.ch05 import trip_board
-from tests.support import example_relpath, run_example, serve_in_thread
+from tests.support import example_relpath, run_example, serve_in_thread, start_error
 from tests.test_ch05_upstream import (
     BROKEN_KINDS,
     base_url,
     serve_garbage,
     serve_upstream,
-    start_error,
     stats,
 )
 from tests.test_ch05_waiting_room import wait_until

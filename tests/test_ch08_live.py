@@ -24,6 +24,7 @@ from tests.support import (
     free_port,
     require_binary,
     run_example,
+    run_program,
     serve_in_thread,
     stop,
     wait_for_port,
@@ -308,13 +309,7 @@ def test_the_chapter_redis_listens_on_loopback_and_writes_nothing(tmp_path):
 
 
 def test_redis_that_cannot_be_reached_is_a_one_line_error():
-    done = subprocess.run(
-        [sys.executable, "examples/ch08/live.py", f"--redis-url=redis://127.0.0.1:{free_port()}/0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_program("ch08/live.py", f"--redis-url=redis://127.0.0.1:{free_port()}/0", timeout=60)
     assert done.returncode == 1
     assert done.stderr.startswith("error: cannot reach Redis: ")
     assert "Traceback" not in done.stderr
@@ -325,26 +320,14 @@ def test_redis_that_does_not_answer_is_a_one_line_error():
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never says a word
         port = silent.getsockname()[1]
         url = f"redis://127.0.0.1:{port}/0?socket_timeout=1&socket_connect_timeout=1"
-        done = subprocess.run(
-            [sys.executable, "examples/ch08/live.py", f"--redis-url={url}"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = run_program("ch08/live.py", f"--redis-url={url}", timeout=60)
     assert done.returncode == 1
     assert done.stderr.startswith("error: cannot reach Redis: ") and "Timeout" in done.stderr
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
 
 
 def test_a_url_that_is_not_redis_is_a_one_line_error():
-    done = subprocess.run(
-        [sys.executable, "examples/ch08/live.py", "--redis-url=http://127.0.0.1/"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_program("ch08/live.py", "--redis-url=http://127.0.0.1/", timeout=30)
     assert done.returncode == 1
     assert done.stderr.startswith("error: Redis URL must specify one of the following schemes")
 

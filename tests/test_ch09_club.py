@@ -388,13 +388,7 @@ def test_a_broken_weather_service_is_a_502(tmp_path, answer, message):
 
 
 def run_program(*args):
-    done = subprocess.run(
-        [sys.executable, "examples/ch09/club.py", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_program("ch09/club.py", *args, timeout=60)
     return done.returncode, done.stdout, done.stderr.strip()
 
 

@@ -5,8 +5,8 @@ import pytest
 import tornado.web
 
 from examples.porting import departures
-from tests.support import RawServer, example_relpath, run_example, serve_in_thread
-from tests.test_porting_rail import base_url, load, serve_rail, start_error
+from tests.support import RawServer, example_relpath, run_example, serve_in_thread, start_error
+from tests.test_porting_rail import base_url, load, serve_rail
 
 EXAMPLE = departures
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
