@@ -163,17 +163,21 @@ class Server:
 
 
 RESET = "reset"  # a RawServer answer: abort each connection at once, with an RST
+SILENT = "silent"  # a RawServer answer: none; each connection stays open, unanswered
 
 
 class RawServer:
     """A loopback TCP server for playing a broken service: it reads each request's head, sends
     `answer` (raw bytes, whatever they are), and closes the connection. Change `answer` at will;
-    b"" closes without a word (a clean FIN), RESET aborts without reading (an RST).
+    b"" closes without a word (a clean FIN), RESET aborts without reading (an RST), SILENT
+    never answers and keeps the connection until the client closes it or the server closes:
+    `peak` is how many the client kept open at once.
     """
 
     def __init__(self, answer=b""):
         self.answer = answer
-        self.accepted = 0
+        self.accepted = self.peak = 0
+        self.open = []  # SILENT's connections
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.thread = threading.Thread(target=self.serve, daemon=True)
@@ -186,6 +190,11 @@ class RawServer:
             except OSError:  # closed: the test is over
                 return
             self.accepted += 1
+            if self.answer == SILENT:
+                # A client that closed a connection before opening this one has sent its FIN.
+                self.open = [sock for sock in self.open if not closed_by_client(sock)] + [conn]
+                self.peak = max(self.peak, len(self.open))
+                continue
             if self.answer == RESET:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
@@ -204,12 +213,27 @@ class RawServer:
         self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the thread
         self.listener.close()
         self.thread.join(10)
+        for sock in self.open:
+            sock.close()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def closed_by_client(sock):
+    """Whether the client has closed this unanswered connection (then it is closed here too)."""
+    try:
+        while sock.recv(65536, socket.MSG_DONTWAIT):
+            pass  # the request, which is never answered
+    except BlockingIOError:
+        return False  # still open
+    except OSError:
+        pass  # reset by the client
+    sock.close()
+    return True
 
 
 def wait_for_port(port, process=None, log=None, timeout=15.0):

@@ -35,7 +35,15 @@ from examples.ch09.tests import (
     test_xsrf,
 )
 from tests.ch04_support import admin
-from tests.support import ROOT, RawServer, example_relpath, free_port, run_example, serve_in_thread
+from tests.support import (
+    ROOT,
+    RawServer,
+    example_relpath,
+    free_port,
+    run_example,
+    run_program,
+    serve_in_thread,
+)
 
 EXAMPLE = club
 READER_TESTS = [
@@ -387,7 +395,7 @@ def test_a_broken_weather_service_is_a_502(tmp_path, answer, message):
     assert json.loads(resp.body) == {"error": message}
 
 
-def run_program(*args):
+def run_club(*args):
     done = run_program("ch09/club.py", *args, timeout=60)
     return done.returncode, done.stdout, done.stderr.strip()
 
@@ -407,19 +415,19 @@ def run_program(*args):
     ],
 )
 def test_bad_command_lines_are_refused(args, message):
-    assert run_program(*args) == (1, "", message)
+    assert run_club(*args) == (1, "", message)
 
 
 def test_a_port_in_use_is_an_error_not_a_traceback(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        code, out, err = run_program(f"--port={port}", f"--database-url=sqlite:///{tmp_path}/c.db")
+        code, out, err = run_club(f"--port={port}", f"--database-url=sqlite:///{tmp_path}/c.db")
     assert (code, out, err) == (1, "", "error: [Errno 98] Address already in use")
 
 
 def test_a_database_that_cannot_be_reached_is_an_error(tmp_path):
     url = f"postgresql://club@127.0.0.1:{free_port()}/club"
-    code, out, err = run_program(f"--port={free_port()}", f"--database-url={url}")
+    code, out, err = run_club(f"--port={free_port()}", f"--database-url={url}")
     assert (code, out) == (1, "")
     assert err.startswith("error: ") and "Connect call failed" in err
 
