@@ -73,10 +73,17 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def server(request, database_url):
-    """The test module's EXAMPLE, imported; for `reader` tests also run from a terminal. An
-    example that keeps a database gets its sample data, in the database of `database_url`."""
-    module = request.module.EXAMPLE
+def example(request):
+    """The example a test serves: its module's EXAMPLE. A test that several examples pass alike
+    is parametrised over them instead: `@pytest.mark.parametrize("example", [a, b])`."""
+    return request.module.EXAMPLE
+
+
+@pytest.fixture
+def server(request, example, database_url):
+    """The example, imported; for `reader` tests also run from a terminal. An example that
+    keeps a database gets its sample data, in the database of `database_url`."""
+    module = example
     args = (f"--database-url={database_url}",) if database_url else ()
     if database_url:
         asyncio.run(module.seed(module.create_engine(database_url)))

@@ -329,42 +329,6 @@ def test_a_stream_that_stops_reading_is_closed_and_the_others_go_on(monkeypatch)
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
-        {"Origin": "https://evil.example"},  # an older browser: no Sec-Fetch-Site
-    ],
-)
-def test_a_form_posted_from_another_site_is_refused(server, headers):
-    body = urllib.parse.urlencode(dict(ticket="A17", counter="2", note="forged"))
-    headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
-    resp = server.fetch("/", method="POST", body=body, headers=headers)
-    assert resp.status == 403
-    assert resp.text == "403: a call can be made only from this board's own page\n"
-    assert stats(server)["version"] == 0
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"Sec-Fetch-Site": "same-origin"},
-        {"Origin": "http://127.0.0.1:{port}"},
-        {},  # not a browser
-    ],
-)
-def test_a_form_posted_from_the_board_itself_is_accepted(server, headers):
-    body = urllib.parse.urlencode(dict(ticket="A17", counter="2", note=""))
-    headers = {k: v.format(port=server.port) for k, v in headers.items()}
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
-    assert server.fetch("/", method="POST", body=body, headers=headers).status == 303
-    assert stats(server)["version"] == 1
-
-
-def test_other_errors_of_the_page_are_tornados_own(server):
-    assert server.fetch("/", method="PUT", body="").status == 405
-
-
 def test_a_catch_up_longer_than_a_batch_is_sent_batch_by_batch_without_a_stall(monkeypatch):
     batches = []  # events written before each flush
     write, flush = queue_board_sse.EventsHandler.write, queue_board_sse.EventsHandler.flush

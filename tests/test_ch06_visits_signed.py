@@ -10,7 +10,7 @@ import pytest
 import tornado.web
 from tornado.web import create_signed_value, decode_signed_value
 
-from examples.ch06 import visits_signed
+from examples.ch06 import visits_plain, visits_signed
 from tests.support import ROOT, run_example, run_program, serve_in_thread
 
 EXAMPLE = visits_signed
@@ -119,6 +119,7 @@ SECURITY_HEADERS = {
 }
 
 
+@pytest.mark.parametrize("example", [visits_plain, visits_signed], ids=["plain", "signed"])
 @pytest.mark.parametrize(
     ("method", "path", "status"), [("GET", "/", 200), ("GET", "/nowhere", 404), ("POST", "/", 405)]
 )
