@@ -102,6 +102,16 @@ def redis_server(port, directory):
         stop(process)
 
 
+def get(conn, path, headers=None):
+    """GET `path` over an unused HTTP(S)Connection, then close it: (status, headers, body)."""
+    try:
+        conn.request("GET", path, headers=headers or {})
+        with conn.getresponse() as resp:
+            return resp.status, resp.headers, resp.read()
+    finally:
+        conn.close()
+
+
 def trusting(cert):
     """A client-side SSL context that trusts exactly this certificate."""
     return ssl.create_default_context(cafile=cert)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from examples.ch08 import whoami
-from tests.ch08_support import CH08, nginx, processes, render, start, wait_until
+from tests.ch08_support import CH08, get, nginx, processes, render, start, wait_until
 from tests.support import free_port, require_binary, stop, wait_for_port
 
 CSS = whoami.BASE / "static" / "deploy.css"
@@ -35,12 +35,7 @@ def site(tmp_path):
 
 def fetch(port, path, headers=None, source="127.0.0.1"):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
-    try:
-        conn.request("GET", path, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.headers, resp.read()
-    finally:
-        conn.close()
+    return get(conn, path, headers)
 
 
 def test_requests_are_spread_over_every_process(site):

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from examples.ch08 import whoami
-from tests.ch08_support import CH08, nginx, processes, render, trusting
+from tests.ch08_support import CH08, get, nginx, processes, render, trusting
 from tests.support import free_port, require_binary
 
 CSS = whoami.BASE / "static" / "deploy.css"
@@ -36,15 +36,6 @@ def site(tmp_path, certificate):
             **values,
         ):
             yield plain, secure, cert, running
-
-
-def get(conn, path, headers=None):
-    try:
-        conn.request("GET", path, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.headers, resp.read()
-    finally:
-        conn.close()
 
 
 def test_plain_http_is_redirected_to_https_with_the_same_path(site):
