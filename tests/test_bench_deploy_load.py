@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import ROOT, free_port, require_binary
+from tests.support import ROOT, free_port, require_binary
 
 spec = importlib.util.spec_from_file_location("deploy_load", ROOT / "bench" / "deploy_load.py")
 deploy_load = importlib.util.module_from_spec(spec)
@@ -40,10 +40,24 @@ def test_a_short_run_says_which_client_loaded_it(tmp_path):
     require_binary("nginx")
     out = tmp_path / "rows.json"
     done = subprocess.run(
-        [sys.executable, "bench/deploy_load.py", "--processes", "1", "2", "--duration", "1",
-         "--connections", "4", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "bench/deploy_load.py",
+            "--processes",
+            "1",
+            "2",
+            "--duration",
+            "1",
+            "--connections",
+            "4",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     client = "wrk" if shutil.which("wrk") else "asyncio client"
     lines = done.stdout.splitlines()
@@ -52,15 +66,20 @@ def test_a_short_run_says_which_client_loaded_it(tmp_path):
     result = json.loads(out.read_text())
     assert result["client"] == client
     assert [(r["setup"], r["processes"]) for r in result["rows"]] == [
-        ("direct", 1), ("nginx", 1), ("nginx", 2),
-    ]  # fmt: skip
+        ("direct", 1),
+        ("nginx", 1),
+        ("nginx", 2),
+    ]
     assert all(r["requests"] > 0 and r["errors"] == 0 for r in result["rows"])
 
 
 def test_counts_it_cannot_run_are_refused():
     done = subprocess.run(
         [sys.executable, "bench/deploy_load.py", "--processes", "5"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 2
     assert "--processes must be from 1 to 4" in done.stderr

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import BOTH_WAYS, EXAMPLES, LEGACY, ROOT
+from tests.support import BOTH_WAYS, EXAMPLES, LEGACY, ROOT
 
 DOCS = ROOT / "docs"
 PAGES = sorted(
@@ -247,11 +247,41 @@ def test_pages_are_in_the_toctree():
 # Rule 4: every command a reader is told to type is in a file a test executes.
 SHELL_LANGUAGES = {"console", "shell", "bash", "sh", "shell-session", "zsh", "powershell", "bat"}
 COMMAND_NAMES = {
-    "python", "python3", "curl", "nox", "pip", "pip3", "uv", "export", "sudo", "su", "runuser",
-    "createdb", "createuser", "psql", "initdb", "pg_ctl", "pg_ctlcluster", "redis-server",
-    "redis-cli", "nginx", "openssl", "envsubst", "systemctl", "service", "supervisorctl",
-    "supervisord", "mkdir", "cd", "source", ".", "apt-get", "apt", "git", "kill",
-}  # fmt: skip
+    "python",
+    "python3",
+    "curl",
+    "nox",
+    "pip",
+    "pip3",
+    "uv",
+    "export",
+    "sudo",
+    "su",
+    "runuser",
+    "createdb",
+    "createuser",
+    "psql",
+    "initdb",
+    "pg_ctl",
+    "pg_ctlcluster",
+    "redis-server",
+    "redis-cli",
+    "nginx",
+    "openssl",
+    "envsubst",
+    "systemctl",
+    "service",
+    "supervisorctl",
+    "supervisord",
+    "mkdir",
+    "cd",
+    "source",
+    ".",
+    "apt-get",
+    "apt",
+    "git",
+    "kill",
+}
 INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 
 

@@ -7,7 +7,7 @@ import sys
 import bookconfig
 import pytest
 
-from conftest import ROOT
+from tests.support import ROOT
 
 # Everything of the project's own Python but the examples (a reader's program reads its own files).
 OWN_PYTHON = [

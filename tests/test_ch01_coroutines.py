@@ -2,8 +2,8 @@ import asyncio
 import subprocess
 import sys
 
-from conftest import ROOT
 from examples.ch01 import coroutines
+from tests.support import ROOT
 
 EXAMPLE = coroutines
 

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
 from examples.ch01 import hello
+from tests.support import EXAMPLES, ROOT
 from tests.transcript import COMMENT, checked, parse, repository
 
 EXAMPLE = hello
@@ -89,10 +89,13 @@ def test_errors_have_no_etag(server):
 
 def readme_blocks():
     """The commands of each console block of README.md, comments left out."""
-    blocks = re.findall(r"^```console\n(.*?)^```", (ROOT / "README.md").read_text("utf-8"),
-                        re.MULTILINE | re.DOTALL)  # fmt: skip
-    return [[COMMENT.sub("", line[2:]) for line in b.splitlines() if line.startswith("$ ")]
-            for b in blocks]  # fmt: skip
+    blocks = re.findall(
+        r"^```console\n(.*?)^```", (ROOT / "README.md").read_text("utf-8"), re.MULTILINE | re.DOTALL
+    )
+    return [
+        [COMMENT.sub("", line[2:]) for line in b.splitlines() if line.startswith("$ ")]
+        for b in blocks
+    ]
 
 
 def test_readme_first_screen_is_the_preface_s_tested_steps():

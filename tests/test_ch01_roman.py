@@ -3,8 +3,8 @@ from html.parser import HTMLParser
 import pytest
 import tornado.web
 
-from conftest import serve_in_thread
 from examples.ch01 import roman
+from tests.support import serve_in_thread
 
 EXAMPLE = roman
 
@@ -30,9 +30,16 @@ class ErrorPage(HTMLParser):
 
 @pytest.mark.parametrize(
     ("number", "numeral"),
-    [(1, "I"), (4, "IV"), (9, "IX"), (14, "XIV"), (1994, "MCMXCIV"), (2026, "MMXXVI"),
-     (3999, "MMMCMXCIX")],
-)  # fmt: skip
+    [
+        (1, "I"),
+        (4, "IV"),
+        (9, "IX"),
+        (14, "XIV"),
+        (1994, "MCMXCIV"),
+        (2026, "MMXXVI"),
+        (3999, "MMMCMXCIX"),
+    ],
+)
 def test_to_roman(number, numeral):
     assert roman.to_roman(number) == numeral
 

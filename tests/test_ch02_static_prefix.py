@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from conftest import EXAMPLES
 from examples.ch02 import static_prefix
+from tests.support import EXAMPLES
 
 EXAMPLE = static_prefix
 

@@ -4,8 +4,8 @@ import sys
 import tornado.template
 import tornado.web
 
-from conftest import ROOT, serve_in_thread
 from examples.ch02 import template_demo
+from tests.support import ROOT, serve_in_thread
 
 EXAMPLE = template_demo
 GREETING = "<p>Hello, Grace!</p>\n<ul>\n\n<li>Lisbon</li>\n\n<li>Kyoto &amp; Nara</li>\n\n</ul>\n"

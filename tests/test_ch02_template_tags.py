@@ -3,8 +3,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT
 from examples.ch02 import template_tags
+from tests.support import ROOT
 
 EXAMPLE = template_tags
 LETTER = {"to": "Ada", "sender": "Grace", "message": "Short.", "ps": "Bring shoes."}

@@ -4,8 +4,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import EXAMPLES
 from examples.ch02 import wordfreq
+from tests.support import EXAMPLES
 
 EXAMPLE = wordfreq
 

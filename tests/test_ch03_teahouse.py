@@ -3,8 +3,8 @@ import re
 import pytest
 import tornado.web
 
-from conftest import serve_in_thread
 from examples.ch03 import teahouse
+from tests.support import serve_in_thread
 
 EXAMPLE = teahouse
 CSS = teahouse.BASE / "static" / "teahouse.css"

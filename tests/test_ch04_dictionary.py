@@ -2,7 +2,6 @@ import asyncio
 import collections
 import json
 import re
-import signal
 import subprocess
 import sys
 import urllib.parse
@@ -10,14 +9,11 @@ import urllib.parse
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
-from conftest import ROOT, example_relpath, run_example
 from examples.ch04 import dictionary
-from tests import ch04_fixtures
-from tests.ch04_fixtures import BAD_URLS, URL_ERROR, query, run_program
+from tests.ch04_support import outcome, query
+from tests.support import ROOT, example_relpath
 
 EXAMPLE = dictionary
-server = ch04_fixtures.server
-database_url = ch04_fixtures.database_url
 JSON = {"Content-Type": "application/json"}
 SAMPLES = len(dictionary.SAMPLES)
 
@@ -114,8 +110,12 @@ def test_longest_allowed_fields_are_kept_whole(server):
 
 BAD_BODIES = [
     (b'{"word": "a", "definition": "b"}', {}, 415, "send JSON with Content-Type: application/json"),
-    (b"word=a&definition=b", {"Content-Type": "application/x-www-form-urlencoded"}, 415,
-     "send JSON with Content-Type: application/json"),
+    (
+        b"word=a&definition=b",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        415,
+        "send JSON with Content-Type: application/json",
+    ),
     (b"", JSON, 400, "the body is not valid JSON"),
     (b'{"word": "a", "definition": "b"', JSON, 400, "the body is not valid JSON"),
     (b'{"word": "\xff", "definition": "b"}', JSON, 400, "the body is not valid JSON"),
@@ -129,18 +129,38 @@ BAD_BODIES = [
     (b'{"word": "a", "definition": ["b"]}', JSON, 400, "definition must be a string"),
     (b'{"word": " ", "definition": "b"}', JSON, 400, "word must not be empty"),
     (b'{"word": "a", "definition": ""}', JSON, 400, "definition must not be empty"),
-    (b'{"word": "' + b"w" * 41 + b'", "definition": "b"}', JSON, 400,
-     "word is longer than 40 characters"),
-    (b'{"word": "a", "definition": "' + b"d" * 501 + b'"}', JSON, 400,
-     "definition is longer than 500 characters"),
-    (b'{"word": "a\\u0000", "definition": "b"}', JSON, 400,
-     "word must not contain control characters"),
-    (b'{"word": "a", "definition": "line\\nbreak"}', JSON, 400,
-     "definition must not contain control characters"),
+    (
+        b'{"word": "' + b"w" * 41 + b'", "definition": "b"}',
+        JSON,
+        400,
+        "word is longer than 40 characters",
+    ),
+    (
+        b'{"word": "a", "definition": "' + b"d" * 501 + b'"}',
+        JSON,
+        400,
+        "definition is longer than 500 characters",
+    ),
+    (
+        b'{"word": "a\\u0000", "definition": "b"}',
+        JSON,
+        400,
+        "word must not contain control characters",
+    ),
+    (
+        b'{"word": "a", "definition": "line\\nbreak"}',
+        JSON,
+        400,
+        "definition must not contain control characters",
+    ),
     (b'{"word": "\\ud800", "definition": "b"}', JSON, 400, "word must not contain lone surrogates"),
-    (b'{"word": "a", "definition": "\\udfff\\ud800"}', JSON, 400,
-     "definition must not contain lone surrogates"),
-]  # fmt: skip
+    (
+        b'{"word": "a", "definition": "\\udfff\\ud800"}',
+        JSON,
+        400,
+        "definition must not contain lone surrogates",
+    ),
+]
 
 
 def test_bad_bodies_are_refused_with_a_message(server, database_url):
@@ -224,10 +244,10 @@ def test_concurrent_adds_of_one_word_make_one_entry(server, database_url):
 
 def test_seed_command_resets_words_and_counts(database_url):
     command = (dictionary, "--seed", f"--database-url={database_url}")
-    assert run_program(*command) == (0, "loaded 8 sample words\n", "")
+    assert outcome(*command) == (0, "loaded 8 sample words\n", "")
     query(dictionary, database_url, "UPDATE words SET hits = 7")
     query(dictionary, database_url, "INSERT INTO words (word, definition) VALUES ('x', 'y')")
-    assert run_program(*command)[0] == 0
+    assert outcome(*command)[0] == 0
     rows = query(dictionary, database_url, "SELECT word, definition, hits FROM words ORDER BY word")
     assert rows == [(word, dictionary.SAMPLES[word], 0) for word in sorted(dictionary.SAMPLES)]
 
@@ -235,40 +255,9 @@ def test_seed_command_resets_words_and_counts(database_url):
 def test_seed_replaces_a_table_of_another_shape(database_url):
     """The read-only dictionary's words table, with `added` and no `hits`, is replaced."""
     query(dictionary, database_url, "CREATE TABLE words (word TEXT PRIMARY KEY, added TEXT)")
-    assert run_program(dictionary, "--seed", f"--database-url={database_url}")[0] == 0
+    assert outcome(dictionary, "--seed", f"--database-url={database_url}")[0] == 0
     rows = query(dictionary, database_url, "SELECT word, definition, hits FROM words ORDER BY word")
     assert rows == [(word, dictionary.SAMPLES[word], 0) for word in sorted(dictionary.SAMPLES)]
-
-
-def test_ctrl_c_disposes_of_the_engine_and_stops(database_url):
-    with run_example(example_relpath(dictionary), f"--database-url={database_url}") as srv:
-        assert srv.fetch("/words").status == 200
-        srv.process.send_signal(signal.SIGINT)
-        assert srv.process.wait(15) != 0
-        assert srv.output().rstrip().endswith("KeyboardInterrupt")
-
-
-@pytest.mark.parametrize("url", BAD_URLS)
-def test_bad_database_url_is_a_one_line_error(url):
-    status, _, stderr = run_program(dictionary, f"--database-url={url}")
-    assert (status, stderr) == (1, URL_ERROR + "\n")
-
-
-def test_database_that_cannot_be_used_is_a_one_line_error(tmp_path):
-    missing = tmp_path / "no-such-dir"
-    status, _, stderr = run_program(dictionary, f"--database-url=sqlite:///{missing}/words.db")
-    assert (status, stderr) == (1, f"error: no such directory: {missing}\n")
-    garbage = tmp_path / "words.db"
-    garbage.write_bytes(b"this is not a database, just some text" * 10)
-    status, _, stderr = run_program(dictionary, f"--database-url=sqlite:///{garbage}")
-    assert (status, stderr) == (1, "error: file is not a database\n")
-    status, _, stderr = run_program(dictionary, "--seed", f"--database-url=sqlite:///{garbage}")
-    assert (status, stderr) == (1, "error: file is not a database\n")
-    url = "postgresql://postgres@127.0.0.1:1/words"
-    status, _, stderr = run_program(dictionary, f"--database-url={url}")
-    assert status == 1
-    assert stderr.startswith("error: ") and "Connect call failed" in stderr
-    assert len(stderr.splitlines()) == 1
 
 
 @pytest.mark.parametrize("version", ["3.34.1", "3.7.17"])
@@ -301,10 +290,19 @@ def test_old_sqlite_is_a_one_line_error_at_start_up(tmp_path):
         "runpy.run_path(sys.argv[0], run_name='__main__')\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script, f"examples/{example_relpath(dictionary)}", "--seed",
-         f"--database-url=sqlite:///{tmp_path / 'words.db'}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            script,
+            f"examples/{example_relpath(dictionary)}",
+            "--seed",
+            f"--database-url=sqlite:///{tmp_path / 'words.db'}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     message = "error: SQLite 3.31.1 is too old: RETURNING needs SQLite 3.35 or later\n"
     assert (done.returncode, done.stdout, done.stderr) == (1, "", message)
     assert not (tmp_path / "words.db").exists()

@@ -1,19 +1,14 @@
 import datetime
 import json
-import signal
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from conftest import example_relpath, run_example
 from examples.ch04 import dictionary_readonly
-from tests import ch04_fixtures
-from tests.ch04_fixtures import BAD_URLS, URL_ERROR, query, run_program
+from tests.ch04_support import outcome, query
 
 EXAMPLE = dictionary_readonly
-server = ch04_fixtures.server
-database_url = ch04_fixtures.database_url
 
 
 def get_json(server, path):
@@ -124,7 +119,7 @@ def test_database_failure_is_500_without_details(server, database_url):
 
 
 def test_seed_command_replaces_the_words(database_url):
-    assert run_program(dictionary_readonly, "--seed", f"--database-url={database_url}") == (
+    assert outcome(dictionary_readonly, "--seed", f"--database-url={database_url}") == (
         0,
         "loaded 8 sample words\n",
         "",
@@ -135,7 +130,7 @@ def test_seed_command_replaces_the_words(database_url):
         database_url,
         "INSERT INTO words (word, definition) VALUES ('gopher', 'A protocol.')",
     )
-    assert run_program(dictionary_readonly, "--seed", f"--database-url={database_url}")[0] == 0
+    assert outcome(dictionary_readonly, "--seed", f"--database-url={database_url}")[0] == 0
     rows = query(dictionary_readonly, database_url, "SELECT word FROM words ORDER BY word")
     assert rows == [(word,) for word in sorted(dictionary_readonly.SAMPLES)]
 
@@ -144,7 +139,7 @@ def test_seed_replaces_a_table_of_an_older_shape(database_url):
     """A words table left by an earlier version of the program, without `added`, is replaced."""
     query(dictionary_readonly, database_url, "CREATE TABLE words (word TEXT PRIMARY KEY, x TEXT)")
     query(dictionary_readonly, database_url, "INSERT INTO words VALUES ('gopher', 'old')")
-    assert run_program(dictionary_readonly, "--seed", f"--database-url={database_url}") == (
+    assert outcome(dictionary_readonly, "--seed", f"--database-url={database_url}") == (
         0,
         "loaded 8 sample words\n",
         "",
@@ -152,41 +147,6 @@ def test_seed_replaces_a_table_of_an_older_shape(database_url):
     rows = query(dictionary_readonly, database_url, "SELECT word, definition, added FROM words")
     assert sorted(row[0] for row in rows) == sorted(dictionary_readonly.SAMPLES)
     assert {str(row[2]) for row in rows} == {"2026-11-02"}
-
-
-def test_ctrl_c_disposes_of_the_engine_and_stops(database_url):
-    with run_example(example_relpath(dictionary_readonly), f"--database-url={database_url}") as srv:
-        assert srv.fetch("/words").status == 200
-        srv.process.send_signal(signal.SIGINT)
-        assert srv.process.wait(15) != 0
-        assert srv.output().rstrip().endswith("KeyboardInterrupt")
-
-
-@pytest.mark.parametrize("url", BAD_URLS)
-def test_bad_database_url_is_a_one_line_error(url):
-    status, _, stderr = run_program(dictionary_readonly, f"--database-url={url}")
-    assert (status, stderr) == (1, URL_ERROR + "\n")
-
-
-def test_database_that_cannot_be_used_is_a_one_line_error(tmp_path):
-    missing = tmp_path / "no-such-dir"
-    status, _, stderr = run_program(
-        dictionary_readonly, f"--database-url=sqlite:///{missing}/words.db"
-    )
-    assert (status, stderr) == (1, f"error: no such directory: {missing}\n")
-    garbage = tmp_path / "words.db"
-    garbage.write_bytes(b"this is not a database, just some text" * 10)
-    status, _, stderr = run_program(dictionary_readonly, f"--database-url=sqlite:///{garbage}")
-    assert (status, stderr) == (1, "error: file is not a database\n")
-    status, _, stderr = run_program(
-        dictionary_readonly, "--seed", f"--database-url=sqlite:///{garbage}"
-    )
-    assert (status, stderr) == (1, "error: file is not a database\n")
-    url = "postgresql://postgres@127.0.0.1:1/words"
-    status, _, stderr = run_program(dictionary_readonly, "--seed", f"--database-url={url}")
-    assert status == 1
-    assert stderr.startswith("error: ") and "Connect call failed" in stderr
-    assert len(stderr.splitlines()) == 1
 
 
 def test_the_first_database_program_stays_short():

@@ -1,6 +1,5 @@
 import os
 import re
-import signal
 import subprocess
 from pathlib import Path
 from urllib.parse import urlencode
@@ -8,19 +7,21 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy
 
-from conftest import ROOT, example_relpath, run_example
 from examples.ch04 import dictionary, dictionary_readonly, teashop
-from tests import ch04_fixtures
-from tests.ch04_fixtures import BAD_URLS, URL_ERROR, query, run_program
+from tests.ch04_support import outcome, query
+from tests.support import ROOT
 
 EXAMPLE = teashop
-server = ch04_fixtures.server
-database_url = ch04_fixtures.database_url
 CSS = teashop.BASE / "static" / "teashop.css"
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
-GOOD = {"slug": "bai-mudan", "name": "Bai Mudan", "origin": "Fuding, Fujian", "price": "48",
-        "notes": "Buds and young leaves, dried in the sun."}  # fmt: skip
+GOOD = {
+    "slug": "bai-mudan",
+    "name": "Bai Mudan",
+    "origin": "Fuding, Fujian",
+    "price": "48",
+    "notes": "Buds and young leaves, dried in the sun.",
+}
 
 
 def xsrf(server, path="/new"):
@@ -327,9 +328,9 @@ def test_database_failure_is_500_without_details(server, database_url):
 
 def test_seed_command_replaces_the_teas(database_url):
     command = (teashop, "--seed", f"--database-url={database_url}")
-    assert run_program(*command) == (0, "loaded 3 sample teas\n", "")
+    assert outcome(*command) == (0, "loaded 3 sample teas\n", "")
     query(teashop, database_url, "UPDATE teas SET price = 1")
-    assert run_program(*command)[0] == 0
+    assert outcome(*command)[0] == 0
     assert query(teashop, database_url, "SELECT slug, price FROM teas ORDER BY slug") == [
         ("dianhong", 42),
         ("longjing", 68),
@@ -340,40 +341,9 @@ def test_seed_command_replaces_the_teas(database_url):
 def test_seed_replaces_a_table_of_an_older_shape(database_url):
     """A teas table left by an earlier version of the program, without `notes`, is replaced."""
     query(teashop, database_url, "CREATE TABLE teas (slug TEXT PRIMARY KEY, name TEXT)")
-    assert run_program(teashop, "--seed", f"--database-url={database_url}")[0] == 0
+    assert outcome(teashop, "--seed", f"--database-url={database_url}")[0] == 0
     rows = query(teashop, database_url, "SELECT slug, notes FROM teas ORDER BY slug")
     assert rows == sorted((tea["slug"], tea["notes"]) for tea in teashop.SAMPLES)
-
-
-def test_ctrl_c_disposes_of_the_engine_and_stops(database_url):
-    with run_example(example_relpath(teashop), f"--database-url={database_url}") as srv:
-        assert srv.fetch("/").status == 200
-        srv.process.send_signal(signal.SIGINT)
-        assert srv.process.wait(15) != 0
-        assert srv.output().rstrip().endswith("KeyboardInterrupt")
-
-
-@pytest.mark.parametrize("url", BAD_URLS)
-def test_bad_database_url_is_a_one_line_error(url):
-    status, _, stderr = run_program(teashop, f"--database-url={url}")
-    assert (status, stderr) == (1, URL_ERROR + "\n")
-
-
-def test_database_that_cannot_be_used_is_a_one_line_error(tmp_path):
-    missing = tmp_path / "no-such-dir"
-    status, _, stderr = run_program(teashop, f"--database-url=sqlite:///{missing}/teas.db")
-    assert (status, stderr) == (1, f"error: no such directory: {missing}\n")
-    garbage = tmp_path / "teas.db"
-    garbage.write_bytes(b"this is not a database, just some text" * 10)
-    status, _, stderr = run_program(teashop, f"--database-url=sqlite:///{garbage}")
-    assert (status, stderr) == (1, "error: file is not a database\n")
-    status, _, stderr = run_program(teashop, "--seed", f"--database-url=sqlite:///{garbage}")
-    assert (status, stderr) == (1, "error: file is not a database\n")
-    url = "postgresql://postgres@127.0.0.1:1/teas"
-    status, _, stderr = run_program(teashop, f"--database-url={url}")
-    assert status == 1
-    assert stderr.startswith("error: ") and "Connect call failed" in stderr
-    assert len(stderr.splitlines()) == 1
 
 
 def test_cleanup_removes_the_chapters_database_files_and_nothing_else(tmp_path):

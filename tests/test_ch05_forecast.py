@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from conftest import RawServer, example_relpath, run_example, serve_in_thread
 from examples.ch05 import forecast
+from tests.support import RawServer, example_relpath, run_example, serve_in_thread, start_error
 from tests.test_ch05_upstream import (
     BROKEN_KINDS,
     GARBAGE,
@@ -15,7 +15,6 @@ from tests.test_ch05_upstream import (
     fetch_together,
     serve_garbage,
     serve_upstream,
-    start_error,
     stats,
 )
 

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from conftest import RawServer, example_relpath, run_example, serve_in_thread
 from examples.ch05 import forecast_blocking
+from tests.support import RawServer, example_relpath, run_example, serve_in_thread, start_error
 from tests.test_ch05_upstream import (
     BROKEN_KINDS,
     GARBAGE,
@@ -12,7 +12,6 @@ from tests.test_ch05_upstream import (
     fetch_together,
     serve_garbage,
     serve_upstream,
-    start_error,
     stats,
     unanswered_connect,
 )

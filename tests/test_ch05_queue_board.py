@@ -6,11 +6,15 @@ import urllib.parse
 
 import pytest
 
-from conftest import serve_in_thread
-from examples.ch05 import queue_board
+from examples.ch05 import queue_board, queue_board_sse
+from tests.support import serve_in_thread
 from tests.test_ch05_waiting_room import wait_until
 
 EXAMPLE = queue_board
+# The long-polling board and the one that streams (Server-Sent Events) take calls alike.
+both_boards = pytest.mark.parametrize(
+    "example", [queue_board, queue_board_sse], ids=["poll", "sse"]
+)
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 
 
@@ -213,6 +217,7 @@ def test_oversized_form_is_refused_before_the_handler(server):
     assert stats(server)["version"] == 0
 
 
+@both_boards
 @pytest.mark.parametrize(
     "headers",
     [
@@ -229,6 +234,7 @@ def test_a_form_posted_from_another_site_is_refused(server, headers):
     assert stats(server)["version"] == 0
 
 
+@both_boards
 @pytest.mark.parametrize(
     "headers",
     [
@@ -245,5 +251,6 @@ def test_a_form_posted_from_the_board_itself_is_accepted(server, headers):
     assert stats(server)["version"] == 1
 
 
+@both_boards
 def test_other_errors_of_the_page_are_tornados_own(server):
     assert server.fetch("/", method="PUT", body="").status == 405

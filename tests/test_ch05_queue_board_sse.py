@@ -8,8 +8,8 @@ import pytest
 import tornado.httpserver
 import tornado.netutil
 
-from conftest import serve_in_thread
 from examples.ch05 import queue_board_sse
+from tests.support import serve_in_thread
 from tests.test_ch05_waiting_room import wait_until
 
 EXAMPLE = queue_board_sse
@@ -182,7 +182,7 @@ def test_an_idle_stream_gets_a_comment_now_and_then():
 @pytest.mark.parametrize(
     ("since", "last_event_id"),
     [("", None), ("x", None), ("-1", None), ("%C2%B2", None), ("0", "abc"), ("0", "")],
-)  # fmt: skip
+)
 def test_bad_cursors_are_400_with_the_reason_in_the_body(server, since, last_event_id):
     stream = Stream(server, since=since, last_event_id=last_event_id)
     try:
@@ -327,42 +327,6 @@ def test_a_stream_that_stops_reading_is_closed_and_the_others_go_on(monkeypatch)
         server.stop()
 
     asyncio.run(scenario())
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
-        {"Origin": "https://evil.example"},  # an older browser: no Sec-Fetch-Site
-    ],
-)
-def test_a_form_posted_from_another_site_is_refused(server, headers):
-    body = urllib.parse.urlencode(dict(ticket="A17", counter="2", note="forged"))
-    headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
-    resp = server.fetch("/", method="POST", body=body, headers=headers)
-    assert resp.status == 403
-    assert resp.text == "403: a call can be made only from this board's own page\n"
-    assert stats(server)["version"] == 0
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"Sec-Fetch-Site": "same-origin"},
-        {"Origin": "http://127.0.0.1:{port}"},
-        {},  # not a browser
-    ],
-)
-def test_a_form_posted_from_the_board_itself_is_accepted(server, headers):
-    body = urllib.parse.urlencode(dict(ticket="A17", counter="2", note=""))
-    headers = {k: v.format(port=server.port) for k, v in headers.items()}
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
-    assert server.fetch("/", method="POST", body=body, headers=headers).status == 303
-    assert stats(server)["version"] == 1
-
-
-def test_other_errors_of_the_page_are_tornados_own(server):
-    assert server.fetch("/", method="PUT", body="").status == 405
 
 
 def test_a_catch_up_longer_than_a_batch_is_sent_batch_by_batch_without_a_stall(monkeypatch):

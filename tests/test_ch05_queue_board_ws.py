@@ -10,8 +10,8 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.websocket
 
-from conftest import serve_in_thread
 from examples.ch05 import queue_board_ws
+from tests.support import serve_in_thread
 from tests.test_ch05_waiting_room import wait_until
 
 EXAMPLE = queue_board_ws
@@ -265,8 +265,11 @@ def test_a_screen_that_stops_reading_is_closed_and_the_others_go_on(monkeypatch)
 
     async def scenario():
         app = queue_board_ws.make_app()
-        board = next(r.target_kwargs["board"] for r in app.wildcard_router.rules
-                     if "board" in r.target_kwargs)  # fmt: skip
+        board = next(
+            r.target_kwargs["board"]
+            for r in app.wildcard_router.rules
+            if "board" in r.target_kwargs
+        )
         sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
         server = tornado.httpserver.HTTPServer(app)
         server.add_sockets(sockets)
@@ -298,8 +301,9 @@ def test_a_screen_that_stops_reading_is_closed_and_the_others_go_on(monkeypatch)
 async def local_board():
     """The app served from this test's own loop, with its board at hand."""
     app = queue_board_ws.make_app()
-    board = next(r.target_kwargs["board"] for r in app.wildcard_router.rules
-                 if "board" in r.target_kwargs)  # fmt: skip
+    board = next(
+        r.target_kwargs["board"] for r in app.wildcard_router.rules if "board" in r.target_kwargs
+    )
     sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
     server = tornado.httpserver.HTTPServer(app)
     server.add_sockets(sockets)

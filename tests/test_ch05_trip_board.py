@@ -1,19 +1,24 @@
 import concurrent.futures
 import contextlib
 import json
-import socket
 import threading
 
 import pytest
 
-from conftest import example_relpath, run_example, serve_in_thread
 from examples.ch05 import trip_board
+from tests.support import (
+    SILENT,
+    RawServer,
+    example_relpath,
+    run_example,
+    serve_in_thread,
+    start_error,
+)
 from tests.test_ch05_upstream import (
     BROKEN_KINDS,
     base_url,
     serve_garbage,
     serve_upstream,
-    start_error,
     stats,
 )
 from tests.test_ch05_waiting_room import wait_until
@@ -112,45 +117,6 @@ def test_garbage_from_the_upstream_is_a_row_not_a_500(kind):
     assert (status, body) == (502, {"cities": [{"city": "harbin", "error": error}]})
 
 
-class SilentUpstream:
-    """Accepts connections and never answers; counts how many the client keeps open at once."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.open, self.accepted, self.peak = [], 0, 0
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:  # closed: the test is over
-                return
-            # A client that closed a connection before opening this one has sent its FIN first.
-            self.open = [sock for sock in self.open if not self.closed_by_client(sock)] + [conn]
-            self.accepted += 1
-            self.peak = max(self.peak, len(self.open))
-
-    @staticmethod
-    def closed_by_client(sock):
-        try:
-            while sock.recv(65536, socket.MSG_DONTWAIT):
-                pass  # the request, which we never answer
-        except BlockingIOError:
-            return False  # still open
-        sock.close()
-        return True
-
-    def close(self):
-        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the thread
-        self.listener.close()
-        self.thread.join(10)
-        for sock in self.open:
-            sock.close()
-
-
 def test_at_most_three_connections_even_after_timeouts():
     """Three boards of three cities, each call timing out after 1 s; B arrives half-way.
 
@@ -158,9 +124,11 @@ def test_at_most_three_connections_even_after_timeouts():
     waits behind B. A slot must go back only once its connection has closed: if the deadline
     merely stopped waiting, C's cities would open three more while B's are still open.
     """
-    upstream = SilentUpstream()
-    boards = ["/board?" + "&".join(f"city={city}" for city in cities) for cities in
-              (CITIES[:3], CITIES[3:], CITIES[:3])]  # fmt: skip
+    upstream = RawServer(SILENT)
+    boards = [
+        "/board?" + "&".join(f"city={city}" for city in cities)
+        for cities in (CITIES[:3], CITIES[3:], CITIES[:3])
+    ]
     try:
         with (
             serve_in_thread(trip_board.make_app(upstream.url, timeout=1.0)) as srv,
@@ -187,7 +155,7 @@ def test_a_city_still_in_line_at_its_deadline_gives_up_waiting():
     Cities 1-3 hold the slots until their deadline, which is also (to within microseconds) the
     deadline of the others: those stop waiting in line, or get a slot with a moment left.
     """
-    upstream = SilentUpstream()
+    upstream = RawServer(SILENT)
     cities = CITIES + ["kunming", "xiamen"]
     try:
         with serve_in_thread(trip_board.make_app(upstream.url, timeout=0.3)) as srv:
@@ -216,10 +184,12 @@ def test_bad_queries_are_400(query, error):
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
-        ("--upstream=127.0.0.1:8001", "error: upstream must be an http:// or https:// URL, not "
-         "127.0.0.1:8001"),
+        (
+            "--upstream=127.0.0.1:8001",
+            "error: upstream must be an http:// or https:// URL, not 127.0.0.1:8001",
+        ),
         ("--timeout=-2", "error: timeout must be more than 0 and at most 60 s, not -2.0"),
     ],
-)  # fmt: skip
+)
 def test_bad_options_are_clear_errors(argument, message):
     assert start_error("ch05/trip_board.py", argument) == message

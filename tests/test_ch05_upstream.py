@@ -2,13 +2,11 @@ import concurrent.futures
 import contextlib
 import json
 import socket
-import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT, RawServer, run_example, serve_in_thread
 from examples.ch05 import upstream
+from tests.support import RawServer, run_example, serve_in_thread, start_error
 
 EXAMPLE = upstream
 
@@ -141,14 +139,3 @@ def test_requests_overlap_while_they_wait():
 )
 def test_bad_delay_is_a_clear_error(argument, message):
     assert start_error("ch05/upstream.py", argument) == message
-
-
-def start_error(program, argument):
-    """The last line a program prints when it refuses to start; it must exit with status 1."""
-    done = subprocess.run(
-        [sys.executable, f"examples/{program}", argument],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    return done.stderr.splitlines()[-1]

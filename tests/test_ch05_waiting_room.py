@@ -44,17 +44,23 @@ def read_response(sock):
     return data
 
 
-@pytest.mark.reader
-def test_everyone_waiting_is_released_exactly_once(server):
-    socks = park(server, 50)
+def release_everyone(server, count):
+    """Park `count` clients, wait until all of them wait, release them: (/release's JSON, the
+    answers the clients read)."""
+    socks = park(server, count)
     try:
-        assert wait_until(lambda: stats(server)["waiting"] == 50)
+        assert wait_until(lambda: stats(server)["waiting"] == count)
         resp = server.fetch("/release", method="POST", body=b"")
-        assert json.loads(resp.body) == {"released": 50}
-        replies = [read_response(sock) for sock in socks]
+        return json.loads(resp.body), [read_response(sock) for sock in socks]
     finally:
         for sock in socks:
             sock.close()
+
+
+@pytest.mark.reader
+def test_everyone_waiting_is_released_exactly_once(server):
+    released, replies = release_everyone(server, 50)
+    assert released == {"released": 50}
     assert all(
         r.startswith(b"HTTP/1.1 200 OK") and r.endswith(b"\r\n\r\nreleased\n") for r in replies
     )

@@ -1,12 +1,11 @@
 import contextlib
-import json
 import threading
 
 import pytest
 
-from conftest import Server, free_port, run_example
 from examples.ch05 import waiting_room_threads
-from tests.test_ch05_waiting_room import park, read_response, stats, wait_until
+from tests.support import Server, free_port, run_example
+from tests.test_ch05_waiting_room import park, release_everyone, stats, wait_until
 
 
 @contextlib.contextmanager
@@ -35,15 +34,8 @@ def server(request):
 
 @pytest.mark.reader
 def test_everyone_waiting_is_released(server):
-    socks = park(server, 30)
-    try:
-        assert wait_until(lambda: stats(server)["waiting"] == 30)
-        resp = server.fetch("/release", method="POST", body=b"")
-        assert json.loads(resp.body) == {"released": 30}
-        replies = [read_response(sock) for sock in socks]
-    finally:
-        for sock in socks:
-            sock.close()
+    released, replies = release_everyone(server, 30)
+    assert released == {"released": 30}
     assert all(r.startswith(b"HTTP/1.1 200 OK") and r.endswith(b"released\n") for r in replies)
     assert wait_until(lambda: stats(server) == {"waiting": 0, "released": 30})
 

@@ -1,11 +1,9 @@
-import subprocess
-import sys
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from conftest import ROOT, run_example, serve_in_thread
 from examples.ch06 import attacker, xsrf_board
+from tests.support import run_example, run_program, serve_in_thread
 
 EXAMPLE = attacker
 
@@ -96,13 +94,7 @@ def test_other_targets_are_refused(url):
 
 
 def test_bad_target_is_a_one_line_error():
-    done = subprocess.run(
-        [sys.executable, "examples/ch06/attacker.py", "--target=https://example.com"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_program("ch06/attacker.py", "--target=https://example.com", timeout=30)
     assert done.returncode == 1
     assert done.stderr == (
         "error: the target must look like http://localhost:8000, not 'https://example.com'\n"

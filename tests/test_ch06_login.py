@@ -1,6 +1,4 @@
 import logging
-import subprocess
-import sys
 import threading
 import time
 from http.cookies import SimpleCookie
@@ -9,8 +7,8 @@ from urllib.parse import urlencode
 import pytest
 from tornado.web import create_signed_value, decode_signed_value
 
-from conftest import ROOT, run_example, serve_in_thread
 from examples.ch06 import login
+from tests.support import run_example, run_program, serve_in_thread
 
 EXAMPLE = login
 SECRET = "test-secret-" + "s" * 40
@@ -210,13 +208,7 @@ def test_production_needs_xheaders(tmp_path):
     secret_file = tmp_path / "cookie-secret"
     secret_file.write_text(SECRET + "\n", encoding="utf-8")
     args = [f"--cookie-secret-file={secret_file}", "--production"]
-    done = subprocess.run(
-        [sys.executable, "examples/ch06/login.py", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_program("ch06/login.py", *args, timeout=30)
     assert done.returncode == 1
     assert done.stderr == "error: --production needs --xheaders: it runs behind a reverse proxy\n"
 
@@ -459,13 +451,7 @@ def test_bad_secret_file_is_a_one_line_error(tmp_path, content, problem):
     secret_file = tmp_path / "cookie-secret"
     if content is not None:
         secret_file.write_text(content, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "examples/ch06/login.py", f"--cookie-secret-file={secret_file}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_program("ch06/login.py", f"--cookie-secret-file={secret_file}", timeout=30)
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and problem in done.stderr
     assert len(done.stderr.splitlines()) == 1
@@ -474,13 +460,7 @@ def test_bad_secret_file_is_a_one_line_error(tmp_path, content, problem):
 def test_production_needs_a_secret_file():
     """A random secret in production would sign everyone out at each restart, and two
     processes would not accept each other's cookies."""
-    done = subprocess.run(
-        [sys.executable, "examples/ch06/login.py", "--production"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_program("ch06/login.py", "--production", timeout=30)
     assert done.returncode == 1
     assert done.stderr == "error: --production needs --cookie-secret-file, a secret that lasts\n"
 

@@ -58,20 +58,3 @@ def test_parse_count():
     assert visits_plain.parse_count(None) == 0
     assert visits_plain.parse_count("007") == 7
     assert visits_plain.parse_count("١٢") == 0  # Arabic-Indic digits: str.isdigit() says yes
-
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "status"), [("GET", "/", 200), ("GET", "/nowhere", 404), ("POST", "/", 405)]
-)
-def test_security_headers_on_every_answer(server, method, path, status):
-    resp = server.fetch(path, method=method, body=b"" if method == "POST" else None)
-    assert resp.status == status
-    assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS

@@ -10,8 +10,8 @@ import pytest
 import tornado.web
 from tornado.web import create_signed_value, decode_signed_value
 
-from conftest import ROOT, run_example, serve_in_thread
-from examples.ch06 import visits_signed
+from examples.ch06 import visits_plain, visits_signed
+from tests.support import ROOT, run_example, run_program, serve_in_thread
 
 EXAMPLE = visits_signed
 
@@ -119,6 +119,7 @@ SECURITY_HEADERS = {
 }
 
 
+@pytest.mark.parametrize("example", [visits_plain, visits_signed], ids=["plain", "signed"])
 @pytest.mark.parametrize(
     ("method", "path", "status"), [("GET", "/", 200), ("GET", "/nowhere", 404), ("POST", "/", 405)]
 )
@@ -276,13 +277,7 @@ def test_bad_key_file_is_a_one_line_error(tmp_path, problem):
     keys = tmp_path / "keys.txt"
     if problem == "bad":
         keys.write_text("1 short\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "examples/ch06/visits_signed.py", f"--cookie-keys={keys}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_program("ch06/visits_signed.py", f"--cookie-keys={keys}", timeout=30)
     assert done.returncode == 1
     assert done.stderr.startswith("error: ")
     assert len(done.stderr.splitlines()) == 1
@@ -291,13 +286,7 @@ def test_bad_key_file_is_a_one_line_error(tmp_path, problem):
 def test_production_needs_a_key_file():
     """A random key in production would sign everyone out at each restart, and two processes
     would not accept each other's cookies."""
-    done = subprocess.run(
-        [sys.executable, "examples/ch06/visits_signed.py", "--production"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_program("ch06/visits_signed.py", "--production", timeout=30)
     assert done.returncode == 1
     assert done.stderr == "error: --production needs --cookie-keys, keys that last\n"
 

@@ -4,8 +4,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import serve_in_thread
 from examples.ch06 import xsrf_board
+from tests.support import serve_in_thread
+from tests.test_ch06_login import SECURITY_HEADERS  # the chapter's pages send the same
 
 EXAMPLE = xsrf_board
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -252,18 +253,6 @@ def test_errors_without_a_message(server):
 def test_huge_body_is_refused_before_it_is_read(server):
     answer = server.post_head("/notes", xsrf_board.MAX_BODY_SIZE + 1)
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-
-
-CSP = (
-    "default-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 
 
 def answers(server):

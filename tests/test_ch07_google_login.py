@@ -1,16 +1,14 @@
 import contextlib
 import logging
 import os
-import subprocess
-import sys
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import pytest
 import tornado.web
 
-from conftest import ROOT, run_example, serve_in_thread
 from examples.ch07 import google_login, mini_provider
+from tests.support import run_example, run_program, serve_in_thread
 from tests.test_ch07_mini_provider import CLIENT, SECRET, Browser, location, query, serve_provider
 from tests.test_ch07_oauth_login import NOBODY, Sink, broken, message, sign_in
 
@@ -254,10 +252,7 @@ def test_sign_in_starts_at_google(google):
 
 def test_missing_credentials_are_a_one_line_error():
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOOGLE_CLIENT_")}
-    done = subprocess.run(
-        [sys.executable, "examples/ch07/google_login.py"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    done = run_program("ch07/google_login.py", env=env, timeout=30)
     assert done.returncode == 1
     assert (
         done.stderr == "error: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET in the environment\n"

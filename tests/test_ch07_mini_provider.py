@@ -3,8 +3,6 @@ import contextlib
 import hashlib
 import json
 import stat
-import subprocess
-import sys
 import tempfile
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -12,8 +10,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from conftest import ROOT, Server, free_port, run_example, serve_in_thread
 from examples.ch07 import mini_provider
+from tests.support import Server, free_port, run_example, run_program, serve_in_thread
 
 EXAMPLE = mini_provider
 SECRET = "test-client-secret"
@@ -335,10 +333,7 @@ def test_errors_without_a_message_show_the_status(server):
 
 
 def test_the_redirect_uri_must_be_a_url():
-    done = subprocess.run(
-        [sys.executable, "examples/ch07/mini_provider.py", "--redirect-uri=localhost:8000/cb"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    done = run_program("ch07/mini_provider.py", "--redirect-uri=localhost:8000/cb", timeout=30)
     assert done.returncode == 1
     assert done.stderr == "error: redirect_uri must be an http(s) URL, not localhost:8000/cb\n"
 
@@ -459,9 +454,6 @@ def test_without_a_file_the_secret_is_not_shown():
 
 
 def test_a_secret_file_that_cannot_be_written_is_a_one_line_error(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "examples/ch07/mini_provider.py", f"--client-secret-file={tmp_path}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    done = run_program("ch07/mini_provider.py", f"--client-secret-file={tmp_path}", timeout=30)
     assert done.returncode == 1
     assert done.stderr == f"error: [Errno 21] Is a directory: '{tmp_path}'\n"

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pytest
 import tornado.web
 
-from conftest import ROOT, RawServer, free_port, run_example, serve_in_thread
 from examples.ch07 import oauth_login
+from tests.support import ROOT, RawServer, free_port, run_example, run_program, serve_in_thread
 from tests.test_ch07_mini_provider import (
     CLIENT,
     FORM,
@@ -582,10 +582,7 @@ def run_with_config(tmp_path, text, secret="s3cret"):
     env = {key: value for key, value in os.environ.items() if key != "OAUTH_CLIENT_SECRET"}
     if secret:
         env["OAUTH_CLIENT_SECRET"] = secret
-    done = subprocess.run(
-        [sys.executable, "examples/ch07/oauth_login.py", f"--config={config}"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    done = run_program("ch07/oauth_login.py", f"--config={config}", env=env, timeout=30)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     return done.stderr.strip().replace(str(config), "CONFIG")
 
@@ -741,10 +738,7 @@ def test_behind_a_tls_proxy_xheaders_gives_host_cookies(tmp_path, monkeypatch):
 
 def test_the_xheaders_help_names_the_header_tornado_reads_first():
     # Tornado takes X-Scheme before X-Forwarded-Proto: a proxy must set (overwrite) both.
-    done = subprocess.run(
-        [sys.executable, "examples/ch07/oauth_login.py", "--help"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    done = run_program("ch07/oauth_login.py", "--help", timeout=30)
     text = " ".join((done.stdout + done.stderr).split())  # the help wraps long lines
     described = re.search(r"--xheaders (.*?) \(default", text)
     assert "X-Scheme" in described[1] and "X-Forwarded-Proto" in described[1]

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from conftest import ROOT, Server, free_port, serve_in_thread, wait_for_port
 from examples.ch08 import forked
-from tests.ch08_fixtures import printed_url, wait_until
+from tests.ch08_support import printed_url, wait_until
+from tests.support import ROOT, Server, free_port, run_program, serve_in_thread, wait_for_port
 
 EXAMPLE = forked
 ANSWER = re.compile(r"process (\d+), task (\d+)\n")
@@ -90,10 +90,7 @@ def test_a_child_that_dies_is_replaced(family):
 
 
 def test_negative_processes_is_a_clear_error():
-    done = subprocess.run(
-        [sys.executable, "examples/ch08/forked.py", "--processes=-1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    done = run_program("ch08/forked.py", "--processes=-1", timeout=30)
     assert done.returncode == 1
     assert done.stderr.strip() == "error: processes must be 0 or more, not -1"
 

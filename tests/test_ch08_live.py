@@ -14,22 +14,23 @@ import redis as redis_sync
 import tornado.httpclient
 import tornado.websocket
 
-from conftest import (
+from examples.ch08 import live
+from tests import ch08_support
+from tests.ch08_support import CH08, nginx, processes, redis_server, wait_until
+from tests.support import (
     ROOT,
     Server,
     body_limit,
     free_port,
     require_binary,
     run_example,
+    run_program,
     serve_in_thread,
+    stop,
     wait_for_port,
 )
-from examples.ch08 import live
-from tests import ch08_fixtures
-from tests.ch08_fixtures import CH08, nginx, processes, redis_server, wait_until
 
 EXAMPLE = live
-redis_url = ch08_fixtures.redis_url
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SCRIPT = "<script>alert(1)</script>"
 
@@ -233,7 +234,7 @@ def test_while_redis_is_down_publishing_is_503_and_then_recovers(tmp_path):
         redis_server(port, tmp_path) as redis_process,
         serve_in_thread(live_app(url), **body_limit(live)) as srv,
     ):
-        ch08_fixtures.stop(redis_process)
+        stop(redis_process)
         down = publish(srv.port, "Is anyone there?", xsrf="a-matching-pair")
         assert (down.status, down.reason) == (503, "Service Unavailable")
         assert down.text.startswith("Notices are unavailable for a moment (no Redis)")
@@ -269,7 +270,7 @@ def test_just_after_redis_returns_no_notice_is_published_to_nobody(tmp_path, cap
         redis_server(port, tmp_path) as redis_process,
         serve_in_thread(live_app(url), **body_limit(live)) as srv,
     ):
-        ch08_fixtures.stop(redis_process)
+        stop(redis_process)
         assert wait_until(lambda: "trying again in 1.6 s" in caplog.text)  # a long wait next
         with redis_server(port, tmp_path):
             asyncio.run(every_200_is_delivered(srv.port))
@@ -303,15 +304,12 @@ def test_the_chapter_redis_listens_on_loopback_and_writes_nothing(tmp_path):
             client.set("book:test", "x")
         finally:
             client.close()
-        assert ch08_fixtures.stop(process, signal.SIGTERM) == 0
+        assert stop(process, signal.SIGTERM) == 0
     assert not list(tmp_path.glob("*.rdb")) and not (tmp_path / "appendonlydir").exists()
 
 
 def test_redis_that_cannot_be_reached_is_a_one_line_error():
-    done = subprocess.run(
-        [sys.executable, "examples/ch08/live.py", f"--redis-url=redis://127.0.0.1:{free_port()}/0"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = run_program("ch08/live.py", f"--redis-url=redis://127.0.0.1:{free_port()}/0", timeout=60)
     assert done.returncode == 1
     assert done.stderr.startswith("error: cannot reach Redis: ")
     assert "Traceback" not in done.stderr
@@ -322,20 +320,14 @@ def test_redis_that_does_not_answer_is_a_one_line_error():
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never says a word
         port = silent.getsockname()[1]
         url = f"redis://127.0.0.1:{port}/0?socket_timeout=1&socket_connect_timeout=1"
-        done = subprocess.run(
-            [sys.executable, "examples/ch08/live.py", f"--redis-url={url}"],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+        done = run_program("ch08/live.py", f"--redis-url={url}", timeout=60)
     assert done.returncode == 1
     assert done.stderr.startswith("error: cannot reach Redis: ") and "Timeout" in done.stderr
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
 
 
 def test_a_url_that_is_not_redis_is_a_one_line_error():
-    done = subprocess.run(
-        [sys.executable, "examples/ch08/live.py", "--redis-url=http://127.0.0.1/"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    done = run_program("ch08/live.py", "--redis-url=http://127.0.0.1/", timeout=30)
     assert done.returncode == 1
     assert done.stderr.startswith("error: Redis URL must specify one of the following schemes")
 
@@ -390,7 +382,7 @@ def test_after_redis_restarts_the_first_notice_is_published(tmp_path):
         serve_in_thread(live_app(url), **body_limit(live)) as srv,
     ):
         assert publish(srv.port, "Before").status == 200  # the pool now holds a connection
-        ch08_fixtures.stop(first)
+        stop(first)
         with redis_server(port, tmp_path):
             client = redis_sync.Redis(port=port)
             try:  # the relay has subscribed again
@@ -403,8 +395,12 @@ def test_after_redis_restarts_the_first_notice_is_published(tmp_path):
 def run_live(*args, env=None):
     return subprocess.run(
         [sys.executable, "examples/ch08/live.py", f"--port={free_port()}", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
 
 
 @pytest.mark.parametrize("path", ["/zz", "/0/1", "/-1"])
@@ -422,20 +418,21 @@ def run_against(url, directory, *redis_args):
     redis_port, port = free_port(), free_port()
     binary = require_binary("redis-server")
     command = [binary, str(CH08 / "redis.conf"), "--port", str(redis_port)]
-    redis = ch08_fixtures.start([*command, *redis_args], directory / "redis.log")
+    redis = ch08_support.start([*command, *redis_args], directory / "redis.log")
     try:
         wait_for_port(redis_port, redis, directory / "redis.log")
         log = directory / "live.log"
         url = url.format(port=redis_port, dir=directory)
-        process = ch08_fixtures.start([sys.executable, "examples/ch08/live.py", f"--port={port}",
-                                       f"--redis-url={url}"], log)  # fmt: skip
+        process = ch08_support.start(
+            [sys.executable, "examples/ch08/live.py", f"--port={port}", f"--redis-url={url}"], log
+        )
         try:
             wait_for_port(port, process, log)
             return publish(port, "Hello").status
         finally:
-            ch08_fixtures.stop(process)
+            stop(process)
     finally:
-        ch08_fixtures.stop(redis)
+        stop(redis)
 
 
 def test_a_unix_socket_url_is_accepted(tmp_path_factory):
@@ -464,14 +461,14 @@ def test_the_redis_url_may_come_from_the_environment(redis_url, tmp_path):
     port = free_port()
     env = {**os.environ, "REDIS_URL": redis_url}
     log = tmp_path / "live.log"
-    process = ch08_fixtures.start(
+    process = ch08_support.start(
         [sys.executable, "examples/ch08/live.py", f"--port={port}"], log, env=env
     )
     try:
         wait_for_port(port, process, log)
         assert publish(port, "From the environment").status == 200
     finally:
-        ch08_fixtures.stop(process)
+        stop(process)
     wrong = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
     assert run_live(env=wrong).stderr.startswith("error: cannot reach Redis: ")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, require_binary, wait_for_port
 from examples.ch08 import whoami
-from tests.ch08_fixtures import CH08, nginx, processes, render, start, stop, wait_until
+from tests.ch08_support import CH08, get, nginx, processes, render, start, wait_until
+from tests.support import free_port, require_binary, stop, wait_for_port
 
 CSS = whoami.BASE / "static" / "deploy.css"
 
@@ -35,12 +35,7 @@ def site(tmp_path):
 
 def fetch(port, path, headers=None, source="127.0.0.1"):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
-    try:
-        conn.request("GET", path, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.headers, resp.read()
-    finally:
-        conn.close()
+    return get(conn, path, headers)
 
 
 def test_requests_are_spread_over_every_process(site):
@@ -145,8 +140,9 @@ def test_dot_dot_leaves_the_static_location_and_tornado_refuses_it(site):
     assert status == 403  # Tornado's static handler: outside its folder
     assert "X-Served-By" not in headers
     assert b"import" not in body
-    assert wait_until(lambda: any("/static/../whoami.py" in log.read_text()
-                                  for _, _, log in running))  # fmt: skip
+    assert wait_until(
+        lambda: any("/static/../whoami.py" in log.read_text() for _, _, log in running)
+    )
 
 
 def raw(port, request):

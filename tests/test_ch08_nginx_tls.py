@@ -8,12 +8,10 @@ import subprocess
 
 import pytest
 
-from conftest import free_port, require_binary
 from examples.ch08 import whoami
-from tests import ch08_fixtures
-from tests.ch08_fixtures import CH08, nginx, processes, render, trusting
+from tests.ch08_support import CH08, get, nginx, processes, render, trusting
+from tests.support import free_port, require_binary
 
-certificate = ch08_fixtures.certificate
 CSS = whoami.BASE / "static" / "deploy.css"
 
 
@@ -27,18 +25,17 @@ def site(tmp_path, certificate):
         plain, secure = free_port(), free_port()
         prefix = tmp_path / "nginx"
         prefix.mkdir()
-        with nginx("nginx-tls.conf", prefix, LISTEN_PORT=plain, TLS_PORT=secure, APP_DIR=CH08,
-                   CERT_FILE=cert, KEY_FILE=key, **values):  # fmt: skip
+        with nginx(
+            "nginx-tls.conf",
+            prefix,
+            LISTEN_PORT=plain,
+            TLS_PORT=secure,
+            APP_DIR=CH08,
+            CERT_FILE=cert,
+            KEY_FILE=key,
+            **values,
+        ):
             yield plain, secure, cert, running
-
-
-def get(conn, path, headers=None):
-    try:
-        conn.request("GET", path, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.headers, resp.read()
-    finally:
-        conn.close()
 
 
 def test_plain_http_is_redirected_to_https_with_the_same_path(site):
@@ -147,8 +144,10 @@ def test_a_foreign_host_header_is_refused_inside_tls_too(site):
         socket.create_connection(("127.0.0.1", secure), timeout=10) as sock,
         trusting(cert).wrap_socket(sock, server_hostname="localhost") as tls,
     ):
-        tls.sendall(f"GET https://localhost:{secure}/whoami HTTP/1.1\r\n"
-                    "Host: evil.example\r\nConnection: close\r\n\r\n".encode())  # fmt: skip
+        tls.sendall(
+            f"GET https://localhost:{secure}/whoami HTTP/1.1\r\n"
+            "Host: evil.example\r\nConnection: close\r\n\r\n".encode()
+        )
         assert tls.recv(100) == b""
     assert all("/whoami" not in log.read_text() for _, _, log in running)
 
@@ -165,10 +164,17 @@ def test_paths_with_a_space_in_them(tmp_path, certificate):
     plain, secure = free_port(), free_port()
     prefix = tmp_path / "nginx"
     prefix.mkdir()
-    with nginx("nginx-tls.conf", prefix, LISTEN_PORT=plain, TLS_PORT=secure, APP_DIR=folder,
-               CERT_FILE=cert, KEY_FILE=key, **ports):  # fmt: skip
-        conn = http.client.HTTPSConnection("localhost", secure, timeout=10,
-                                           context=trusting(cert))  # fmt: skip
+    with nginx(
+        "nginx-tls.conf",
+        prefix,
+        LISTEN_PORT=plain,
+        TLS_PORT=secure,
+        APP_DIR=folder,
+        CERT_FILE=cert,
+        KEY_FILE=key,
+        **ports,
+    ):
+        conn = http.client.HTTPSConnection("localhost", secure, timeout=10, context=trusting(cert))
         status, headers, body = get(conn, "/static/deploy.css")
     assert (status, headers["X-Served-By"], body) == (200, "nginx", CSS.read_bytes())
 
@@ -178,12 +184,22 @@ def test_relative_certificate_paths_are_looked_up_beside_the_config(tmp_path, ce
     ports = {f"PORT_{i}": free_port() for i in range(1, 5)}
     prefix = tmp_path / "nginx"
     prefix.mkdir()
-    conf = render("nginx-tls.conf", prefix / "nginx.conf", LISTEN_PORT=free_port(),
-                  TLS_PORT=free_port(), APP_DIR=CH08, CERT_FILE="cert.pem", KEY_FILE="key.pem",
-                  **ports)  # fmt: skip
+    conf = render(
+        "nginx-tls.conf",
+        prefix / "nginx.conf",
+        LISTEN_PORT=free_port(),
+        TLS_PORT=free_port(),
+        APP_DIR=CH08,
+        CERT_FILE="cert.pem",
+        KEY_FILE="key.pem",
+        **ports,
+    )
     done = subprocess.run(
         [require_binary("nginx"), "-t", "-q", "-p", f"{prefix}/", "-c", conf, "-e", "stderr"],
-        cwd=certificate[0].parent, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        cwd=certificate[0].parent,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 1
     assert f'cannot load certificate "{prefix}/cert.pem"' in done.stderr

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Server, free_port, require_binary, wait_for_port
 from examples.ch08 import live, whoami
-from tests.ch08_fixtures import CH08, nginx, render, start, stop, wait_until
+from tests.ch08_support import CH08, nginx, render, start, wait_until
+from tests.support import ROOT, Server, free_port, require_binary, stop, wait_for_port
 
 BIN = Path(sys.executable).parent
 DOWN = re.compile(r"server 127\.0\.0\.1:\d+ down")
@@ -31,8 +31,14 @@ def supervised(tmp_path):
     python.parent.mkdir()
     python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
     python.chmod(0o755)
-    conf = render("supervisord.conf", tmp_path / "supervisord.conf", RUN_DIR=tmp_path,
-                  PYTHON=python, BOOK_DIR=ROOT, FIRST_PORT=first)  # fmt: skip
+    conf = render(
+        "supervisord.conf",
+        tmp_path / "supervisord.conf",
+        RUN_DIR=tmp_path,
+        PYTHON=python,
+        BOOK_DIR=ROOT,
+        FIRST_PORT=first,
+    )
     process = start([BIN / "supervisord", "-n", "-c", conf], tmp_path / "out.log")
     try:
         try:
@@ -76,9 +82,12 @@ def test_four_processes_on_consecutive_ports(supervised):
     _, first, conf = supervised
     pids = {pid_on(port) for port in range(first, first + COUNT)}
     assert len(pids) == COUNT and None not in pids
-    assert wait_until(lambda: states(conf) == {
-        f"whoami:whoami-{port}": "RUNNING" for port in range(first, first + COUNT)
-    })  # fmt: skip
+    assert wait_until(
+        lambda: (
+            states(conf)
+            == {f"whoami:whoami-{port}": "RUNNING" for port in range(first, first + COUNT)}
+        )
+    )
 
 
 def test_a_killed_process_comes_back(supervised):
@@ -156,8 +165,11 @@ def test_a_rolling_restart_under_load_loses_no_request(supervised, tmp_path, met
         conn.close()
 
     listen = free_port()
-    env = {**os.environ, "NGINX_BIN": require_binary("nginx"),
-           "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}  # fmt: skip
+    env = {
+        **os.environ,
+        "NGINX_BIN": require_binary("nginx"),
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    }
     script = CH08.relative_to(ROOT) / "rolling-restart.sh"
     with nginx("nginx.conf", prefix, LISTEN_PORT=listen, APP_DIR=CH08, **values):
         clients = [threading.Thread(target=client) for _ in range(4)]
@@ -199,8 +211,11 @@ def site(supervised, tmp_path):
 
 def roll(prefix, conf, *ports, wait=True):
     """rolling-restart.sh with nginx and supervisorctl named as a reader without them on PATH."""
-    env = {**os.environ, "NGINX_BIN": require_binary("nginx"),
-           "SUPERVISORCTL": BIN / "supervisorctl"}  # fmt: skip
+    env = {
+        **os.environ,
+        "NGINX_BIN": require_binary("nginx"),
+        "SUPERVISORCTL": BIN / "supervisorctl",
+    }
     command = ["sh", CH08.relative_to(ROOT) / "rolling-restart.sh", prefix, conf, *map(str, ports)]
     if not wait:
         return subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)

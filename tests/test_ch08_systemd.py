@@ -8,9 +8,9 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT, require_binary
 from examples.ch08 import whoami
-from tests.ch08_fixtures import CH08, render
+from tests.ch08_support import CH08, render
+from tests.support import ROOT, require_binary
 from tests.transcript import checked, parse
 
 UNIT = "tornado-book@.service"
@@ -25,8 +25,9 @@ def unit():
 
 def test_the_instance_name_is_the_port():
     service = unit()["Service"]
-    assert re.fullmatch(r'"\$\{PYTHON\}" examples/ch08/whoami\.py --port=%i --grace=(\d+)',
-                        service["ExecStart"])  # fmt: skip
+    assert re.fullmatch(
+        r'"\$\{PYTHON\}" examples/ch08/whoami\.py --port=%i --grace=(\d+)', service["ExecStart"]
+    )
     assert "%i" in unit()["Unit"]["Description"]
 
 
@@ -46,8 +47,9 @@ def test_systemd_analyze_accepts_an_instance(tmp_path):
     python.parent.mkdir()
     python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
     python.chmod(0o755)
-    instance = render(UNIT, tmp_path / "tornado-book@8001.service", USER_NAME="root",
-                      BOOK_DIR=ROOT, PYTHON=python)  # fmt: skip
+    instance = render(
+        UNIT, tmp_path / "tornado-book@8001.service", USER_NAME="root", BOOK_DIR=ROOT, PYTHON=python
+    )
     done = subprocess.run([analyze, "verify", instance], capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (0, "")
 
@@ -58,21 +60,30 @@ def test_the_hardening_leaves_little_exposed(tmp_path):
     Its --threshold is in tenths: 30 fails the run above 3.0.
     """
     analyze = require_binary("systemd-analyze", package="systemd")
-    instance = render(UNIT, tmp_path / "tornado-book@8001.service", USER_NAME="tornado-book",
-                      BOOK_DIR=ROOT, PYTHON=sys.executable)  # fmt: skip
+    instance = render(
+        UNIT,
+        tmp_path / "tornado-book@8001.service",
+        USER_NAME="tornado-book",
+        BOOK_DIR=ROOT,
+        PYTHON=sys.executable,
+    )
     done = subprocess.run(
         [analyze, "security", "--offline=yes", "--threshold=30", "--no-pager", instance],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-500:]
     assert re.search(r"exposure level for .*: [0-2]\.\d OK", done.stdout)
 
 
 def test_the_systemctl_commands_shown_are_checked_against_the_shipped_template():
     """No systemd runs here: the book's systemctl and journalctl lines are checked, not run."""
-    for command in ["sudo systemctl enable --now tornado-book@8001 tornado-book@8002",
-                    "sudo systemctl restart 'tornado-book@*'", "sudo systemctl daemon-reload",
-                    "journalctl -u tornado-book@8001"]:  # fmt: skip
+    for command in [
+        "sudo systemctl enable --now tornado-book@8001 tornado-book@8002",
+        "sudo systemctl restart 'tornado-book@*'",
+        "sudo systemctl daemon-reload",
+        "journalctl -u tornado-book@8001",
+    ]:
         assert checked(command, ROOT) == "", command
     for command, problem in [
         ("systemctl start tornado-boook@8001", "no template tornado-boook@.service"),
@@ -91,9 +102,12 @@ def test_the_transcript_never_fills_in_root():
     shown = [c for c, _ in parse(CH08 / "systemd.steps.console") if "USER_NAME=" in c]
     assert len(shown) == 1
     done = subprocess.run(
-        ["bash", "-c", f'{shown[0]}; printf %s "$USER_NAME"'], cwd=ROOT, capture_output=True,
-        text=True, check=True,
-    )  # fmt: skip
+        ["bash", "-c", f'{shown[0]}; printf %s "$USER_NAME"'],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout not in ("", "root")
     useradd = parse(CH08 / "systemd.install.steps.console")[0][0]
     assert useradd.endswith(f" {done.stdout}")  # the user the install block creates

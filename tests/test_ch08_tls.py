@@ -1,17 +1,13 @@
 import http.client
 import ssl
-import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT, free_port, serve_in_thread
 from examples.ch08 import tls
-from tests import ch08_fixtures
-from tests.ch08_fixtures import printed_url, processes, trusting, wait_until
+from tests.ch08_support import printed_url, processes, trusting, wait_until
+from tests.support import free_port, run_program, serve_in_thread
 
 EXAMPLE = tls
-certificate = ch08_fixtures.certificate
 
 
 def get(port, cert, path="/"):
@@ -54,10 +50,7 @@ def test_a_client_that_does_not_trust_the_certificate_is_refused(certificate):
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, "examples/ch08/tls.py", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    return run_program("ch08/tls.py", *args, timeout=30)
 
 
 def test_certificate_and_key_are_required(certificate):

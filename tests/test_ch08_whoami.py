@@ -1,15 +1,13 @@
 import http.client
 import signal
 import socket
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import ROOT, Server, free_port, run_example
 from examples.ch08 import whoami
-from tests.ch08_fixtures import printed_url, processes, wait_until
+from tests.ch08_support import printed_url, processes, wait_until
+from tests.support import Server, free_port, run_example, run_program
 
 EXAMPLE = whoami
 CSS = whoami.BASE / "static" / "deploy.css"
@@ -171,10 +169,7 @@ def test_two_requests_running_at_once(server):
 
 @pytest.mark.parametrize("grace", ["0", "301", "-5"])
 def test_bad_grace_is_a_clear_error(grace):
-    done = subprocess.run(
-        [sys.executable, "examples/ch08/whoami.py", f"--grace={grace}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    done = run_program("ch08/whoami.py", f"--grace={grace}", timeout=30)
     assert done.returncode == 1
     assert done.stderr.strip() == (
         f"error: grace must be over 0 and at most 300 seconds, not {float(grace)}"

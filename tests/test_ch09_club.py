@@ -19,7 +19,6 @@ import pytest
 from tornado.web import create_signed_value
 from tornado.websocket import websocket_connect
 
-from conftest import ROOT, RawServer, example_relpath, free_port, run_example, serve_in_thread
 from examples.ch09 import club
 from examples.ch09.tests import conftest as reader_conftest
 from examples.ch09.tests import (
@@ -35,13 +34,32 @@ from examples.ch09.tests import (
     test_weather,
     test_xsrf,
 )
-from tests.ch04_fixtures import _admin
+from tests.ch04_support import admin
+from tests.support import (
+    ROOT,
+    RawServer,
+    example_relpath,
+    free_port,
+    run_example,
+    run_program,
+    serve_in_thread,
+)
 
 EXAMPLE = club
 READER_TESTS = [
-    reader_conftest, test_clock, test_database, test_feed, test_leaks, test_login, test_pages,
-    test_plain_asyncio, test_shutdown, test_unittest_style, test_weather, test_xsrf,
-]  # fmt: skip
+    reader_conftest,
+    test_clock,
+    test_database,
+    test_feed,
+    test_leaks,
+    test_login,
+    test_pages,
+    test_plain_asyncio,
+    test_shutdown,
+    test_unittest_style,
+    test_weather,
+    test_xsrf,
+]
 
 
 @contextlib.asynccontextmanager
@@ -67,7 +85,7 @@ def server(request, tmp_path):
 
 
 class Visitor:
-    """A browser's cookies and XSRF token, over conftest's blocking client."""
+    """A browser's cookies and XSRF token, over the tests' blocking client."""
 
     def __init__(self, server):
         self.server, self.cookies = server, {}
@@ -139,15 +157,30 @@ def installed_for_the_reader():
 
 
 def test_the_readers_tests_need_only_what_the_chapter_installs():
-    """The reader's pytest loads the book's root conftest.py too: it must import nothing more."""
+    """The reader's pytest, run in the book's repository, must import nothing more."""
     modules = installed_for_the_reader() | {"examples", "conftest", "tests"}
     done = subprocess.run(
-        [sys.executable, "-c", ONLY_READERS_MODULES, " ".join(sorted(modules)),
-         "-p", "no:cacheprovider", "--collect-only", "-q", "examples/ch09/tests"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-             "PYTEST_PLUGINS": "pytest_asyncio.plugin,xdist.plugin"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            ONLY_READERS_MODULES,
+            " ".join(sorted(modules)),
+            "-p",
+            "no:cacheprovider",
+            "--collect-only",
+            "-q",
+            "examples/ch09/tests",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "PYTEST_PLUGINS": "pytest_asyncio.plugin,xdist.plugin",
+        },
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "collected" in done.stdout
 
@@ -165,8 +198,11 @@ def test_the_edited_cookie_test_fails_when_signatures_go_unchecked():
     test = f"{os.path.relpath(test_login.__file__, ROOT)}::test_a_cookie_edited_by_hand_is_ignored"
     done = subprocess.run(
         [sys.executable, "-c", SIGNATURES_UNCHECKED, "-p", "no:cacheprovider", "-q", test],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 failed" in done.stdout
 
@@ -184,8 +220,11 @@ def test_the_feed_test_fails_instead_of_hanging_when_the_app_is_broken():
     test = os.path.relpath(test_feed.__file__, ROOT)
     done = subprocess.run(
         [sys.executable, "-c", FEED_BROKEN, "-p", "no:cacheprovider", "-q", test],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "TimeoutError" in done.stdout and "1 failed" in done.stdout
 
@@ -215,8 +254,11 @@ def test_the_program_fixture_survives_a_program_that_logs_a_lot():
     test = f"{os.path.relpath(test_shutdown.__file__, ROOT)}::test_noisy"
     done = subprocess.run(
         [sys.executable, "-c", NOISY_PROGRAM, "-p", "no:cacheprovider", "-q", test],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
 
@@ -277,9 +319,12 @@ def test_a_cookie_signed_the_old_way_is_ignored(tmp_path):
 
 @pytest.mark.parametrize(
     "text, message",
-    [("", "a post is 1 to 280 characters"), ("   ", "a post is 1 to 280 characters"),
-     ("x" * 281, "a post is 1 to 280 characters")],
-)  # fmt: skip
+    [
+        ("", "a post is 1 to 280 characters"),
+        ("   ", "a post is 1 to 280 characters"),
+        ("x" * 281, "a post is 1 to 280 characters"),
+    ],
+)
 def test_empty_and_long_posts_are_refused(server, text, message):
     resp = Visitor(server).sign_in().fetch("/posts", {"text": text})
     assert resp.status == 400
@@ -331,13 +376,17 @@ def ok(body):
         (b"HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n", "the weather service answered 302"),
         (b"", "the weather service hung up or sent garbage"),
         (ok(b"sunny"), "the weather service sent something that is not a report"),
-        (ok(b'{"city": "Hangzhou", "sky": "rain", "temp_c": "24"}'),
-         "the weather service sent something that is not a report"),
-        (ok(b"[" * 100_000 + b"]" * 100_000),
-         "the weather service sent something that is not a report"),
+        (
+            ok(b'{"city": "Hangzhou", "sky": "rain", "temp_c": "24"}'),
+            "the weather service sent something that is not a report",
+        ),
+        (
+            ok(b"[" * 100_000 + b"]" * 100_000),
+            "the weather service sent something that is not a report",
+        ),
     ],
     ids=["503", "redirect", "hang-up", "not-json", "wrong-type", "deeply-nested"],
-)  # fmt: skip
+)
 def test_a_broken_weather_service_is_a_502(tmp_path, answer, message):
     url = f"sqlite:///{tmp_path / 'club.db'}"
     with RawServer(answer) as broken, serve_in_thread(club_app(url, upstream=broken.url)) as srv:
@@ -346,36 +395,39 @@ def test_a_broken_weather_service_is_a_502(tmp_path, answer, message):
     assert json.loads(resp.body) == {"error": message}
 
 
-def run_program(*args):
-    done = subprocess.run(
-        [sys.executable, "examples/ch09/club.py", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+def run_club(*args):
+    done = run_program("ch09/club.py", *args, timeout=60)
     return done.returncode, done.stdout, done.stderr.strip()
 
 
 @pytest.mark.parametrize(
     "args, message",
-    [(["--port=0"], "error: port must be between 1 and 65535, not 0"),
-     (["--database-url=mysql://me@localhost/club"],
-      "error: database URL must look like sqlite:///FILE or postgresql://..."),
-     (["--upstream=ftp://example.com"],
-      "error: upstream must be an http:// or https:// URL: ftp://example.com")],
-)  # fmt: skip
+    [
+        (["--port=0"], "error: port must be between 1 and 65535, not 0"),
+        (
+            ["--database-url=mysql://me@localhost/club"],
+            "error: database URL must look like sqlite:///FILE or postgresql://...",
+        ),
+        (
+            ["--upstream=ftp://example.com"],
+            "error: upstream must be an http:// or https:// URL: ftp://example.com",
+        ),
+    ],
+)
 def test_bad_command_lines_are_refused(args, message):
-    assert run_program(*args) == (1, "", message)
+    assert run_club(*args) == (1, "", message)
 
 
 def test_a_port_in_use_is_an_error_not_a_traceback(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        code, out, err = run_program(f"--port={port}", f"--database-url=sqlite:///{tmp_path}/c.db")
+        code, out, err = run_club(f"--port={port}", f"--database-url=sqlite:///{tmp_path}/c.db")
     assert (code, out, err) == (1, "", "error: [Errno 98] Address already in use")
 
 
 def test_a_database_that_cannot_be_reached_is_an_error(tmp_path):
     url = f"postgresql://club@127.0.0.1:{free_port()}/club"
-    code, out, err = run_program(f"--port={free_port()}", f"--database-url={url}")
+    code, out, err = run_club(f"--port={free_port()}", f"--database-url={url}")
     assert (code, out) == (1, "")
     assert err.startswith("error: ") and "Connect call failed" in err
 
@@ -383,15 +435,26 @@ def test_a_database_that_cannot_be_reached_is_an_error(tmp_path):
 def test_the_readers_database_tests_on_postgresql(postgresql_url):
     """What a reader who sets CLUB_TEST_POSTGRESQL gets: the same tests, on PostgreSQL too."""
     name = f"ch09_{uuid.uuid4().hex}"
-    asyncio.run(_admin(postgresql_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin(postgresql_url, f'CREATE DATABASE "{name}"'))
     try:
         env = {**os.environ, "CLUB_TEST_POSTGRESQL": f"{postgresql_url.rsplit('/', 1)[0]}/{name}"}
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-             os.path.relpath(test_database.__file__, ROOT)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                os.path.relpath(test_database.__file__, ROOT),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
-        asyncio.run(_admin(postgresql_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+        asyncio.run(admin(postgresql_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "8 passed" in done.stdout and "skipped" not in done.stdout

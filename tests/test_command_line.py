@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES, LEGACY, ROOT
+from tests.support import EXAMPLES, LEGACY, ROOT
 
 # Programs with a --port option: not the tests a chapter shows (examples/ch09/tests), which
 # pytest runs, nor a script that serves nothing (ch01/coroutines.py), nor Appendix A's old

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-import conftest
-from conftest import ROOT
+from tests import support
+from tests.support import ROOT
 from tools import coverage_gate
 
 GATE = ROOT / "tools" / "coverage_gate.py"
@@ -25,9 +25,9 @@ def junit(*skips):
 
 def skip_reason(monkeypatch):
     """What require_binary says outside CI when a program is missing."""
-    monkeypatch.setattr(conftest, "IN_CI", False)
+    monkeypatch.setattr(support, "IN_CI", False)
     with pytest.raises(pytest.skip.Exception) as skipped:
-        conftest.require_binary("no-such-program", package="no-such-package")
+        support.require_binary("no-such-program", package="no-such-package")
     return skipped.value.msg
 
 
@@ -45,9 +45,13 @@ def test_only_skips_for_a_missing_program_count(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("reasons", "in_ci", "enforced"),
-    [([], False, True), ([], True, True), (["nginx is not installed (...)"], True, True),
-     (["nginx is not installed (...)"], False, False)],
-)  # fmt: skip
+    [
+        ([], False, True),
+        ([], True, True),
+        (["nginx is not installed (...)"], True, True),
+        (["nginx is not installed (...)"], False, False),
+    ],
+)
 def test_coverage_is_enforced_under_ci_or_when_nothing_was_skipped(reasons, in_ci, enforced):
     assert coverage_gate.enforced(reasons, in_ci) is enforced
 
@@ -60,16 +64,23 @@ def half_covered(tmp_path):
     )
     (tmp_path / "half.py").write_text("import sys\nif len(sys.argv) > 5:\n    print('many')\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}
-    subprocess.run([sys.executable, "-m", "coverage", "run", "half.py"], cwd=tmp_path, env=env,
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "run", "half.py"], cwd=tmp_path, env=env, check=True
+    )
     return tmp_path, env
 
 
 def gate(directory, env, skips, ci):
     (directory / "junit.xml").write_text(junit(*skips))
     env = {**env, "CI": "1"} if ci else {k: v for k, v in env.items() if k != "CI"}
-    return subprocess.run([sys.executable, GATE, "junit.xml"], cwd=directory, env=env,
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, GATE, "junit.xml"],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_the_report_fails_under_100_percent_unless_a_program_was_missing_outside_ci(half_covered):

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from bs4 import BeautifulSoup
 
-from conftest import ROOT
+from tests.support import ROOT
 
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 import bookconfig  # noqa: E402
@@ -86,8 +86,10 @@ def book(tmp_path_factory):
     books_editions_toml(docs, JA)
     english = ROOT / "docs" / "locales" / "en" / "LC_MESSAGES"
     ja = docs / "locales" / "ja" / "LC_MESSAGES"
-    counts = [partial_catalog(english / f"{p}.po", ja / f"{p}.po", 1 if p == "index" else 5)
-              for p in PAGES]  # fmt: skip
+    counts = [
+        partial_catalog(english / f"{p}.po", ja / f"{p}.po", 1 if p == "index" else 5)
+        for p in PAGES
+    ]
     interface = docs / "_theme_locales" / "ja" / "LC_MESSAGES" / "sphinx.po"
     interface.parent.mkdir(parents=True)
     interface.write_text(JA_INTERFACE, "utf-8")
@@ -104,10 +106,21 @@ def editions_pages_left(docs):
 def build(docs, language, out=None):
     out = out or docs / "_build" / language
     done = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", f"--define=language={language}",
-         str(docs), str(out)],
-        capture_output=True, text=True, cwd=docs.parent,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-b",
+            "html",
+            f"--define=language={language}",
+            str(docs),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=docs.parent,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return out
 
@@ -125,9 +138,17 @@ def japanese(book):
 def test_the_throwaway_edition_is_read_from_editions_toml(book):
     docs, _ = book
     assert bookconfig.editions(docs)["ja"] == {
-        "name": "日本語", "status": "in-progress", "publish": True, "search": "ja", "cjk": True,
-        "cjk_fonts": "JP", "charset": "", "convert": "", "reviewed": [], "browser": ["ja"],
-    }  # fmt: skip
+        "name": "日本語",
+        "status": "in-progress",
+        "publish": True,
+        "search": "ja",
+        "cjk": True,
+        "cjk_fonts": "JP",
+        "charset": "",
+        "convert": "",
+        "reviewed": [],
+        "browser": ["ja"],
+    }
     assert bookconfig.built(docs) == [*bookconfig.built(), "ja"]  # the book's editions, then ja
     assert bookconfig.offered(docs) == [*bookconfig.offered(), "ja"]
 
@@ -146,9 +167,16 @@ def test_every_page_has_a_banner_with_the_completion(book, japanese):
 
 @pytest.mark.parametrize(
     ("translated", "total", "shown"),
-    [(5, 2309, "0.2"), (0, 2309, "0"), (230, 2309, "9.9"), (231, 2309, "10"),
-     (2299, 2309, "99"), (2309, 2309, "100"), (0, 0, "0")],
-)  # fmt: skip
+    [
+        (5, 2309, "0.2"),
+        (0, 2309, "0"),
+        (230, 2309, "9.9"),
+        (231, 2309, "10"),
+        (2299, 2309, "99"),
+        (2309, 2309, "100"),
+        (0, 0, "0"),
+    ],
+)
 def test_the_banner_shows_a_decimal_below_ten_percent(translated, total, shown):
     assert bookconfig.percent_shown(translated, total) == shown
 
@@ -214,10 +242,20 @@ def test_an_offered_edition_is_indexed(japanese):
 def test_the_check_reports_an_edition_in_progress_and_fails_it_once_published(book):
     docs, percent = book
     subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "gettext", str(docs),
-         str(docs / "_build" / "gettext")],
-        check=True, capture_output=True, cwd=docs.parent,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-b",
+            "gettext",
+            str(docs),
+            str(docs / "_build" / "gettext"),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=docs.parent,
+    )
     script = f"""
 import sys
 from pathlib import Path
@@ -301,10 +339,21 @@ def test_every_edition_uses_a_document_class_xelatex_loads(book):
     docs, _ = book
     out = docs / "_build" / "latex-ja"
     done = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "latex", "--define=language=ja",
-         str(docs), str(out)],
-        capture_output=True, text=True, cwd=docs.parent,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-b",
+            "latex",
+            "--define=language=ja",
+            str(docs),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=docs.parent,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     tex = (out / "tornado-book-ja.tex").read_text("utf-8")
     assert r"\def\sphinxdocclass{report}" in tex
@@ -319,10 +368,21 @@ def test_a_partial_editions_epub_opens_with_the_banner(book):
     docs, _ = book
     out = docs / "_build" / "epub-ja"
     done = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "epub", "--define=language=ja",
-         str(docs), str(out)],
-        capture_output=True, text=True, cwd=docs.parent,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-b",
+            "epub",
+            "--define=language=ja",
+            str(docs),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=docs.parent,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     opening = (out / "index.xhtml").read_text("utf-8")
     assert "This edition is a translation in progress" in opening

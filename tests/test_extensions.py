@@ -18,7 +18,7 @@ import version_matrix
 from docutils import nodes
 from docutils.core import publish_doctree
 
-from conftest import ROOT
+from tests.support import ROOT
 
 EXTENSIONS = sorted((ROOT / "docs" / "_ext").glob("*.py"))
 NOT_EXTENSIONS = {"bookconfig", "site_root", "tables"}  # imported by the extensions and tools

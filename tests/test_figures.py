@@ -8,7 +8,7 @@ import sys
 import pytest
 from babel.messages.pofile import read_po
 
-from conftest import ROOT, require
+from tests.support import ROOT, require
 
 FIGURES = sorted((ROOT / "docs" / "figures").glob("*.dot"))
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))

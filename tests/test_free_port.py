@@ -1,8 +1,8 @@
-"""conftest.free_port: the loopback ports the tests' servers listen on."""
+"""support.free_port: the loopback ports the tests' servers listen on."""
 
 import random
 
-import conftest
+from tests import support
 
 
 def test_a_port_is_never_handed_out_twice(monkeypatch):
@@ -10,13 +10,13 @@ def test_a_port_is_never_handed_out_twice(monkeypatch):
     nginx refused a config listening twice on it."""
     draws = iter([30001, 30001, 30002])
     monkeypatch.setattr(random, "randrange", lambda *args: next(draws))
-    monkeypatch.setattr(conftest, "_GIVEN", set())
-    assert conftest.free_port() == 30001
-    assert conftest.free_port() == 30002
+    monkeypatch.setattr(support, "_GIVEN", set())
+    assert support.free_port() == 30001
+    assert support.free_port() == 30002
 
 
 def test_consecutive_ports_skip_any_handed_out(monkeypatch):
     draws = iter([30010, 30010, 30012])
     monkeypatch.setattr(random, "randrange", lambda *args: next(draws))
-    monkeypatch.setattr(conftest, "_GIVEN", {30011})
-    assert conftest.free_port(count=2) == 30012
+    monkeypatch.setattr(support, "_GIVEN", {30011})
+    assert support.free_port(count=2) == 30012

@@ -25,17 +25,33 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RawServer, example_modules, free_port, serve_in_thread
-from tests.ch04_fixtures import app_with_engine, postgresql_database
-from tests.ch08_fixtures import redis_server
+from tests.ch04_support import app_with_engine, postgresql_database
+from tests.ch08_support import redis_server
+from tests.support import RawServer, example_modules, free_port, serve_in_thread
 from tests.test_ch08_live import live_app
 
 # Query and body values, already percent-encoded as a client would send them.
 VALUES = [
-    "", "%20", "0", "-1", "1.5", "1e309", "9" * 40, "true", "null", "%5B%5D", "%7B%7D",
-    "%00", "%ff", "%c0%ae", "%0d%0aX-Injected:%201", "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
-    "..%2F..%2Fetc%2Fpasswd", "%e2%80%ae", "a" * 5000,
-]  # fmt: skip
+    "",
+    "%20",
+    "0",
+    "-1",
+    "1.5",
+    "1e309",
+    "9" * 40,
+    "true",
+    "null",
+    "%5B%5D",
+    "%7B%7D",
+    "%00",
+    "%ff",
+    "%c0%ae",
+    "%0d%0aX-Injected:%201",
+    "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    "..%2F..%2Fetc%2Fpasswd",
+    "%e2%80%ae",
+    "a" * 5000,
+]
 # The few that each argument also gets alone, the others set to an ordinary value.
 SHARP = ["", "%00", "%ff", "-1", "9" * 40]
 PATH_VALUES = ["x", "0", "-1", "9" * 40, "%00", "%ff", "%2e%2e", "%3Cb%3E", "a" * 300]
@@ -72,9 +88,14 @@ HELD = 0.25
 ANSWER_WITHIN = 15
 # The examples that call another service, and so may answer 502, 503 or 504 when it fails.
 CALLS_OUT = {
-    "ch05.forecast", "ch05.forecast_blocking", "ch05.trip_board", "porting.departures",
-    "ch07.oauth_login", "ch07.google_login", "ch09.club",
-}  # fmt: skip
+    "ch05.forecast",
+    "ch05.forecast_blocking",
+    "ch05.trip_board",
+    "porting.departures",
+    "ch07.oauth_login",
+    "ch07.google_login",
+    "ch09.club",
+}
 DEPENDENCY_DOWN = {502, 503, 504}
 # What the called service sends in the second sweep: one kind after another, for every request.
 _NESTED = b"[" * 100_000 + b"]" * 100_000
@@ -148,17 +169,23 @@ def application(module, tmp_path, service, monkeypatch, database_url=None):
         with redis_server(port, tmp_path):
             yield live_app(f"redis://127.0.0.1:{port}/0")
     elif name == "ch07.google_login":
-        for setting, path in [("_OAUTH_ACCESS_TOKEN_URL", "/token"),
-                              ("_OAUTH_USERINFO_URL", "/userinfo")]:  # fmt: skip
+        for setting, path in [
+            ("_OAUTH_ACCESS_TOKEN_URL", "/token"),
+            ("_OAUTH_USERINFO_URL", "/userinfo"),
+        ]:
             monkeypatch.setattr(module.GoogleHandler, setting, service + path)
         yield plain(module.make_app({"key": "client", "secret": "secret"}))
     elif name == "ch07.oauth_login":
         oauth = {
-            "name": "Mini ID", "scope": "profile", "client_id": "client",
-            "client_secret": "secret", "authorize_url": f"{service}/authorize",
-            "token_url": f"{service}/token", "userinfo_url": f"{service}/userinfo",
+            "name": "Mini ID",
+            "scope": "profile",
+            "client_id": "client",
+            "client_secret": "secret",
+            "authorize_url": f"{service}/authorize",
+            "token_url": f"{service}/token",
+            "userinfo_url": f"{service}/userinfo",
             "redirect_uri": "http://localhost:8000/auth/callback",
-        }  # fmt: skip
+        }
         assert set(oauth) >= set(module.SETTINGS)
         yield plain(module.make_app(oauth))
     elif name == "ch07.mini_provider":

@@ -4,9 +4,9 @@ import contextlib
 import pytest
 import tornado.web
 
-from conftest import RawServer, example_relpath, run_example, serve_in_thread
 from examples.porting import departures
-from tests.test_porting_rail import base_url, load, serve_rail, start_error
+from tests.support import RawServer, example_relpath, run_example, serve_in_thread, start_error
+from tests.test_porting_rail import base_url, load, serve_rail
 
 EXAMPLE = departures
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -285,35 +285,67 @@ def test_a_trailing_slash_on_upstream_is_dropped():
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
-        ("--upstream=127.0.0.1:8001", "error: upstream must be an http:// or https:// URL, not "
-         "127.0.0.1:8001"),
-        ("--upstream=ftp://127.0.0.1/", "error: upstream must be an http:// or https:// URL, not "
-         "ftp://127.0.0.1/"),
-        ("--upstream=http://:8001", "error: upstream must be an http:// or https:// URL, not "
-         "http://:8001"),
-        ("--upstream=http://127.0.0.1:8001/?key=1", "error: upstream is a base URL, without ? or "
-         "#, not http://127.0.0.1:8001/?key=1"),
-        ("--upstream=http://127.0.0.1:8001#top", "error: upstream is a base URL, without ? or #, "
-         "not http://127.0.0.1:8001#top"),
-        ("--upstream=http://127.0.0.1:80010", "error: upstream must be a valid URL (Port out "
-         "of range 0-65535), not http://127.0.0.1:80010"),
-        ("--upstream=http://[::1:8001/", "error: upstream must be a valid URL (Invalid IPv6 "
-         "URL), not http://[::1:8001/"),
-        ("--upstream=http://exa mple.com", "error: upstream cannot contain spaces or control "
-         "characters, not 'http://exa mple.com'"),
-        ("--upstream=http://h\x01x", "error: upstream cannot contain spaces or control "
-         "characters, not 'http://h\\x01x'"),
-        ("--upstream=http://127.0.0.1:8001/rail service", "error: upstream cannot contain "
-         "spaces or control characters, not 'http://127.0.0.1:8001/rail service'"),
-        ("--upstream=http://127.0.0.1:8001/rail\n", "error: upstream cannot contain spaces or "
-         "control characters, not 'http://127.0.0.1:8001/rail\\n'"),
-        ("--upstream=http://127.0.0.1:8001/a\tb", "error: upstream cannot contain spaces or "
-         "control characters, not 'http://127.0.0.1:8001/a\\tb'"),
-        ("--upstream=\u3000http://127.0.0.1:8001", "error: upstream cannot contain spaces or "
-         "control characters, not '\\u3000http://127.0.0.1:8001'"),
+        (
+            "--upstream=127.0.0.1:8001",
+            "error: upstream must be an http:// or https:// URL, not 127.0.0.1:8001",
+        ),
+        (
+            "--upstream=ftp://127.0.0.1/",
+            "error: upstream must be an http:// or https:// URL, not ftp://127.0.0.1/",
+        ),
+        (
+            "--upstream=http://:8001",
+            "error: upstream must be an http:// or https:// URL, not http://:8001",
+        ),
+        (
+            "--upstream=http://127.0.0.1:8001/?key=1",
+            "error: upstream is a base URL, without ? or #, not http://127.0.0.1:8001/?key=1",
+        ),
+        (
+            "--upstream=http://127.0.0.1:8001#top",
+            "error: upstream is a base URL, without ? or #, not http://127.0.0.1:8001#top",
+        ),
+        (
+            "--upstream=http://127.0.0.1:80010",
+            "error: upstream must be a valid URL (Port out "
+            "of range 0-65535), not http://127.0.0.1:80010",
+        ),
+        (
+            "--upstream=http://[::1:8001/",
+            "error: upstream must be a valid URL (Invalid IPv6 URL), not http://[::1:8001/",
+        ),
+        (
+            "--upstream=http://exa mple.com",
+            "error: upstream cannot contain spaces or control "
+            "characters, not 'http://exa mple.com'",
+        ),
+        (
+            "--upstream=http://h\x01x",
+            "error: upstream cannot contain spaces or control characters, not 'http://h\\x01x'",
+        ),
+        (
+            "--upstream=http://127.0.0.1:8001/rail service",
+            "error: upstream cannot contain "
+            "spaces or control characters, not 'http://127.0.0.1:8001/rail service'",
+        ),
+        (
+            "--upstream=http://127.0.0.1:8001/rail\n",
+            "error: upstream cannot contain spaces or "
+            "control characters, not 'http://127.0.0.1:8001/rail\\n'",
+        ),
+        (
+            "--upstream=http://127.0.0.1:8001/a\tb",
+            "error: upstream cannot contain spaces or "
+            "control characters, not 'http://127.0.0.1:8001/a\\tb'",
+        ),
+        (
+            "--upstream=\u3000http://127.0.0.1:8001",
+            "error: upstream cannot contain spaces or "
+            "control characters, not '\\u3000http://127.0.0.1:8001'",
+        ),
         ("--timeout=0", "error: timeout must be more than 0 and at most 60 s, not 0.0"),
     ],
-)  # fmt: skip
+)
 def test_bad_options_are_clear_errors(argument, message):
     assert start_error("porting/departures.py", argument) == message
 

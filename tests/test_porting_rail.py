@@ -1,13 +1,11 @@
 import concurrent.futures
 import contextlib
 import json
-import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT, run_example, serve_in_thread
 from examples.porting import rail
+from tests.support import run_example, serve_in_thread, start_error
 
 EXAMPLE = rail
 
@@ -30,17 +28,6 @@ def base_url(srv):
 
 def load(srv):
     return json.loads(srv.fetch("/load").body)
-
-
-def start_error(program, argument):
-    """The last line a program prints when it refuses to start; it must exit with status 1."""
-    done = subprocess.run(
-        [sys.executable, f"examples/{program}", argument],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    return done.stderr.splitlines()[-1]
 
 
 @pytest.mark.reader

@@ -3,8 +3,8 @@ from http.cookies import SimpleCookie
 import pytest
 from tornado.web import create_signed_value, decode_signed_value
 
-from conftest import serve_in_thread
 from examples.porting import tea_timer
+from tests.support import serve_in_thread
 
 EXAMPLE = tea_timer
 SECRET = "s" * 43

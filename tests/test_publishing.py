@@ -20,7 +20,7 @@ from unittest.mock import MagicMock
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import ROOT, require
+from tests.support import ROOT, require
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 RTD_CONFIG = ROOT / ".readthedocs.yaml"

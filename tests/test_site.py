@@ -18,8 +18,8 @@ import sys
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, free_port
-from tests.ch08_fixtures import nginx
+from tests.ch08_support import nginx
+from tests.support import ROOT, free_port
 
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 sys.path.insert(0, str(ROOT / "deploy"))
@@ -52,10 +52,22 @@ def site(tmp_path_factory):
     env = {**os.environ, "BOOK_BASE_URL": BASE}
     for code in BUILT:
         done = subprocess.run(
-            [sys.executable, "-m", "sphinx", "-q", "-b", "html", f"--define=language={code}",
-             str(docs), str(out / code)],
-            capture_output=True, text=True, cwd=root, env=env,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-q",
+                "-b",
+                "html",
+                f"--define=language={code}",
+                str(docs),
+                str(out / code),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env=env,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
     site_root.write_root(out / "index.html", base_url=BASE)
     shutil.copy(out / "zh_CN" / "404.html", out / "404.html")
@@ -183,8 +195,11 @@ def test_on_read_the_docs_each_edition_is_a_project_of_its_own(site, tmp_path):
     env.pop("BOOK_BASE_URL", None)
     done = subprocess.run(
         [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(docs), str(tmp_path / "out")],
-        capture_output=True, text=True, cwd=docs.parent, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=docs.parent,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     page = soup(tmp_path / "out" / "ch01.html")
     assert page.select("nav.book-languages a") == []
@@ -206,8 +221,11 @@ def test_precompress_is_reproducible_and_skips_small_files(tmp_path):
     assert gzip.decompress(first) == (tmp_path / "a.html").read_bytes()
     assert first[4:8] == b"\0\0\0\0"  # no timestamp: the same site gives the same bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "a.html", "a.html.gz", "font.woff2", "small.css"
-    ]  # fmt: skip
+        "a.html",
+        "a.html.gz",
+        "font.woff2",
+        "small.css",
+    ]
     assert precompress.precompress(tmp_path) == (0, 1, 0)
     assert (tmp_path / "a.html.gz").read_bytes() == first
 
@@ -386,9 +404,15 @@ def test_source_maps_are_json_and_compressed(site, served):
 
 @pytest.mark.parametrize(
     ("name", "media_type"),
-    [("a.woff", "font/woff"), ("a.jpg", "image/jpeg"), ("a.webp", "image/webp"),
-     ("a.epub", "application/epub+zip"), ("a.pdf", "application/pdf"), ("a.ico", "image/x-icon")],
-)  # fmt: skip
+    [
+        ("a.woff", "font/woff"),
+        ("a.jpg", "image/jpeg"),
+        ("a.webp", "image/webp"),
+        ("a.epub", "application/epub+zip"),
+        ("a.pdf", "application/pdf"),
+        ("a.ico", "image/x-icon"),
+    ],
+)
 def test_files_the_site_may_hold_have_their_media_type(site, served, name, media_type):
     (site / "en" / "_images").mkdir(exist_ok=True)
     (site / "en" / "_images" / name).write_bytes(b"\0" * 16)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import tornado.web
 
-from conftest import body_limit, example_modules, example_relpath, run_example, serve_in_thread
+from tests.support import body_limit, example_modules, example_relpath, run_example, serve_in_thread
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -10,15 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, require
 from tests import transcript
+from tests.support import ROOT, require
 from tests.transcript import matches, page_transcripts, replay_page
 
 PAGES = sorted(p for p in (ROOT / "docs").glob("*.md") if page_transcripts(p))
 # Debian packages of the programs the transcripts run whose package has another name
-PACKAGES = {"redis-cli": "redis-tools", "envsubst": "gettext-base", "psql": "postgresql-client",
-            "createdb": "postgresql-client", "dropdb": "postgresql-client", "pgrep": "procps",
-            "systemd-analyze": "systemd", "runuser": "util-linux"}  # fmt: skip
+PACKAGES = {
+    "redis-cli": "redis-tools",
+    "envsubst": "gettext-base",
+    "psql": "postgresql-client",
+    "createdb": "postgresql-client",
+    "dropdb": "postgresql-client",
+    "pgrep": "procps",
+    "systemd-analyze": "systemd",
+    "runuser": "util-linux",
+}
 
 
 def missing_programs(page, path=None):
@@ -61,8 +68,13 @@ def test_ports_handed_out_for_one_page_never_collide(monkeypatch):
     offers = iter([20000, 19998, 20010, 20012, 20020])
     monkeypatch.setattr(transcript, "free_port", lambda count=1: next(offers))
     assert transcript.free_ports([8001, 8002, 8003, 8004, 6379, 8080]) == {
-        6379: 20000, 8001: 20010, 8002: 20011, 8003: 20012, 8004: 20013, 8080: 20020
-    }  # fmt: skip
+        6379: 20000,
+        8001: 20010,
+        8002: 20011,
+        8003: 20012,
+        8004: 20013,
+        8080: 20020,
+    }
 
 
 ASYNCIO_SESSION = """\
@@ -123,8 +135,23 @@ def test_the_programs_a_command_runs():
 def test_a_page_replay_needs_the_programs_its_transcripts_run(tmp_path):
     """On a machine with only Python and the shell's basics (a PATH of links to them), chapter
     8's replay is skipped, naming nginx and redis-server and their packages, not failed."""
-    for name in ("bash", "grep", "sed", "rm", "mkdir", "cut", "sort", "wc", "seq", "sleep",
-                 "chmod", "stat", "mktemp", "sh", "cp"):  # fmt: skip
+    for name in (
+        "bash",
+        "grep",
+        "sed",
+        "rm",
+        "mkdir",
+        "cut",
+        "sort",
+        "wc",
+        "seq",
+        "sleep",
+        "chmod",
+        "stat",
+        "mktemp",
+        "sh",
+        "cp",
+    ):
         (tmp_path / name).symlink_to(shutil.which(name))
     ch08 = ROOT / "docs" / "ch08.md"
     missing = missing_programs(ch08, str(tmp_path))

@@ -5,7 +5,7 @@ import re
 import bookconfig
 from bookconfig import version_tuple as version
 
-from conftest import EXAMPLES, ROOT
+from tests.support import EXAMPLES, ROOT
 from tests.test_book import directives
 
 MATRIX = bookconfig.matrix()

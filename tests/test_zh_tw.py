@@ -34,10 +34,25 @@ def messages(code):
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("zh_TW")
     done = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-W", "-n", "-b", "html",
-         "--define=language=zh_TW", "-d", str(out / ".doctrees"), str(DOCS), str(out)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-W",
+            "-n",
+            "-b",
+            "html",
+            "--define=language=zh_TW",
+            "-d",
+            str(out / ".doctrees"),
+            str(DOCS),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return out
 

@@ -107,7 +107,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from conftest import EXAMPLES, ROOT, free_port, postgresql_cluster, run_example, wait_for_port
+from tests.support import EXAMPLES, ROOT, free_port, postgresql_cluster, run_example, wait_for_port
 
 PROMPT = "$ "
 BOOK_PORT = 8000
@@ -360,8 +360,29 @@ def checked(command, cwd, env=None):
 
 SEPARATORS = {"|", "||", "&&", ";", "&", "|&", "("}  # after one of these a command starts
 KEYWORDS = {"do", "then", "else", "!", "{", "time"}  # ... and after one of these
-SHELL = {"cd", "export", "source", ".", "unset", "echo", "printf", "umask", "kill", "exit", "set",
-         "test", "[", "true", "false", "for", "while", "if", "done", "fi", "command"}  # fmt: skip
+SHELL = {
+    "cd",
+    "export",
+    "source",
+    ".",
+    "unset",
+    "echo",
+    "printf",
+    "umask",
+    "kill",
+    "exit",
+    "set",
+    "test",
+    "[",
+    "true",
+    "false",
+    "for",
+    "while",
+    "if",
+    "done",
+    "fi",
+    "command",
+}
 RUN_AS = {"sudo", "runuser"}  # their options (-u USER, --) come before the program they run
 
 
@@ -393,10 +414,14 @@ def programs(command):
 
 def page_programs(page):
     """Every program that a page's transcripts run, in the order they first appear."""
-    return list(dict.fromkeys(
-        program for _, path in page_transcripts(page) for command, _ in parse(path)
-        for program in programs(command)
-    ))  # fmt: skip
+    return list(
+        dict.fromkeys(
+            program
+            for _, path in page_transcripts(page)
+            for command, _ in parse(path)
+            for program in programs(command)
+        )
+    )
 
 
 # Services that setup steps need ---------------------------------------------------------------
@@ -551,8 +576,11 @@ def ignored_by_git():
     with contextlib.suppress(OSError):
         done = subprocess.run(
             ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "--directory"],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         return {n.rstrip("/") for n in done.stdout.splitlines() if "/" not in n.rstrip("/")}
     return set()
 
@@ -629,10 +657,21 @@ class Replay:
             state = Path(scratch)
             script = 'eval "$1"; status=$?; pwd > "$2"; env -0 > "$3"; exit $status'
             done = subprocess.run(
-                ["bash", "-c", script, "bash", self.command_for_test(command),
-                 state / "cwd", state / "env"],
-                cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=60,
-            )  # fmt: skip
+                [
+                    "bash",
+                    "-c",
+                    script,
+                    "bash",
+                    self.command_for_test(command),
+                    state / "cwd",
+                    state / "env",
+                ],
+                cwd=self.cwd,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             if (state / "cwd").is_file():
                 self.cwd = Path((state / "cwd").read_text().strip())
                 pairs = (state / "env").read_text().split("\0")
@@ -644,10 +683,14 @@ class Replay:
         typed = repl_inputs(expected)
         done = subprocess.run(
             ["bash", "-c", self.command_for_test(COMMENT.sub("", command))],
-            input="".join(f"{line}\n" for line in typed), cwd=self.cwd, text=True, timeout=60,
+            input="".join(f"{line}\n" for line in typed),
+            cwd=self.cwd,
+            text=True,
+            timeout=60,
             env={**self.env, "PYTHONUNBUFFERED": "1", "TERM": "dumb", "PYTHON_BASIC_REPL": "1"},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         return self.output(repl_screen(done.stdout, typed))
 
     def launch(self, command, shown, book=None):
@@ -655,9 +698,13 @@ class Replay:
         log = Path(self.stack.enter_context(tempfile.TemporaryDirectory())) / "output.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                ["bash", "-c", command], cwd=self.cwd, env=self.env, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+                ["bash", "-c", command],
+                cwd=self.cwd,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.stack.callback(stop, process)
         self.running.append((shown, process, book))
         return process, log

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
-# The reason conftest.require_binary (and the other checks for a program) give when skipping.
+# The reason tests.support.require_binary (and the other checks for a program) give when skipping.
 MISSING = re.compile(r"\b(?:is|are) not installed \(Debian: apt-get install [^)]+\)")
 
 

@@ -12,8 +12,8 @@ import threading
 
 import pytest
 
-from conftest import IN_CI, ROOT, free_port, require, require_binary
-from tests.ch08_fixtures import nginx
+from tests.ch08_support import nginx
+from tests.support import IN_CI, ROOT, free_port, require, require_binary
 
 try:
     from playwright.sync_api import sync_playwright

@@ -9,8 +9,8 @@ try:
 except ImportError:  # the browser fixture skips, saying why
     expect = None
 
-from conftest import serve_in_thread
 from examples.ch06 import login, xsrf_board
+from tests.support import serve_in_thread
 
 # Recorded before any page script runs; an init script is not subject to the page's policy.
 WATCH_CSP = """

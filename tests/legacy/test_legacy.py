@@ -15,7 +15,7 @@ import subprocess
 import bookconfig
 import pytest
 
-from conftest import EXAMPLES, LEGACY, ROOT, require
+from tests.support import EXAMPLES, LEGACY, ROOT, require
 from tests.transcript import matches, replay_page
 
 ERAS = bookconfig.legacy()

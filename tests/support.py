@@ -1,11 +1,8 @@
-"""Fixtures shared by every test: run an example in-process or as a reader runs it, and fetch.
+"""What the tests share: where things are, free ports, serving and running examples, fetching.
 
-Every test that serves an example gets it in-process, imported (`make_app()` served from a
-thread); tests marked `@pytest.mark.reader` get it a second time as a reader runs it,
-`python examples/chNN/<name>.py --port=N` in a subprocess. Mark the tests where how the program
-is started can matter: the chapter's main path, static files and templates, body-size limits,
-command-line options and what is printed at startup, cookie secrets, shutdown, anything that
-depends on the working directory or the environment.
+Fixtures are not here: pytest finds them by itself in tests/conftest.py (serving a chapter's
+example in-process and as a reader runs it, the chapters' services). Import helpers from here:
+`from tests.support import ROOT, run_example`.
 """
 
 import asyncio
@@ -28,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 # Appendix A's old programs: Python 2.7 and 3.7 run them (tests/legacy, nox -s legacy), never
 # the test interpreter, which cannot import them.
@@ -80,15 +77,6 @@ WAYS = ["in-process", "subprocess"]
 # The fixtures below that say which way to serve an example; a test module's own fixture that
 # serves it with options of its own takes `mode`.
 BOTH_WAYS = ("server", "mode")
-
-
-@pytest.hookimpl(tryfirst=True)  # before the fixtures' own params: ids stay in-process-sqlite
-def pytest_generate_tests(metafunc):
-    """Serve in-process only, or both ways for tests marked `reader`."""
-    ways = WAYS if metafunc.definition.get_closest_marker("reader") else WAYS[:1]
-    for name in BOTH_WAYS:
-        if name in metafunc.fixturenames:
-            metafunc.parametrize(name, ways, indirect=True)
 
 
 def _is_free(port):
@@ -175,17 +163,21 @@ class Server:
 
 
 RESET = "reset"  # a RawServer answer: abort each connection at once, with an RST
+SILENT = "silent"  # a RawServer answer: none; each connection stays open, unanswered
 
 
 class RawServer:
     """A loopback TCP server for playing a broken service: it reads each request's head, sends
     `answer` (raw bytes, whatever they are), and closes the connection. Change `answer` at will;
-    b"" closes without a word (a clean FIN), RESET aborts without reading (an RST).
+    b"" closes without a word (a clean FIN), RESET aborts without reading (an RST), SILENT
+    never answers and keeps the connection until the client closes it or the server closes:
+    `peak` is how many the client kept open at once.
     """
 
     def __init__(self, answer=b""):
         self.answer = answer
-        self.accepted = 0
+        self.accepted = self.peak = 0
+        self.open = []  # SILENT's connections
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.thread = threading.Thread(target=self.serve, daemon=True)
@@ -198,6 +190,11 @@ class RawServer:
             except OSError:  # closed: the test is over
                 return
             self.accepted += 1
+            if self.answer == SILENT:
+                # A client that closed a connection before opening this one has sent its FIN.
+                self.open = [sock for sock in self.open if not closed_by_client(sock)] + [conn]
+                self.peak = max(self.peak, len(self.open))
+                continue
             if self.answer == RESET:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
@@ -216,12 +213,27 @@ class RawServer:
         self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the thread
         self.listener.close()
         self.thread.join(10)
+        for sock in self.open:
+            sock.close()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def closed_by_client(sock):
+    """Whether the client has closed this unanswered connection (then it is closed here too)."""
+    try:
+        while sock.recv(65536, socket.MSG_DONTWAIT):
+            pass  # the request, which is never answered
+    except BlockingIOError:
+        return False  # still open
+    except OSError:
+        pass  # reset by the client
+    sock.close()
+    return True
 
 
 def wait_for_port(port, process=None, log=None, timeout=15.0):
@@ -239,6 +251,39 @@ def wait_for_port(port, process=None, log=None, timeout=15.0):
 def body_limit(module):
     """listen() keyword arguments for a module that sets MAX_BODY_SIZE, as its main() does."""
     return {"max_body_size": module.MAX_BODY_SIZE} if hasattr(module, "MAX_BODY_SIZE") else {}
+
+
+def stop(process, signum=signal.SIGTERM, timeout=15):
+    """Signal a process and wait for it; kill it if it does not go. Its exit status."""
+    if process.poll() is None:
+        process.send_signal(signum)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
+def run_program(program, *args, env=None, timeout=60):
+    """Run `python examples/<program> ARGS` from the project root to its end, as the book says.
+
+    `program` is a path under examples/ or an imported example module. Its CompletedProcess,
+    output captured as text.
+    """
+    relpath = program if isinstance(program, str | Path) else example_relpath(program)
+    command = [sys.executable, f"examples/{relpath}", *args]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def start_error(program, *args):
+    """The last line a program prints when it refuses to start; it must exit with status 1."""
+    done = run_program(program, *args, timeout=30)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    return done.stderr.splitlines()[-1]
 
 
 @contextlib.contextmanager
@@ -302,12 +347,7 @@ def run_example(relpath, *args, port=None):
             wait_for_port(port, process, log)
             yield Server(port, process, log)
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=10)
 
 
 def example_relpath(module):
@@ -319,27 +359,6 @@ def example_modules():
     for path in sorted(EXAMPLES.rglob("*.py")):
         if path.name != "__init__.py" and LEGACY not in path.parents:
             yield importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
-
-
-@pytest.fixture
-def server(request):
-    """The test module's EXAMPLE, imported; for `reader` tests also run from a terminal."""
-    module = request.module.EXAMPLE
-    if request.param == "in-process":
-        with serve_in_thread(module.make_app(), **body_limit(module)) as srv:
-            yield srv
-    else:
-        with run_example(example_relpath(module)) as srv:
-            yield srv
-
-
-@pytest.fixture
-def mode(request):
-    """Which way to serve: for tests that start the example themselves, with options of their own.
-
-    One of WAYS, like `server`: "in-process" for every test, also "subprocess" for `reader` tests.
-    """
-    return request.param
 
 
 @contextlib.contextmanager
@@ -361,16 +380,39 @@ def postgresql_cluster(host_auth="trust"):
     os.chmod(data, 0o755)  # its socket is there, for clients running as another user
     run = [*as_postgres]
     subprocess.run(
-        [*run, bindir / "initdb", "-D", data / "data", "-U", "postgres", "--auth-local=trust",
-         f"--auth-host={host_auth}", "-E", "UTF8", "--locale=C.UTF-8"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            *run,
+            bindir / "initdb",
+            "-D",
+            data / "data",
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            f"--auth-host={host_auth}",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+    )
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={data}"
     subprocess.run(
-        [*run, bindir / "pg_ctl", "-D", data / "data", "-o", options, "-l", data / "server.log",
-         "-w", "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            *run,
+            bindir / "pg_ctl",
+            "-D",
+            data / "data",
+            "-o",
+            options,
+            "-l",
+            data / "server.log",
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield port, data
     finally:
@@ -379,13 +421,3 @@ def postgresql_cluster(host_auth="trust"):
             capture_output=True,
         )
         shutil.rmtree(data, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def postgresql_url():
-    """A throwaway PostgreSQL server on loopback; its URL. One per test session.
-
-    Tests create their own databases.
-    """
-    with postgresql_cluster() as (port, _):
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"

@@ -15,9 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from conftest import EXAMPLES, ROOT, free_port, require_binary, wait_for_port
+from tests.support import EXAMPLES, ROOT, require_binary, stop, wait_for_port
 
 CH08 = EXAMPLES / "ch08"
 PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
@@ -31,18 +29,6 @@ def render(template, target, **values):
     text = PLACEHOLDER.sub(lambda m: str(values[m[1]]), text)
     Path(target).write_text(text, encoding="utf-8")
     return Path(target)
-
-
-def stop(process, signum=signal.SIGTERM, timeout=15):
-    """Signal a process and wait for it; kill it if it does not go. Its exit status."""
-    if process.poll() is None:
-        process.send_signal(signum)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    return process.returncode
 
 
 def start(command, log, **kwargs):
@@ -76,8 +62,9 @@ def nginx(template, directory, **values):
     globals_ = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
     checked = subprocess.run(
         [binary, "-t", "-p", f"{prefix}/", "-c", conf, "-e", "stderr", "-g", globals_],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     assert checked.returncode == 0, checked.stderr
     log = prefix / "nginx.out"
     process = start([binary, "-p", f"{prefix}/", "-c", conf, "-e", "stderr", "-g", globals_], log)
@@ -115,27 +102,14 @@ def redis_server(port, directory):
         stop(process)
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    """A throwaway redis-server (the chapter's redis.conf) on a loopback port; its URL."""
-    port = free_port()
-    with redis_server(port, tmp_path_factory.mktemp("redis")):
-        yield f"redis://127.0.0.1:{port}/0"
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    """A self-signed certificate for localhost and 127.0.0.1: (certfile, keyfile)."""
-    openssl = require_binary("openssl")
-    directory = tmp_path_factory.mktemp("tls")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-         "-keyout", key, "-out", cert],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
+def get(conn, path, headers=None):
+    """GET `path` over an unused HTTP(S)Connection, then close it: (status, headers, body)."""
+    try:
+        conn.request("GET", path, headers=headers or {})
+        with conn.getresponse() as resp:
+            return resp.status, resp.headers, resp.read()
+    finally:
+        conn.close()
 
 
 def trusting(cert):
