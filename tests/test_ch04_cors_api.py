@@ -4,7 +4,7 @@ import pytest
 import tornado.web
 
 from examples.ch04 import cors_api
-from tests.support import example_relpath, run_example, serve_in_thread, start_error
+from tests.support import body_limit, example_relpath, run_example, serve_in_thread, start_error
 
 EXAMPLE = cors_api
 APP = "https://app.example.com"
@@ -21,7 +21,8 @@ CORS = [
 def api(mode):
     """The API as the book starts it: pages from APP may call it, with their cookies."""
     if mode == "in-process":
-        with serve_in_thread(cors_api.make_app([APP], credentials=True)) as srv:
+        app = cors_api.make_app([APP], credentials=True)
+        with serve_in_thread(app, **body_limit(cors_api)) as srv:
             yield srv
     else:
         options = (f"--origins={APP}", "--credentials")
@@ -163,6 +164,12 @@ def test_headers_set_outside_set_default_headers_are_lost_on_an_error():
     assert found.headers["Access-Control-Allow-Origin"] == APP
     assert missing.status == 404
     assert "Access-Control-Allow-Origin" not in missing.headers  # send_error() called clear()
+
+
+@pytest.mark.reader
+def test_a_body_over_the_limit_gets_the_servers_bare_400_without_cors_headers(api):
+    answer = api.post_head("/words", cors_api.MAX_BODY_SIZE + 1)
+    assert answer == b"HTTP/1.1 400 Bad Request\r\n\r\n"  # no handler ran: no headers at all
 
 
 @pytest.mark.parametrize(
