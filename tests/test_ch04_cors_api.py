@@ -63,7 +63,7 @@ def test_any_other_origin_gets_the_answer_but_no_permission_to_read_it(api, orig
     resp = call(api, "GET", "/words/latency", origin)
     assert resp.status == 200
     assert not [name for name in CORS if name in resp.headers]
-    assert resp.headers["Vary"] == "Origin"  # a cache must not hand this to APP, nor APP's to others
+    assert resp.headers["Vary"] == "Origin"  # so a cache never gives this answer to APP
 
 
 def test_without_credentials_the_origin_is_allowed_but_not_its_cookies():
@@ -105,7 +105,9 @@ def test_a_preflight_for_an_allowed_method_and_header_is_answered(api):
         ("/words", "POST", "authorization", APP, "request header authorization is not allowed"),
     ],
 )
-def test_a_preflight_outside_the_rules_gets_403_and_a_reason(api, path, method, asked, origin, message):
+def test_a_preflight_outside_the_rules_gets_403_and_a_reason(
+    api, path, method, asked, origin, message
+):
     resp = preflight(api, path, method, asked, origin)
     assert (resp.status, error(resp)) == (403, message)
     assert "Access-Control-Allow-Methods" not in resp.headers
@@ -192,8 +194,9 @@ def test_bad_json_gets_400_with_a_reason_and_the_cors_headers(api, body, message
     assert resp.status == 400
     assert error(resp).startswith(message)
     assert resp.headers["Access-Control-Allow-Origin"] == APP
-    assert json.loads(call(api, "GET", "/words/latency").body)["definition"] == (
-        cors_api.SAMPLES["latency"]
+    assert (
+        json.loads(call(api, "GET", "/words/latency").body)["definition"]
+        == (cors_api.SAMPLES["latency"])
     )
 
 
