@@ -273,3 +273,14 @@ def test_a_bad_option_stops_it_with_one_line(option, message):
 
 def test_several_origins_may_be_listed():
     cors_api.check_origins(["https://app.example.com", "http://localhost:8001"])
+
+
+def test_a_bug_is_a_500_that_says_little_and_keeps_the_cors_headers(monkeypatch):
+    def broken(self, word):
+        raise RuntimeError("a detail for the log, not for the client")
+
+    monkeypatch.setattr(cors_api.WordHandler, "get", broken)
+    with serve_in_thread(cors_api.make_app([APP])) as srv:
+        resp = call(srv, "GET", "/words/latency", APP)
+    assert (resp.status, error(resp)) == (500, "something went wrong on our side")
+    assert resp.headers["Access-Control-Allow-Origin"] == APP
