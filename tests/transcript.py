@@ -479,6 +479,7 @@ SERVICES = {  # "chNN/name.console": what it runs with (a context manager: env, 
     "ch04/postgresql.steps.console": postgresql,
     "ch04/postgresql.root.steps.console": postgresql,
     "ch04/cleanup.steps.console": private_tmp,  # removes the SQLite files the page left in TMPDIR
+    "ch06/sessions.steps.console": private_tmp,  # its default SQLite file goes to that TMPDIR
     "ch08/nginx.steps.console": private_tmp,
     "ch08/nginx-tls.steps.console": private_tmp,
     "ch09/testing-postgresql.steps.console": postgresql,
