@@ -476,6 +476,7 @@ def private_tmp():
 
 
 SERVICES = {  # "chNN/name.console": what it runs with (a context manager: env, replace)
+    "ch02/upload.console": private_tmp,  # the photos it keeps go to a TMPDIR of its own
     "ch04/postgresql.steps.console": postgresql,
     "ch04/postgresql.root.steps.console": postgresql,
     "ch04/cleanup.steps.console": private_tmp,  # removes the SQLite files the page left in TMPDIR
