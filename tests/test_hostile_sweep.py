@@ -160,6 +160,8 @@ def application(module, tmp_path, service, monkeypatch, database_url=None):
         kwargs["heartbeat"] = 0.05
     if "delay" in params:
         kwargs["delay"] = 0
+    if "upload_dir" in params:
+        kwargs["upload_dir"] = tmp_path / "uploads"
     if name == "ch09.club":
         yield club_app(module, f"sqlite:///{tmp_path / 'sweep.db'}", service)
     elif needs == {"engine"}:

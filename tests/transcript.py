@@ -14,7 +14,8 @@ rules). A transcript is a list of `$ command` lines, each followed by the output
   so that a transcript `export`s what a later command reads (as `envsubst` needs anyway).
   A file listed in SERVICES runs with the service it needs (a throwaway PostgreSQL cluster,
   or a TMPDIR of its own for `mktemp -d`, removed afterwards; ch04's cleanup removes the files
-  the page's programs left in that TMPDIR, not the machine's). `service NAME stop` is checked,
+  the page's programs left in that TMPDIR, not the machine's; in a page's replay, the photos
+  ch02's upload.py keeps go to such a TMPDIR too). `service NAME stop` is checked,
   not run, as `service NAME start` is.
   A file listed in PORTS names the ports its programs listen on that are not examples' `--port`
   (nginx's, Redis's, a range of ports a config fills in): each such number in a command is
@@ -476,6 +477,7 @@ def private_tmp():
 
 
 SERVICES = {  # "chNN/name.console": what it runs with (a context manager: env, replace)
+    "ch02/upload.console": private_tmp,  # the photos it keeps go to a TMPDIR of its own
     "ch04/postgresql.steps.console": postgresql,
     "ch04/postgresql.root.steps.console": postgresql,
     "ch04/cleanup.steps.console": private_tmp,  # removes the SQLite files the page left in TMPDIR

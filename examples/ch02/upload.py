@@ -1,0 +1,164 @@
+"""Receiving files: photos checked by their bytes, renamed, and kept out of the static folder."""
+
+import asyncio
+import secrets
+import sys
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import tornado.options
+import tornado.web
+from tornado.options import define, options
+
+# ANCHOR: settings
+BASE = Path(__file__).parent
+DEFAULT_UPLOADS = Path(tempfile.gettempdir()) / "tornado-book-uploads"
+MAX_FILES = 4
+MAX_FILE_SIZE = 2 * 1024 * 1024
+# Room for a phone's photo or two over the limit: their senders get a page that says so.
+MAX_BODY_SIZE = 16 * 1024 * 1024
+IMAGE_TYPES = {  # the first bytes of each kind of image we keep: (extension, Content-Type)
+    b"\x89PNG\r\n\x1a\n": (".png", "image/png"),
+    b"\xff\xd8\xff": (".jpg", "image/jpeg"),
+    b"GIF87a": (".gif", "image/gif"),
+    b"GIF89a": (".gif", "image/gif"),
+}
+CONTENT_TYPES = dict(IMAGE_TYPES.values())
+MAX_NAME = 60
+# ANCHOR_END: settings
+
+
+def sniff(data):
+    """(extension, Content-Type) of the image kind that `data` starts like, or None."""
+    for magic, kind in IMAGE_TYPES.items():
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def display_name(filename):
+    """The client's file name as text to show, never as a path: no invisible characters."""
+    shown = ""
+    for char in unicodedata.normalize("NFC", filename):
+        kind = unicodedata.category(char)
+        if kind.startswith("Z"):
+            shown += " "  # line and paragraph separators, odd spaces
+        elif not kind.startswith("C"):  # controls, bidi overrides, zero-width marks
+            shown += char
+    shown = " ".join(shown.split())
+    return shown[:MAX_NAME] + ("…" if len(shown) > MAX_NAME else "") or "(no name)"
+
+
+def problem(upload):
+    """(status, message) if this file will not be kept, else None."""
+    name = display_name(upload.filename)
+    if len(upload.body) > MAX_FILE_SIZE:
+        size = len(upload.body)
+        return 413, f"{name}: {size:,} bytes is too big; the limit is {MAX_FILE_SIZE:,}."
+    if sniff(upload.body) is None:
+        return 415, f"{name}: this is not a PNG, JPEG or GIF image."
+    return None
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    def initialize(self, upload_dir):
+        self.upload_dir = upload_dir
+
+    def render_page(self, saved=(), errors=()):
+        self.render(
+            "upload.html",
+            saved=saved,
+            errors=errors,
+            max_files=MAX_FILES,
+            max_mib=MAX_FILE_SIZE // (1024 * 1024),
+        )
+
+    def write_error(self, status_code, **kwargs):
+        # Say why, in plain text: a cross-site POST, a body Tornado could not parse.
+        _, error, _ = kwargs.get("exc_info", (None, None, None))
+        if isinstance(error, tornado.web.HTTPError) and status_code < 500 and error.get_message():
+            self.set_header("Content-Type", "text/plain; charset=UTF-8")
+            self.finish(f"{status_code}: {error.get_message()}\n")
+        else:
+            super().write_error(status_code, **kwargs)
+
+
+class FormHandler(BaseHandler):
+    def get(self):
+        self.render_page()
+
+
+class UploadHandler(BaseHandler):
+    def post(self):
+        uploads = self.request.files.get("photo", [])
+        if not uploads:
+            self.set_status(400)
+            self.render_page(errors=["Please choose a file to upload."])
+            return
+        if len(uploads) > MAX_FILES:
+            self.set_status(400)
+            self.render_page(errors=[f"Please send at most {MAX_FILES} files at a time."])
+            return
+        problems = [found for found in map(problem, uploads) if found]
+        if problems:
+            self.set_status(problems[0][0])
+            self.render_page(errors=[message for _, message in problems])
+            return
+        saved = [(display_name(upload.filename), self.save(upload)) for upload in uploads]
+        self.render_page(saved=saved)
+
+    def save(self, upload):
+        extension, _ = sniff(upload.body)
+        name = secrets.token_hex(16) + extension
+        with open(self.upload_dir / name, "xb") as file:
+            file.write(upload.body)
+        return name
+
+
+class PhotoHandler(BaseHandler):
+    def get(self, name):
+        try:
+            content_type = CONTENT_TYPES[Path(name).suffix]
+            data = (self.upload_dir / name).read_bytes()
+        except (KeyError, FileNotFoundError):
+            raise tornado.web.HTTPError(404, "there is no such photo") from None
+        self.set_header("Content-Type", content_type)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Disposition", "attachment")
+        self.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
+        self.write(data)
+
+
+def make_app(upload_dir=DEFAULT_UPLOADS):
+    upload_dir = Path(upload_dir)
+    upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    where = {"upload_dir": upload_dir}
+    return tornado.web.Application(
+        [
+            (r"/", FormHandler, where),
+            (r"/upload", UploadHandler, where),
+            (r"/photos/([0-9a-f]{32}\.[a-z]+)", PhotoHandler, where),
+        ],
+        template_path=BASE / "templates",
+        cross_origin_protection=True,
+    )
+
+
+async def main(port, upload_dir):
+    app = make_app(upload_dir)
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
+    print(f"Listening on http://localhost:{port}/", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    define("uploads", default=str(DEFAULT_UPLOADS), help="folder that keeps the uploaded photos")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port, options.uploads))
