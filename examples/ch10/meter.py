@@ -51,6 +51,8 @@ class Meter:
     async def stop(self):
         self.stopping.set()
         await asyncio.to_thread(self.thread.join)
+
+
 # ANCHOR_END: meter
 
 
@@ -76,6 +78,8 @@ class Hub:
                 feed.write_message(message)
             except tornado.websocket.WebSocketClosedError:
                 self.feeds.discard(feed)
+
+
 # ANCHOR_END: hub
 
 
@@ -152,6 +156,8 @@ async def main(port, interval=INTERVAL):
         app.listen(port, address="127.0.0.1")
         print(f"Listening on http://localhost:{port}/", flush=True)
         await asyncio.Event().wait()
+
+
 # ANCHOR_END: metering
 
 
