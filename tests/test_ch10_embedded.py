@@ -41,15 +41,15 @@ def test_the_program_works_then_stops_its_server(mode, capsys):
         seen.append(json.loads(server.fetch("/progress").body))
 
     if mode == "in-process":
-        assert run_in_process(port, 2, look) is False
+        assert run_in_process(port, 1, look) is False
         out = capsys.readouterr().out
     else:
         command = [
             sys.executable,
             f"examples/{example_relpath(embedded)}",
             f"--port={port}",
-            "--tasks=2",
-            "--step=0.5",
+            "--tasks=1",
+            "--step=3",  # time enough to ask, however busy the machine
         ]
         with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
             assert process.stdout.readline() == f"Listening on http://localhost:{port}/progress\n"
@@ -58,8 +58,8 @@ def test_the_program_works_then_stops_its_server(mode, capsys):
             assert process.wait(30) == 0
         assert out.endswith("Stopped\n")
         out = out.removesuffix("Stopped\n")
-    assert seen == [{"done": 0, "total": 2}]
-    assert out == ("task 1 of 2 done\ntask 2 of 2 done\nthe web server answered 1 request(s)\n")
+    assert seen == [{"done": 0, "total": 1}]
+    assert out == ("task 1 of 1 done\nthe web server answered 1 request(s)\n")
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
 
