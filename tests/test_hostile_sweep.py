@@ -15,6 +15,7 @@ which are given HELD seconds. Only in-process: what is checked here is handler l
 the program is started.
 """
 
+import concurrent.futures
 import contextlib
 import http.client
 import inspect
@@ -192,6 +193,9 @@ def application(module, tmp_path, service, monkeypatch, database_url=None):
         yield plain(module.make_app(oauth))
     elif name == "ch07.mini_provider":
         yield plain(module.make_app("secret", "http://localhost:8000/auth/callback"))
+    elif needs == {"pool"}:  # ch10's CPU-bound work: threads do, the handler is what is swept
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            yield plain(module.make_app(pool))
     else:
         assert not needs, f"{name}.make_app needs {sorted(needs)}: teach this sweep to build it"
         yield plain(module.make_app(**kwargs))

@@ -1,0 +1,175 @@
+"""A meter read in a worker thread; every reading is handed to the event loop and pushed to
+each WebSocket client (and to anyone waiting at /next)."""
+
+import asyncio
+import collections
+import contextlib
+import json
+import re
+import sys
+import threading
+
+import tornado.ioloop
+import tornado.locks
+import tornado.options
+import tornado.web
+import tornado.websocket
+from tornado.options import define, options
+
+INTERVAL = 1.0
+POLL_TIMEOUT = 25
+HISTORY = 100
+SEQUENCE = re.compile(r"[0-9]{1,9}")
+
+
+# ANCHOR: meter
+class Meter:
+    """Reads an instrument in its own thread; only call_soon_threadsafe crosses to the loop."""
+
+    def __init__(self, publish, interval):
+        self.loop = asyncio.get_running_loop()  # the loop of the thread that creates us
+        self.publish = publish
+        self.interval = interval
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="meter")
+
+    def read(self, seq):
+        """The blocking call: a real meter would wait on a serial port or a C library here."""
+        if self.stopping.wait(self.interval):
+            return None
+        return {"seq": seq, "celsius": 20 + seq % 7 / 2}
+
+    def run(self):
+        seq = 1
+        while (reading := self.read(seq)) is not None:
+            self.loop.call_soon_threadsafe(self.publish, reading)
+            seq += 1
+
+    def start(self):
+        self.thread.start()
+
+    async def stop(self):
+        self.stopping.set()
+        await asyncio.to_thread(self.thread.join)
+
+
+# ANCHOR_END: meter
+
+
+# ANCHOR: hub
+class Hub:
+    """Lives in the loop's thread: the recent readings, the open feeds, the waiting requests."""
+
+    def __init__(self):
+        self.history = collections.deque(maxlen=HISTORY)
+        self.feeds = set()
+        self.fresh = tornado.locks.Condition()
+
+    def after(self, seq):
+        """The oldest reading still kept that is newer than `seq`, or None."""
+        return next((reading for reading in self.history if reading["seq"] > seq), None)
+
+    def publish(self, reading):
+        self.history.append(reading)
+        self.fresh.notify_all()
+        message = json.dumps(reading)
+        for feed in list(self.feeds):
+            try:
+                feed.write_message(message)
+            except tornado.websocket.WebSocketClosedError:
+                self.feeds.discard(feed)
+
+
+# ANCHOR_END: hub
+
+
+class FeedHandler(tornado.websocket.WebSocketHandler):
+    def initialize(self, hub):
+        self.hub = hub
+
+    def open(self):
+        self.hub.feeds.add(self)
+        if self.hub.history:
+            self.write_message(json.dumps(self.hub.history[-1]))
+
+    def on_message(self, message):
+        self.close(1003, "this feed only sends")
+
+    def on_close(self):
+        self.hub.feeds.discard(self)
+
+
+class NextHandler(tornado.web.RequestHandler):
+    def initialize(self, hub, poll_timeout):
+        self.hub = hub
+        self.poll_timeout = poll_timeout
+
+    async def get(self):
+        after = self.get_query_argument("after", "0")
+        if not SEQUENCE.fullmatch(after):
+            self.set_status(400)
+            self.write({"error": "after must be a reading number from 0 to 999999999"})
+            return
+        deadline = tornado.ioloop.IOLoop.current().time() + self.poll_timeout
+        while (reading := self.hub.after(int(after))) is None:
+            if not await self.hub.fresh.wait(timeout=deadline):
+                break  # nothing newer in time: the client asks again
+        self.write({"reading": reading})
+
+
+class StatsHandler(tornado.web.RequestHandler):
+    def initialize(self, hub):
+        self.hub = hub
+
+    def get(self):
+        latest = self.hub.history[-1] if self.hub.history else None
+        self.write({"feeds": len(self.hub.feeds), "latest": latest})
+
+
+def make_app(hub=None, poll_timeout=POLL_TIMEOUT):
+    hub = hub or Hub()
+    return tornado.web.Application(
+        [
+            (r"/feed", FeedHandler, dict(hub=hub)),
+            (r"/next", NextHandler, dict(hub=hub, poll_timeout=poll_timeout)),
+            (r"/stats", StatsHandler, dict(hub=hub)),
+        ],
+        websocket_max_message_size=1024,
+    )
+
+
+# ANCHOR: metering
+@contextlib.asynccontextmanager
+async def metering(interval=INTERVAL):
+    """The application with its meter running; the meter's thread is stopped and joined after."""
+    hub = Hub()
+    meter = Meter(hub.publish, interval)
+    meter.start()
+    try:
+        yield make_app(hub)
+    finally:
+        await meter.stop()
+
+
+async def main(port, interval=INTERVAL):
+    async with metering(interval) as app:
+        app.listen(port, address="127.0.0.1")
+        print(f"Listening on http://localhost:{port}/", flush=True)
+        await asyncio.Event().wait()
+
+
+# ANCHOR_END: metering
+
+
+if __name__ == "__main__":
+    define("port", default=8000, type=int, help="TCP port to listen on")
+    define("interval", default=INTERVAL, type=float, help="seconds between two readings")
+    try:
+        tornado.options.parse_command_line()
+        if not 0 < options.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+        if not 0.01 <= options.interval <= 3600:
+            raise ValueError(f"interval must be from 0.01 to 3600 seconds, not {options.interval}")
+    except (tornado.options.Error, ValueError) as exc:
+        sys.exit(f"error: {exc}")
+    asyncio.run(main(options.port, options.interval))

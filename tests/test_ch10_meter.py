@@ -1,0 +1,157 @@
+import asyncio
+import json
+
+import pytest
+import tornado.httpclient
+import tornado.websocket
+
+from examples.ch10 import meter
+from tests.support import example_relpath, run_example, serve_in_thread, start_error
+
+EXAMPLE = meter
+FAST = 0.05
+
+
+@pytest.fixture
+def metered(mode):
+    """The meter as main() runs it, a reading every FAST seconds: imported, or from a terminal."""
+    if mode == "in-process":
+        with serve_in_thread(meter.metering(FAST)) as srv:
+            yield srv
+    else:
+        with run_example(example_relpath(meter), f"--interval={FAST}") as srv:
+            yield srv
+
+
+async def connect(port):
+    request = tornado.httpclient.HTTPRequest(f"ws://127.0.0.1:{port}/feed")
+    return await tornado.websocket.websocket_connect(request)
+
+
+async def receive(feed):
+    message = await asyncio.wait_for(feed.read_message(), 10)
+    return None if message is None else json.loads(message)
+
+
+async def hang_up(*feeds):
+    """Close and wait until the server has answered the close, so no socket is left open."""
+    for feed in feeds:
+        already_closed = feed.close_code is not None
+        feed.close()
+        while not already_closed and await receive(feed) is not None:
+            pass
+
+
+@pytest.mark.reader
+def test_next_waits_for_the_reading_after_the_one_given(metered):
+    resp = metered.fetch("/next?after=2")
+    assert resp.status == 200
+    assert json.loads(resp.body) == {"reading": {"seq": 3, "celsius": 21.5}}
+    assert json.loads(metered.fetch("/next?after=0").body)["reading"]["seq"] == 1
+
+
+@pytest.mark.reader
+def test_every_feed_gets_every_reading_in_order(metered):
+    async def scenario():
+        feeds = [await connect(metered.port) for _ in range(3)]
+        seen = [[(await receive(feed))["seq"] for _ in range(5)] for feed in feeds]
+        await hang_up(*feeds)
+        return seen
+
+    for seqs in asyncio.run(scenario()):
+        assert seqs == list(range(seqs[0], seqs[0] + 5))  # the latest first, then each new one
+
+
+def test_the_meter_thread_stops_and_is_joined():
+    async def scenario():
+        got = []
+        reader = meter.Meter(got.append, 0.01)
+        reader.start()
+        while len(got) < 3:
+            await asyncio.sleep(0.01)
+        await reader.stop()
+        return got, reader.thread.is_alive()
+
+    got, alive = asyncio.run(scenario())
+    assert [reading["seq"] for reading in got[:3]] == [1, 2, 3]
+    assert not alive
+
+
+def test_nothing_new_in_time_is_an_empty_answer():
+    with serve_in_thread(meter.make_app(poll_timeout=0.05)) as srv:
+        assert json.loads(srv.fetch("/next?after=0").body) == {"reading": None}
+        assert json.loads(srv.fetch("/stats").body) == {"feeds": 0, "latest": None}
+
+
+@pytest.mark.parametrize("after", ["x", "-1", "1.5", "", "9" * 10, "%C2%B2", "%00"])
+def test_a_bad_cursor_is_400(server, after):
+    resp = server.fetch(f"/next?after={after}")
+    assert resp.status == 400
+    assert json.loads(resp.body) == {"error": "after must be a reading number from 0 to 999999999"}
+
+
+def test_the_oldest_kept_reading_newer_than_the_cursor():
+    hub = meter.Hub()
+    for seq in range(1, meter.HISTORY + 11):
+        hub.history.append({"seq": seq})
+    assert hub.after(0) == {"seq": 11}  # 1 to 10 are no longer kept
+    assert hub.after(50) == {"seq": 51}
+    assert hub.after(meter.HISTORY + 10) is None
+
+
+def test_a_feed_that_speaks_is_closed_with_1003(server):
+    async def scenario():
+        feed = await connect(server.port)
+        await feed.write_message("hello")
+        assert await receive(feed) is None
+        await hang_up(feed)
+        return feed.close_code, feed.close_reason
+
+    assert asyncio.run(scenario()) == (1003, "this feed only sends")
+
+
+def test_closed_feeds_are_forgotten(server):
+    async def scenario():
+        feeds = [await connect(server.port) for _ in range(3)]
+        await hang_up(*feeds[:2])
+        for _ in range(500):
+            if json.loads(server.fetch("/stats").body)["feeds"] == 1:
+                break
+            await asyncio.sleep(0.01)
+        stats = json.loads(server.fetch("/stats").body)
+        await hang_up(feeds[2])
+        return stats
+
+    assert asyncio.run(scenario()) == {"feeds": 1, "latest": None}
+
+
+def test_a_feed_closed_under_publish_is_dropped():
+    class Gone:
+        def write_message(self, message):
+            raise tornado.websocket.WebSocketClosedError()
+
+    class Listening:
+        def __init__(self):
+            self.got = []
+
+        def write_message(self, message):
+            self.got.append(json.loads(message))
+
+    hub = meter.Hub()
+    gone, listening = Gone(), Listening()
+    hub.feeds.update({gone, listening})
+    hub.publish({"seq": 1, "celsius": 20.5})
+    assert hub.feeds == {listening}
+    assert listening.got == [{"seq": 1, "celsius": 20.5}]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--interval=0"], "interval must be from 0.01 to 3600 seconds, not 0.0"),
+        (["--port=0"], "port must be between 1 and 65535, not 0"),
+        (["--interval=soon"], "error: could not convert string to float"),
+    ],
+)
+def test_bad_options_are_refused_in_one_line(args, message):
+    assert message in start_error(meter, *args)
