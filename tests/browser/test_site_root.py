@@ -5,7 +5,8 @@ built page (docs/_ext/site_root.py, hreflang.py)."""
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.browser.conftest import SITE, bookconfig, built_pages, require
+from tests.browser.built_site import SITE, bookconfig, built_pages
+from tests.support import require
 
 OFFERED = bookconfig.offered()
 
