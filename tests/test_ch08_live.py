@@ -5,7 +5,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 from urllib.parse import urlencode
 
@@ -18,7 +17,6 @@ from examples.ch08 import live
 from tests import ch08_support
 from tests.ch08_support import CH08, nginx, processes, redis_server, wait_until
 from tests.support import (
-    ROOT,
     Server,
     body_limit,
     free_port,
@@ -393,14 +391,7 @@ def test_after_redis_restarts_the_first_notice_is_published(tmp_path):
 
 
 def run_live(*args, env=None):
-    return subprocess.run(
-        [sys.executable, "examples/ch08/live.py", f"--port={free_port()}", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    return run_program("ch08/live.py", f"--port={free_port()}", *args, env=env)
 
 
 @pytest.mark.parametrize("path", ["/zz", "/0/1", "/-1"])

@@ -57,7 +57,8 @@ In every transcript:
   file exists, the version is the pinned one, the package is installed here, the session exists
   (`apt-get update`, that apt-get is there). They print
   nothing; show what they print as `...`. A check that finds a problem fails the replay
-  whatever output is shown under the command, `...` included. So are the systemd commands (no systemd runs here):
+  whatever output is shown under the command, `...` included.
+  So are the systemd commands (no systemd runs here):
   `systemctl VERB UNIT...` and `journalctl -u UNIT` name a unit this machine has or a template
   the repository ships (`tornado-book@8001` needs examples/**/tornado-book@.service), and
   `cp FILE /etc/systemd/system/` copies a unit file that exists and that systemd-analyze accepts.
