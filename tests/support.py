@@ -286,6 +286,16 @@ def start_error(program, *args):
     return done.stderr.splitlines()[-1]
 
 
+def sphinx_build(source, out, *options, builder="html", cwd=None, env=None):
+    """Build the book in `source` (a docs/ folder or a copy of one) with Sphinx's `builder`
+    into `out`, quietly, with any other sphinx-build `options`; fail the test, with the end of
+    Sphinx's errors, unless the build succeeds. Returns `out`."""
+    command = [sys.executable, "-m", "sphinx", "-q", "-b", builder, *options, source, out]
+    done = subprocess.run(list(map(str, command)), capture_output=True, text=True, cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
 @contextlib.contextmanager
 def serve_in_thread(app, **listen_kwargs):
     """Serve a Tornado application on a free loopback port from an event loop in a thread.

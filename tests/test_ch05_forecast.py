@@ -1,4 +1,5 @@
 import contextlib
+import functools
 import json
 import socket
 import struct
@@ -7,8 +8,8 @@ import threading
 import pytest
 
 from examples.ch05 import forecast
-from tests.support import RawServer, example_relpath, run_example, serve_in_thread, start_error
-from tests.test_ch05_upstream import (
+from tests import ch05_support
+from tests.ch05_support import (
     BROKEN_KINDS,
     GARBAGE,
     base_url,
@@ -17,20 +18,13 @@ from tests.test_ch05_upstream import (
     serve_upstream,
     stats,
 )
+from tests.support import RawServer, start_error
 
 EXAMPLE = forecast
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
-@contextlib.contextmanager
-def serve_client(mode, upstream_url, timeout=3.0):
-    if mode == "in-process":
-        with serve_in_thread(forecast.make_app(upstream_url, timeout)) as srv:
-            yield srv
-    else:
-        args = [f"--upstream={upstream_url}", f"--timeout={timeout}"]
-        with run_example(example_relpath(forecast), *args) as srv:
-            yield srv
+serve_client = functools.partial(ch05_support.serve_client, forecast, timeout=3.0)
 
 
 @pytest.mark.reader

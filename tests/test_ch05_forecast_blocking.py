@@ -1,11 +1,11 @@
-import contextlib
+import functools
 import json
 
 import pytest
 
 from examples.ch05 import forecast_blocking
-from tests.support import RawServer, example_relpath, run_example, serve_in_thread, start_error
-from tests.test_ch05_upstream import (
+from tests import ch05_support
+from tests.ch05_support import (
     BROKEN_KINDS,
     GARBAGE,
     base_url,
@@ -15,19 +15,13 @@ from tests.test_ch05_upstream import (
     stats,
     unanswered_connect,
 )
+from tests.support import RawServer, start_error
 
 EXAMPLE = forecast_blocking
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
-@contextlib.contextmanager
-def serve_client(mode, upstream_url):
-    if mode == "in-process":
-        with serve_in_thread(forecast_blocking.make_app(upstream_url)) as srv:
-            yield srv
-    else:
-        with run_example(example_relpath(forecast_blocking), f"--upstream={upstream_url}") as srv:
-            yield srv
+serve_client = functools.partial(ch05_support.serve_client, forecast_blocking)
 
 
 @pytest.mark.reader

@@ -1,25 +1,24 @@
 import concurrent.futures
-import contextlib
+import functools
 import json
 import threading
 
 import pytest
 
 from examples.ch05 import trip_board
-from tests.support import (
-    SILENT,
-    RawServer,
-    example_relpath,
-    run_example,
-    serve_in_thread,
-    start_error,
-)
-from tests.test_ch05_upstream import (
+from tests import ch05_support
+from tests.ch05_support import (
     BROKEN_KINDS,
     base_url,
     serve_garbage,
     serve_upstream,
     stats,
+)
+from tests.support import (
+    SILENT,
+    RawServer,
+    serve_in_thread,
+    start_error,
 )
 from tests.test_ch05_waiting_room import wait_until
 
@@ -29,15 +28,7 @@ CITIES = ["beijing", "chengdu", "guangzhou", "hangzhou", "harbin", "lhasa"]
 SIX = "/board?" + "&".join(f"city={city}" for city in CITIES)
 
 
-@contextlib.contextmanager
-def serve_client(mode, upstream_url, timeout=3.0):
-    if mode == "in-process":
-        with serve_in_thread(trip_board.make_app(upstream_url, timeout)) as srv:
-            yield srv
-    else:
-        args = [f"--upstream={upstream_url}", f"--timeout={timeout}"]
-        with run_example(example_relpath(trip_board), *args) as srv:
-            yield srv
+serve_client = functools.partial(ch05_support.serve_client, trip_board, timeout=3.0)
 
 
 def board(srv, path):

@@ -1,0 +1,105 @@
+"""What chapter 5's tests and Appendix A's share: the slow services a client example calls
+(examples/ch05/upstream.py, examples/porting/rail.py), the clients served either way, and the
+broken services a client must survive. Import from here: `from tests.ch05_support import ...`.
+"""
+
+import concurrent.futures
+import contextlib
+import functools
+import json
+import socket
+
+from examples.ch05 import upstream
+from examples.porting import rail
+from tests.support import RawServer, example_relpath, run_example, serve_in_thread
+
+
+@contextlib.contextmanager
+def serve_service(service, mode="in-process", delay=0.0, **switches):
+    """A slow service for a client example to call (ch05/upstream.py, porting/rail.py):
+    `make_app(delay=..., fail=True, ...)` in-process, or as the reader starts it,
+    `--delay=... --fail ...` (a switch `hang_up=True` is `--hang-up`)."""
+    if mode == "in-process":
+        with serve_in_thread(service.make_app(delay=delay, **switches)) as srv:
+            yield srv
+    else:
+        args = [f"--delay={delay}"]
+        args += [f"--{name.replace('_', '-')}" for name, on in switches.items() if on]
+        with run_example(example_relpath(service), *args) as srv:
+            yield srv
+
+
+serve_upstream = functools.partial(serve_service, upstream)  # chapter 5's weather service
+serve_rail = functools.partial(serve_service, rail)  # Appendix A's rail service
+
+
+@contextlib.contextmanager
+def serve_client(client, mode, upstream_url, timeout=None):
+    """A client example (forecast, trip board, departure board) calling `upstream_url`:
+    `make_app(upstream_url[, timeout])` in-process, or with `--upstream=... [--timeout=...]`."""
+    timeouts = () if timeout is None else (timeout,)
+    if mode == "in-process":
+        with serve_in_thread(client.make_app(upstream_url, *timeouts)) as srv:
+            yield srv
+    else:
+        args = [f"--upstream={upstream_url}", *(f"--timeout={t}" for t in timeouts)]
+        with run_example(example_relpath(client), *args) as srv:
+            yield srv
+
+
+def base_url(srv):
+    return f"http://127.0.0.1:{srv.port}"
+
+
+def stats(srv, path="/stats"):
+    """A service's counters: in flight now, the peak, served (rail.py's are at /load)."""
+    return json.loads(srv.fetch(path).body)
+
+
+def load(srv):
+    """rail.py's counters."""
+    return stats(srv, "/load")
+
+
+def fetch_together(srv, paths):
+    """Send every request at the same moment from its own thread; the responses, in order."""
+    with concurrent.futures.ThreadPoolExecutor(len(paths)) as pool:
+        return list(pool.map(srv.fetch, paths))
+
+
+GARBAGE = {
+    "no status line": b"HELLO THERE\r\n\r\n",
+    "body cut short": b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"city":',
+    "not JSON": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    "a JSON list": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]",
+    "deeply nested": b"HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n" + b"[" * 200000,
+    "wrong fields": b'HTTP/1.1 200 OK\r\nContent-Length: 24\r\n\r\n{"city": 1, "sky": null}',
+    "huge header": b"HTTP/1.1 200 OK\r\nX-Big: " + b"x" * 70_000 + b"\r\n\r\n",
+    "redirect to ftp": b"HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1/x\r\n\r\n",
+}
+BROKEN_KINDS = ("no status line", "body cut short", "huge header")
+
+
+@contextlib.contextmanager
+def serve_garbage(kind):
+    """A raw socket server that reads each request and answers with GARBAGE[kind]; its base URL."""
+    with RawServer(GARBAGE[kind]) as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def unanswered_connect():
+    """A base URL whose connections are never accepted: the listen queue is full."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    address = listener.getsockname()
+    fillers = []
+    with contextlib.ExitStack() as stack:
+        stack.callback(listener.close)
+        for _ in range(4):  # the kernel queues one or two; then SYNs are dropped
+            sock = stack.enter_context(socket.socket())
+            sock.setblocking(False)
+            sock.connect_ex(address)
+            fillers.append(sock)
+        yield f"http://{address[0]}:{address[1]}"
