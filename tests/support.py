@@ -265,6 +265,15 @@ def stop(process, signum=signal.SIGTERM, timeout=15):
     return process.returncode
 
 
+def run_python(script, *args, env=None, timeout=60):
+    """Run `python SCRIPT ARGS` from the project root to its end (`script` a path relative to
+    it, such as bench/c10k.py). Its CompletedProcess, output captured as text."""
+    command = [sys.executable, str(script), *map(str, args)]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def run_program(program, *args, env=None, timeout=60):
     """Run `python examples/<program> ARGS` from the project root to its end, as the book says.
 
@@ -272,10 +281,7 @@ def run_program(program, *args, env=None, timeout=60):
     output captured as text.
     """
     relpath = program if isinstance(program, str | Path) else example_relpath(program)
-    command = [sys.executable, f"examples/{relpath}", *args]
-    return subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    return run_python(f"examples/{relpath}", *args, env=env, timeout=timeout)
 
 
 def start_error(program, *args):

@@ -200,13 +200,6 @@ def test_invalid_utf8_is_400(server):
     assert resp.status == 400
 
 
-@pytest.mark.reader
-def test_huge_body_is_refused_before_it_is_read(server):
-    answer = server.post_head("/postcard", postcard.MAX_BODY_SIZE + 1)
-    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-    assert server.fetch("/").status == 200
-
-
 def test_wrong_methods_are_405(server):
     assert server.fetch("/postcard").status == 405
     assert server.fetch("/", method="POST", body=urlencode(GOOD), headers=FORM).status == 405

@@ -201,10 +201,3 @@ def test_get_report_goes_back_to_the_form(server):
 def test_wrong_methods_are_405(server):
     assert server.fetch("/", method="POST", body=b"", headers=FORM).status == 405
     assert server.fetch("/report", method="DELETE").status == 405
-
-
-@pytest.mark.reader
-def test_huge_body_is_refused_before_it_is_read(server):
-    answer = server.post_head("/report", wordfreq.MAX_BODY_SIZE + 1)
-    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-    assert server.fetch("/").status == 200

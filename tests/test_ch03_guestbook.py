@@ -140,12 +140,5 @@ def test_bad_utf8_is_400(server):
     assert comments(server.fetch("/").html) == []
 
 
-@pytest.mark.reader
-def test_huge_body_is_refused_before_it_is_read(server):
-    answer = server.post_head("/", guestbook.MAX_BODY_SIZE + 1)
-    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-    assert server.fetch("/").status == 200
-
-
 def test_other_methods_are_405(server):
     assert server.fetch("/", method="DELETE").status == 405

@@ -211,8 +211,9 @@ def test_board_hands_each_waiter_one_result():
 
 
 @pytest.mark.reader
-def test_oversized_form_is_refused_before_the_handler(server):
-    answer = server.post_head("/", queue_board.MAX_BODY_SIZE + 1)
+@both_boards
+def test_oversized_form_is_refused_before_the_handler(server, example):
+    answer = server.post_head("/", example.MAX_BODY_SIZE + 1)
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert stats(server)["version"] == 0
 

@@ -212,13 +212,6 @@ def test_bad_form_is_shown_again_with_messages(server):
     assert stats(server)["version"] == 0
 
 
-@pytest.mark.reader
-def test_oversized_form_is_refused_before_the_handler(server):
-    answer = server.post_head("/", queue_board_sse.MAX_BODY_SIZE + 1)
-    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-    assert stats(server)["version"] == 0
-
-
 def test_a_stale_cursor_is_an_event_in_a_200_so_the_page_is_told(server):
     """EventSource gives up for good on any status but 200 and shows no body: say it in-band."""
     stream = Stream(server, since="0", last_event_id="1")

@@ -249,12 +249,6 @@ def test_errors_without_a_message(server):
     assert server.fetch("/nowhere").status == 404
 
 
-@pytest.mark.reader
-def test_huge_body_is_refused_before_it_is_read(server):
-    answer = server.post_head("/notes", xsrf_board.MAX_BODY_SIZE + 1)
-    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-
-
 def answers(server):
     """One answer of each kind the board gives: pages, redirects, JSON and error pages."""
     _, cookie, token = open_board(server)
