@@ -1,6 +1,7 @@
 """What chapter 5's tests and Appendix A's share: the slow services a client example calls
-(examples/ch05/upstream.py, examples/porting/rail.py), the clients served either way, and the
-broken services a client must survive. Import from here: `from tests.ch05_support import ...`.
+(examples/ch05/upstream.py, examples/porting/rail.py), the clients served either way, the
+broken services a client must survive, the waiting room's parked clients and the queue
+boards' form. Import from here: `from tests.ch05_support import ...`.
 """
 
 import concurrent.futures
@@ -8,10 +9,11 @@ import contextlib
 import functools
 import json
 import socket
+import urllib.parse
 
 from examples.ch05 import upstream
 from examples.porting import rail
-from tests.support import RawServer, example_relpath, run_example, serve_in_thread
+from tests.support import RawServer, example_relpath, run_example, serve_in_thread, wait_until
 
 
 @contextlib.contextmanager
@@ -80,6 +82,13 @@ GARBAGE = {
 BROKEN_KINDS = ("no status line", "body cut short", "huge header")
 
 
+def garbage_error(client, kind):
+    """The error a client example reports when its upstream answers GARBAGE[kind]."""
+    if kind == "redirect to ftp":
+        return "the weather service answered 302"  # not followed: it never redirects
+    return client.BROKEN if kind in BROKEN_KINDS else client.NOT_A_REPORT
+
+
 @contextlib.contextmanager
 def serve_garbage(kind):
     """A raw socket server that reads each request and answers with GARBAGE[kind]; its base URL."""
@@ -103,3 +112,51 @@ def unanswered_connect():
             sock.connect_ex(address)
             fillers.append(sock)
         yield f"http://{address[0]}:{address[1]}"
+
+
+# The waiting room (waiting_room.py, waiting_room_threads.py): clients parked at /wait
+
+WAIT = b"GET /wait HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def park(server, count):
+    """Open `count` connections that each wait at /wait; return their sockets."""
+    socks = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        sock.sendall(WAIT)
+        socks.append(sock)
+    return socks
+
+
+def read_response(sock):
+    data = b""
+    while not data.endswith(b"released\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def release_everyone(server, count):
+    """Park `count` clients, wait until all of them wait, release them: (/release's JSON, the
+    answers the clients read)."""
+    socks = park(server, count)
+    try:
+        assert wait_until(lambda: stats(server)["waiting"] == count)
+        resp = server.fetch("/release", method="POST", body=b"")
+        return json.loads(resp.body), [read_response(sock) for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+# The queue boards (queue_board.py, queue_board_sse.py)
+
+
+def call(server, ticket="A17", counter="2", note=""):
+    """Call a ticket to a counter through the board's form."""
+    body = urllib.parse.urlencode(dict(ticket=ticket, counter=counter, note=note))
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    return server.fetch("/", method="POST", body=body, headers=headers)

@@ -152,6 +152,12 @@ class Server:
             sock.sendall(head.encode())
             return sock.recv(100)
 
+    def page(self, path):
+        """The HTML page at `path`, parsed: it must come with a 200."""
+        resp = self.fetch(path)
+        assert resp.status == 200, (resp.status, resp.text[:500])
+        return resp.html
+
     def fetch(self, path, method="GET", body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
@@ -246,6 +252,16 @@ def wait_for_port(port, process=None, log=None, timeout=15.0):
             return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
+
+
+def wait_until(predicate, timeout=20.0, interval=0.05):
+    """Poll until predicate() is true; False if the deadline passes first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
 
 
 def body_limit(module):

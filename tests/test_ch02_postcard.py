@@ -48,9 +48,7 @@ def test_paragraphs():
 
 @pytest.mark.reader
 def test_form(server):
-    resp = server.fetch("/")
-    assert resp.status == 200
-    page = resp.html
+    page = server.page("/")
     form = page.find("form")
     assert (form["method"], form["action"]) == ("post", "/postcard")
     for name, limit in postcard.LIMITS.items():

@@ -45,9 +45,7 @@ def test_percent():
 
 @pytest.mark.reader
 def test_form(server):
-    resp = server.fetch("/")
-    assert resp.status == 200
-    page = resp.html
+    page = server.page("/")
     form = page.find("form")
     assert (form["method"], form["action"]) == ("post", "/report")
     assert page.find(id="title")["maxlength"] == str(wordfreq.MAX_TITLE)

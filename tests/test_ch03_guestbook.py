@@ -27,9 +27,7 @@ def error_after(page, field_id):
 
 @pytest.mark.reader
 def test_empty_guestbook(server):
-    resp = server.fetch("/")
-    assert resp.status == 200
-    page = resp.html
+    page = server.page("/")
     assert page.find("input", id="name")["value"] == ""
     assert page.find("textarea", id="comment").string is None
     assert page.select(".error") == []

@@ -7,13 +7,13 @@ import threading
 
 import pytest
 
-from examples.ch05 import forecast
+from examples.ch05 import forecast, forecast_blocking
 from tests import ch05_support
 from tests.ch05_support import (
-    BROKEN_KINDS,
     GARBAGE,
     base_url,
     fetch_together,
+    garbage_error,
     serve_garbage,
     serve_upstream,
     stats,
@@ -77,13 +77,15 @@ def test_an_upstream_that_hangs_up_is_502_not_a_timeout(mode):
 
 
 @pytest.mark.parametrize("kind", GARBAGE)
-def test_garbage_from_the_upstream_is_502_never_500(kind):
-    with serve_garbage(kind) as url, serve_client("in-process", url) as srv:
-        resp = srv.fetch("/weather/lhasa")
-    error = forecast.BROKEN if kind in BROKEN_KINDS else forecast.NOT_A_REPORT
-    if kind == "redirect to ftp":
-        error = "the weather service answered 302"  # not followed: it never redirects
-    assert (resp.status, json.loads(resp.body)) == (502, {"error": error})
+@pytest.mark.parametrize(
+    ("client", "path"),
+    [(forecast, "/weather/lhasa"), (forecast_blocking, "/blocking/lhasa")],
+    ids=["forecast", "forecast_blocking"],
+)
+def test_garbage_from_the_upstream_is_502_never_500(client, path, kind):
+    with serve_garbage(kind) as url, ch05_support.serve_client(client, "in-process", url) as srv:
+        resp = srv.fetch(path)
+    assert (resp.status, json.loads(resp.body)) == (502, {"error": garbage_error(client, kind)})
 
 
 def test_a_temperature_out_of_range_is_passed_on_where_exercise_2_starts():

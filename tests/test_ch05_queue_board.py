@@ -7,8 +7,8 @@ import urllib.parse
 import pytest
 
 from examples.ch05 import queue_board, queue_board_sse
-from tests.support import serve_in_thread
-from tests.test_ch05_waiting_room import wait_until
+from tests.ch05_support import call, stats
+from tests.support import serve_in_thread, wait_until
 
 EXAMPLE = queue_board
 # The long-polling board and the one that streams (Server-Sent Events) take calls alike.
@@ -16,16 +16,6 @@ both_boards = pytest.mark.parametrize(
     "example", [queue_board, queue_board_sse], ids=["poll", "sse"]
 )
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
-
-
-def stats(server):
-    return json.loads(server.fetch("/stats").body)
-
-
-def call(server, ticket="A17", counter="2", note=""):
-    body = urllib.parse.urlencode(dict(ticket=ticket, counter=counter, note=note))
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    return server.fetch("/", method="POST", body=body, headers=headers)
 
 
 def poll(server, since):
@@ -57,9 +47,7 @@ def answer(sock):
 
 @pytest.mark.reader
 def test_empty_board_page(server):
-    resp = server.fetch("/")
-    assert resp.status == 200
-    page = resp.html
+    page = server.page("/")
     assert page.find("ol", id="calls")["data-version"] == "0"
     assert page.find("ol", id="calls").find_all("li") == []
     assert page.find("input", id="ticket")["value"] == ""

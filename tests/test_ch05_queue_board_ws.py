@@ -11,14 +11,10 @@ import tornado.netutil
 import tornado.websocket
 
 from examples.ch05 import queue_board_ws
-from tests.support import serve_in_thread
-from tests.test_ch05_waiting_room import wait_until
+from tests.ch05_support import stats
+from tests.support import serve_in_thread, wait_until
 
 EXAMPLE = queue_board_ws
-
-
-def stats(server):
-    return json.loads(server.fetch("/stats").body)
 
 
 def ws_url(server, since=0):

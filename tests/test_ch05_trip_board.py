@@ -8,8 +8,8 @@ import pytest
 from examples.ch05 import trip_board
 from tests import ch05_support
 from tests.ch05_support import (
-    BROKEN_KINDS,
     base_url,
+    garbage_error,
     serve_garbage,
     serve_upstream,
     stats,
@@ -19,8 +19,8 @@ from tests.support import (
     RawServer,
     serve_in_thread,
     start_error,
+    wait_until,
 )
-from tests.test_ch05_waiting_room import wait_until
 
 EXAMPLE = trip_board
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -102,9 +102,7 @@ def test_the_deadline_counts_time_spent_queueing(mode):
 def test_garbage_from_the_upstream_is_a_row_not_a_500(kind):
     with serve_garbage(kind) as url, serve_client("in-process", url) as srv:
         status, body = board(srv, "/board?city=harbin")
-    error = trip_board.BROKEN if kind in BROKEN_KINDS else trip_board.NOT_A_REPORT
-    if kind == "redirect to ftp":
-        error = "the weather service answered 302"  # not followed: it never redirects
+    error = garbage_error(trip_board, kind)
     assert (status, body) == (502, {"cities": [{"city": "harbin", "error": error}]})
 
 

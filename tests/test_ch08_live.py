@@ -15,7 +15,7 @@ import tornado.websocket
 
 from examples.ch08 import live
 from tests import ch08_support
-from tests.ch08_support import CH08, nginx, processes, redis_server, wait_until
+from tests.ch08_support import CH08, nginx, processes, redis_server
 from tests.support import (
     Server,
     body_limit,
@@ -26,6 +26,7 @@ from tests.support import (
     serve_in_thread,
     stop,
     wait_for_port,
+    wait_until,
 )
 
 EXAMPLE = live

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from examples.ch08 import whoami
-from tests.ch08_support import printed_url, processes, wait_until
-from tests.support import Server, free_port, run_example, run_program
+from tests.ch08_support import printed_url, processes
+from tests.support import Server, free_port, run_example, run_program, wait_until
 
 EXAMPLE = whoami
 CSS = whoami.BASE / "static" / "deploy.css"

@@ -10,8 +10,7 @@ import urllib.parse
 import pytest
 
 from examples.ch05 import queue_board, queue_board_sse, queue_board_ws
-from tests.support import serve_in_thread
-from tests.test_ch05_waiting_room import wait_until
+from tests.support import serve_in_thread, wait_until
 
 RECORD_WAITS = """
 window.waits = [];
