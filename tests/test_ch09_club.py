@@ -5,6 +5,7 @@ service's other failures, and the reader's database tests on a real PostgreSQL."
 
 import asyncio
 import contextlib
+import importlib
 import json
 import os
 import socket
@@ -20,20 +21,7 @@ from tornado.web import create_signed_value
 from tornado.websocket import websocket_connect
 
 from examples.ch09 import club
-from examples.ch09.tests import conftest as reader_conftest
-from examples.ch09.tests import (
-    test_clock,
-    test_database,
-    test_feed,
-    test_leaks,
-    test_login,
-    test_pages,
-    test_plain_asyncio,
-    test_shutdown,
-    test_unittest_style,
-    test_weather,
-    test_xsrf,
-)
+from examples.ch09.tests import test_database, test_feed, test_login, test_shutdown
 from tests.ch04_support import admin
 from tests.support import (
     ROOT,
@@ -46,20 +34,6 @@ from tests.support import (
 )
 
 EXAMPLE = club
-READER_TESTS = [
-    reader_conftest,
-    test_clock,
-    test_database,
-    test_feed,
-    test_leaks,
-    test_login,
-    test_pages,
-    test_plain_asyncio,
-    test_shutdown,
-    test_unittest_style,
-    test_weather,
-    test_xsrf,
-]
 
 
 @contextlib.asynccontextmanager
@@ -112,8 +86,10 @@ def test_the_readers_tests_run_with_the_books():
     testpaths = bookconfig.pyproject()["tool"]["pytest"]
     folder = (ROOT / "examples" / "ch09" / "tests").relative_to(ROOT).as_posix()
     assert folder in testpaths["ini_options"]["testpaths"]
-    found = sorted(p.name for p in (ROOT / folder).glob("*.py") if p.name != "__init__.py")
-    assert found == sorted(os.path.basename(m.__file__) for m in READER_TESTS)
+    found = sorted(p.stem for p in (ROOT / folder).glob("*.py") if p.name != "__init__.py")
+    assert "conftest" in found and len(found) > 1
+    for name in found:  # each imports in the book's environment too
+        importlib.import_module(f"examples.ch09.tests.{name}")
 
 
 # What the chapter tells its reader to install, beyond requirements/examples.txt.

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.translations_support import docs_tree
 from tools import translations
 
 POT = """msgid ""
@@ -41,18 +42,20 @@ pages = ["draft"]
 @pytest.fixture
 def tree(tmp_path, monkeypatch):
     """A docs/ tree with one page template and an empty English catalog folder."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "editions.toml").write_text(EDITIONS, "utf-8")
-    templates = tmp_path / "gettext"
-    templates.mkdir()
+    templates = docs_tree(tmp_path, monkeypatch, EDITIONS)
     (templates / "page.pot").write_text(POT, "utf-8")
     (templates / "draft.pot").write_text(POT, "utf-8")
-    locales = tmp_path / "locales"
-    (locales / "en" / "LC_MESSAGES").mkdir(parents=True)
-    monkeypatch.setattr(translations, "ROOT", tmp_path)
-    monkeypatch.setattr(translations, "TEMPLATES", templates)
-    monkeypatch.setattr(translations, "LOCALES", locales)
-    return locales / "en" / "LC_MESSAGES"
+    return write_catalog(tmp_path / "locales", "en")
+
+
+def write_catalog(locales, language, *entries):
+    """locales/<language>/LC_MESSAGES, with a page.po of `entries` (source, target, fuzzy)
+    unless there are none: the folder."""
+    folder = locales / language / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    if entries:
+        (folder / "page.po").write_text(catalog(*entries), "utf-8")
+    return folder
 
 
 def test_complete_catalog_passes(tree):
@@ -112,9 +115,7 @@ def test_check_fails_a_published_edition_with_gaps(tree, capsys):
 
 
 def test_check_reports_an_edition_in_progress_without_failing(tree, capsys):
-    ja = tree.parents[1] / "ja" / "LC_MESSAGES"
-    ja.mkdir(parents=True)
-    (ja / "page.po").write_text(catalog(("甲", "A", False), ("乙", "", False)), "utf-8")
+    write_catalog(tree.parents[1], "ja", ("甲", "A", False), ("乙", "", False))
     assert translations.check(["ja"]) == 0
     assert capsys.readouterr().out == (
         "ja/page: 0 fuzzy, 1 untranslated\n"
@@ -124,9 +125,7 @@ def test_check_reports_an_edition_in_progress_without_failing(tree, capsys):
 
 
 def test_check_fails_an_edition_in_progress_with_a_mistake(tree, capsys):
-    ja = tree.parents[1] / "ja" / "LC_MESSAGES"
-    ja.mkdir(parents=True)
-    (ja / "page.po").write_text(catalog(("甲", "TODO", False), ("乙", "", False)), "utf-8")
+    write_catalog(tree.parents[1], "ja", ("甲", "TODO", False), ("乙", "", False))
     assert translations.check(["ja"]) == 1
     assert capsys.readouterr().out == (
         "ja/page: 0 fuzzy, 1 untranslated\n"
@@ -139,9 +138,7 @@ def test_check_fails_an_edition_in_progress_with_a_mistake(tree, capsys):
 
 def test_check_covers_a_language_started_but_not_listed(tree, capsys):
     (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
-    fr = tree.parents[1] / "fr" / "LC_MESSAGES"
-    fr.mkdir(parents=True)
-    (fr / "page.po").write_text(catalog(("甲", "A", False), ("乙", "", False)), "utf-8")
+    fr = write_catalog(tree.parents[1], "fr", ("甲", "A", False), ("乙", "", False))
     assert translations.check() == 0
     assert "fr: not in docs/editions.toml (not built), 50% translated" in capsys.readouterr().out
     (fr / "page.po").write_text(catalog(("甲", "甲", False), ("乙", "", False)), "utf-8")
