@@ -242,23 +242,35 @@ def test_while_redis_is_down_publishing_is_503_and_then_recovers(tmp_path):
             asyncio.run(heard_again(srv.port))
 
 
-async def heard_again(port):
-    """Once Redis is back, publish until the relay (subscribed again) hands a notice on."""
+async def publish_until(port, done, failure):
+    """Publish "Back N" (N = 0, 1, ...) until `await done(ws, N, resp)` says it is done, with a
+    WebSocket open to hear the notices; 0.2 s between tries after a refusal, 150 tries at most."""
     ws, _ = await connect(port)
     try:
         for attempt in range(150):
             resp = publish(port, f"Back {attempt}")
-            assert resp.status in (200, 503)
-            if resp.status == 200:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    notice = json.loads(await asyncio.wait_for(ws.read_message(), 0.5))
-                    assert notice["type"] == "notice" and notice["text"].startswith("Back ")
-                    return
-            else:
+            if await done(ws, attempt, resp):
+                return
+            if resp.status != 200:
                 await asyncio.sleep(0.2)
-        raise AssertionError("no notice came through after Redis returned")
+        raise AssertionError(failure)
     finally:
         ws.close()
+
+
+async def heard_again(port):
+    """Once Redis is back, publish until the relay (subscribed again) hands a notice on."""
+
+    async def heard(ws, attempt, resp):
+        assert resp.status in (200, 503)
+        if resp.status == 200:
+            with contextlib.suppress(asyncio.TimeoutError):
+                notice = json.loads(await asyncio.wait_for(ws.read_message(), 0.5))
+                assert notice["type"] == "notice" and notice["text"].startswith("Back ")
+                return True
+        return False
+
+    await publish_until(port, heard, "no notice came through after Redis returned")
 
 
 def test_just_after_redis_returns_no_notice_is_published_to_nobody(tmp_path, caplog):
@@ -276,20 +288,16 @@ def test_just_after_redis_returns_no_notice_is_published_to_nobody(tmp_path, cap
 
 
 async def every_200_is_delivered(port):
-    ws, _ = await connect(port)
-    try:
-        for attempt in range(150):
-            resp = publish(port, f"Back {attempt}")
-            if resp.status == 200:
-                notice = json.loads(await asyncio.wait_for(ws.read_message(), 20))
-                assert notice["text"] == f"Back {attempt}"
-                return
-            assert resp.status == 503 and resp.headers["Retry-After"] == "5"
-            assert resp.text.startswith("Notices are unavailable for a moment (")
-            await asyncio.sleep(0.2)
-        raise AssertionError("never published after Redis returned")
-    finally:
-        ws.close()
+    async def delivered(ws, attempt, resp):
+        if resp.status == 200:
+            notice = json.loads(await asyncio.wait_for(ws.read_message(), 20))
+            assert notice["text"] == f"Back {attempt}"
+            return True
+        assert resp.status == 503 and resp.headers["Retry-After"] == "5"
+        assert resp.text.startswith("Notices are unavailable for a moment (")
+        return False
+
+    await publish_until(port, delivered, "never published after Redis returned")
 
 
 def test_the_chapter_redis_listens_on_loopback_and_writes_nothing(tmp_path):
