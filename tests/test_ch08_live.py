@@ -226,13 +226,21 @@ def test_a_quiet_poll_ends_with_no_content(redis_url, monkeypatch):
         assert stats(srv.port)["polls"] == 0
 
 
-def test_while_redis_is_down_publishing_is_503_and_then_recovers(tmp_path):
+@contextlib.contextmanager
+def live_with_redis(tmp_path):
+    """live.py in-process with a Redis server of its own, for a test to stop and start again:
+    (Redis's port, its process, the server)."""
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     with (
         redis_server(port, tmp_path) as redis_process,
         serve_in_thread(live_app(url), **body_limit(live)) as srv,
     ):
+        yield port, redis_process, srv
+
+
+def test_while_redis_is_down_publishing_is_503_and_then_recovers(tmp_path):
+    with live_with_redis(tmp_path) as (port, redis_process, srv):
         stop(redis_process)
         down = publish(srv.port, "Is anyone there?", xsrf="a-matching-pair")
         assert (down.status, down.reason) == (503, "Service Unavailable")
@@ -275,12 +283,7 @@ async def heard_again(port):
 
 def test_just_after_redis_returns_no_notice_is_published_to_nobody(tmp_path, caplog):
     """While the relay still backs off, Redis has no subscriber: 503, not a false 200."""
-    port = free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    with (
-        redis_server(port, tmp_path) as redis_process,
-        serve_in_thread(live_app(url), **body_limit(live)) as srv,
-    ):
+    with live_with_redis(tmp_path) as (port, redis_process, srv):
         stop(redis_process)
         assert wait_until(lambda: "trying again in 1.6 s" in caplog.text)  # a long wait next
         with redis_server(port, tmp_path):

@@ -163,9 +163,8 @@ def test_the_templates_messages_are_not_a_page(tree):
     assert translations.problems("en") == []
 
 
-def test_new_language_starts_its_interface_catalog(tree, capsys):
-    """`nox -s translations -- --new ja` writes docs/_theme_locales/ja/LC_MESSAGES/sphinx.po
-    from the committed template docs/pot/sphinx.pot, with the book's header."""
+def interface_template(tree):
+    """The tree's docs/pot/sphinx.pot, the interface's one label Download in it: docs/."""
     docs = tree.parent.parent.parent / "docs"
     (docs / "pot").mkdir()
     (docs / "pot" / "sphinx.pot").write_text(
@@ -173,6 +172,13 @@ def test_new_language_starts_its_interface_catalog(tree, capsys):
         'msgid "Download"\nmsgstr ""\n',
         "utf-8",
     )
+    return docs
+
+
+def test_new_language_starts_its_interface_catalog(tree, capsys):
+    """`nox -s translations -- --new ja` writes docs/_theme_locales/ja/LC_MESSAGES/sphinx.po
+    from the committed template docs/pot/sphinx.pot, with the book's header."""
+    docs = interface_template(tree)
     assert translations.new_language("ja") == 0
     interface = docs / "_theme_locales" / "ja" / "LC_MESSAGES" / "sphinx.po"
     assert "wrote docs/_theme_locales/ja/LC_MESSAGES/sphinx.po" in capsys.readouterr().out
@@ -187,13 +193,7 @@ def test_an_untranslated_label_fails_the_source_and_not_an_edition_in_progress(t
     from tools import catalogs
 
     (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
-    docs = tree.parent.parent.parent / "docs"
-    (docs / "pot").mkdir()
-    (docs / "pot" / "sphinx.pot").write_text(
-        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-        'msgid "Download"\nmsgstr ""\n',
-        "utf-8",
-    )
+    docs = interface_template(tree)
     for code in ("zh_CN", "ja"):
         catalogs.start_interface(code, docs / "pot", docs / "_theme_locales")
     assert translations.check(["ja"]) == 0
