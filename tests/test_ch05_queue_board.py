@@ -6,7 +6,7 @@ import urllib.parse
 
 import pytest
 
-from examples.ch05 import queue_board, queue_board_sse
+from examples.ch05 import queue_board, queue_board_sse, queue_board_ws
 from tests.ch05_support import call, stats
 from tests.support import serve_in_thread, wait_until
 
@@ -57,14 +57,22 @@ def test_empty_board_page(server):
 
 
 @pytest.mark.reader
-def test_static_files_come_through_static_url(server):
+@pytest.mark.parametrize(
+    ("example", "script", "in_css", "in_script"),
+    [
+        (queue_board, "board_poll", "#calls li:first-child", "fetch(`/calls?since=${version}`, {"),
+        (queue_board_ws, "board_ws", ".error { color: #a40000; }", "new WebSocket("),
+    ],
+    ids=["poll", "ws"],
+)
+def test_static_files_come_through_static_url(server, example, script, in_css, in_script):
     page = server.fetch("/").html
     css = page.find("link", rel="stylesheet")["href"]
     js = page.find("script", src=True)["src"]
     assert re.fullmatch(r"/static/board\.css\?v=[0-9a-f]+", css)
-    assert re.fullmatch(r"/static/board_poll\.js\?v=[0-9a-f]+", js)
-    assert "#calls li:first-child" in server.fetch(css).text
-    assert "fetch(`/calls?since=${version}`, {" in server.fetch(js).text
+    assert re.fullmatch(rf"/static/{script}\.js\?v=[0-9a-f]+", js)
+    assert in_css in server.fetch(css).text
+    assert in_script in server.fetch(js).text
 
 
 @pytest.mark.reader

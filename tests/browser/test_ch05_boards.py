@@ -28,6 +28,19 @@ def post_call(server, ticket):
     assert call(server, ticket).status == 303
 
 
+def intercept(page, pattern, answer):
+    """Route the page's requests to `pattern` to answer(route, n), n counting them from 1;
+    the list of their URLs, which grows as they come."""
+    urls = []
+
+    def on_request(route):
+        urls.append(route.request.url)
+        answer(route, len(urls))
+
+    page.route(pattern, on_request)
+    return urls
+
+
 @pytest.fixture
 def board_page(browser):
     context = browser.new_context()
@@ -39,17 +52,15 @@ def board_page(browser):
 def test_long_polling_backs_off_with_jitter_and_spreads_its_re_polls(board_page):
     page = board_page
     with serve_in_thread(queue_board.make_app()) as srv:
-        polls = []
 
-        def on_poll(route):
-            polls.append(route.request.url)
-            if len(polls) == 8:  # the server is back, and has a call for this page
+        def on_poll(route, n):
+            if n == 8:  # the server is back, and has a call for this page
                 post_call(srv, "A17")
                 route.continue_()
             else:
                 route.abort()  # a network error, as while the server restarts
 
-        page.route("**/calls?*", on_poll)
+        polls = intercept(page, "**/calls?*", on_poll)
         page.add_init_script(RECORD_WAITS % 9)
         page.goto(f"{srv.url}/")
         page.wait_for_function("window.waits.length === 9")
@@ -67,16 +78,14 @@ def test_long_polling_gives_up_on_a_poll_that_never_ends(board_page):
     # is taken over here, so the test can fire it at once instead of waiting 35 s.
     page = board_page
     with serve_in_thread(queue_board.make_app()) as srv:
-        polls = []
 
-        def on_poll(route):
-            polls.append(route.request.url)
-            if len(polls) == 2:
+        def on_poll(route, n):
+            if n == 2:
                 post_call(srv, "A17")
-            if len(polls) > 1:
+            if n > 1:
                 route.continue_()  # the first one is left hanging
 
-        page.route("**/calls?*", on_poll)
+        polls = intercept(page, "**/calls?*", on_poll)
         page.add_init_script(RECORD_WAITS % 3)
         page.add_init_script(
             """
@@ -150,16 +159,14 @@ def test_event_source_page_starts_over_after_a_refusal(board_page):
     # restarts; the script then opens a new one, after a jittered wait that doubles.
     page = board_page
     with serve_in_thread(queue_board_sse.make_app()) as srv:
-        opened = []
 
-        def on_events(route):
-            opened.append(route.request.url)
-            if len(opened) <= 2:
+        def on_events(route, n):
+            if n <= 2:
                 route.fulfill(status=502, body="bad gateway")
             else:
                 route.continue_()
 
-        page.route("**/events?*", on_events)
+        opened = intercept(page, "**/events?*", on_events)
         page.add_init_script(RECORD_WAITS % 3)
         page.goto(f"{srv.url}/")
         page.wait_for_function("window.waits.length === 2")  # route handlers run in here
@@ -179,17 +186,15 @@ def test_event_source_backoff_starts_again_after_a_stream_that_opened(board_page
     # a refusal again: the wait is the first one again, not the third step of the doubling.
     page = board_page
     with serve_in_thread(queue_board_sse.make_app()) as srv:
-        opened = []
 
-        def on_events(route):
-            opened.append(route.request.url)
-            if len(opened) == 3:
+        def on_events(route, n):
+            if n == 3:
                 headers = {"Content-Type": "text/event-stream"}
                 route.fulfill(status=200, headers=headers, body="retry: 10\n\n")
             else:
                 route.fulfill(status=502, body="bad gateway")
 
-        page.route("**/events?*", on_events)
+        opened = intercept(page, "**/events?*", on_events)
         page.add_init_script(RECORD_WAITS % 3)
         page.goto(f"{srv.url}/")
         page.wait_for_function("window.waits.length === 3")
