@@ -12,7 +12,6 @@ from tests.support import ROOT
 # Everything of the project's own Python but the examples (a reader's program reads its own files).
 OWN_PYTHON = [
     ROOT / "noxfile.py",
-    ROOT / "conftest.py",
     *(
         path
         for folder in ("tools", "docs/_ext", "deploy", "bench", "tests")

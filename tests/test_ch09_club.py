@@ -5,7 +5,6 @@ service's other failures, and the reader's database tests on a real PostgreSQL."
 
 import asyncio
 import contextlib
-import importlib
 import json
 import os
 import socket
@@ -21,7 +20,20 @@ from tornado.web import create_signed_value
 from tornado.websocket import websocket_connect
 
 from examples.ch09 import club
-from examples.ch09.tests import test_database, test_feed, test_login, test_shutdown
+from examples.ch09.tests import (  # noqa: F401 (all of them: the check below)
+    conftest,
+    test_clock,
+    test_database,
+    test_feed,
+    test_leaks,
+    test_login,
+    test_pages,
+    test_plain_asyncio,
+    test_shutdown,
+    test_unittest_style,
+    test_weather,
+    test_xsrf,
+)
 from tests.ch04_support import admin
 from tests.support import (
     ROOT,
@@ -88,9 +100,8 @@ def test_the_readers_tests_run_with_the_books():
     folder = (ROOT / "examples" / "ch09" / "tests").relative_to(ROOT).as_posix()
     assert folder in testpaths["ini_options"]["testpaths"]
     found = sorted(p.stem for p in (ROOT / folder).glob("*.py") if p.name != "__init__.py")
-    assert "conftest" in found and len(found) > 1
-    for name in found:  # each imports in the book's environment too
-        importlib.import_module(f"examples.ch09.tests.{name}")
+    imported = sorted(name for name in found if f"examples.ch09.tests.{name}" in sys.modules)
+    assert imported == found  # every file, imported above
 
 
 # What the chapter tells its reader to install, beyond requirements/examples.txt.

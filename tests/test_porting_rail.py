@@ -23,6 +23,7 @@ def test_timetable(server):
     assert load(server) == {"in_flight": 0, "peak": 1, "served": 1}
 
 
+@pytest.mark.reader
 def test_delays(server):
     assert json.loads(server.fetch("/delays/hangzhou").body) == {"D3141": 12}
     assert json.loads(server.fetch("/delays/suzhou").body) == {}
