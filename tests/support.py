@@ -158,6 +158,12 @@ class Server:
         assert resp.status == 200, (resp.status, resp.text[:500])
         return resp.html
 
+    def stylesheet(self, path="/"):
+        """The stylesheet the page at `path` links to, fetched from the URL the page gives
+        (static_url's, with its version): (that URL, the response)."""
+        href = self.page(path).find("link", rel="stylesheet")["href"]
+        return href, self.fetch(href)
+
     def fetch(self, path, method="GET", body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:

@@ -59,9 +59,8 @@ def test_form(server):
 
 @pytest.mark.reader
 def test_stylesheet_through_the_page(server):
-    link = server.fetch("/").html.find("link", rel="stylesheet")["href"]
+    link, resp = server.stylesheet()
     assert link.startswith("/static/style.css?v=")
-    resp = server.fetch(link)
     assert resp.status == 200
     assert resp.headers["Content-Type"] == "text/css"
     assert resp.headers["Cache-Control"] == "max-age=315360000"

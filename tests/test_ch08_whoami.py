@@ -28,11 +28,9 @@ def test_page_says_which_process_answered(server):
 
 @pytest.mark.reader
 def test_stylesheet_through_the_url_the_page_gives(server):
-    href = server.fetch("/").html.find("link", rel="stylesheet")["href"]
+    href, resp = server.stylesheet()
     assert href.startswith("/static/deploy.css?v=")
-    resp = server.fetch(href)
-    assert resp.status == 200
-    assert resp.body == CSS.read_bytes()
+    assert (resp.status, resp.body) == (200, CSS.read_bytes())
 
 
 @pytest.mark.reader

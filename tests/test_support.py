@@ -50,3 +50,20 @@ def test_wait_until_says_whether_the_condition_came_true():
 def test_sphinx_build_fails_the_test_with_sphinxs_errors(tmp_path):
     with pytest.raises(AssertionError, match="conf.py"):
         sphinx_build(tmp_path, tmp_path / "out")
+
+
+def test_the_stylesheet_is_fetched_from_the_url_the_page_gives():
+    app = tornado.web.Application([("/", Styled), ("/style.css", Style)])
+    with serve_in_thread(app) as server:
+        href, resp = server.stylesheet()
+    assert (href, resp.status, resp.text) == ("/style.css?v=1", 200, "h1 {}")
+
+
+class Styled(tornado.web.RequestHandler):
+    def get(self):
+        self.write('<link rel="stylesheet" href="/style.css?v=1"><h1>A page</h1>')
+
+
+class Style(tornado.web.RequestHandler):
+    def get(self):
+        self.write("h1 {}")
