@@ -12,7 +12,6 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.support import EXAMPLES, ROOT, require_binary, stop, wait_for_port
@@ -75,16 +74,6 @@ def nginx(template, directory, **values):
         yield process
     finally:
         stop(process, signal.SIGQUIT)
-
-
-def wait_until(predicate, timeout=20.0, interval=0.05):
-    """Poll until predicate() is true; False if the deadline passes first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 @contextlib.contextmanager

@@ -39,9 +39,11 @@ DATABASES = ["sqlite", "postgresql"]
 
 
 def keeps_a_database(test_module):
-    """Whether the module tests an example that keeps a database (or several examples)."""
-    example = getattr(test_module, "EXAMPLE", None)
-    return example is None or hasattr(example, "create_engine")
+    """Whether the module tests an example that keeps a database: its EXAMPLE, or one of the
+    examples in SERVED, a list its tests are parametrised over; a module with neither may
+    serve any example."""
+    examples = getattr(test_module, "SERVED", None) or [getattr(test_module, "EXAMPLE", None)]
+    return any(example is None or hasattr(example, "create_engine") for example in examples)
 
 
 @pytest.hookimpl(tryfirst=True)  # before the fixtures' own params: ids stay in-process-sqlite

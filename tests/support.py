@@ -152,6 +152,18 @@ class Server:
             sock.sendall(head.encode())
             return sock.recv(100)
 
+    def page(self, path):
+        """The HTML page at `path`, parsed: it must come with a 200."""
+        resp = self.fetch(path)
+        assert resp.status == 200, (resp.status, resp.text[:500])
+        return resp.html
+
+    def stylesheet(self, path="/"):
+        """The stylesheet the page at `path` links to, fetched from the URL the page gives
+        (static_url's, with its version): (that URL, the response)."""
+        href = self.page(path).find("link", rel="stylesheet")["href"]
+        return href, self.fetch(href)
+
     def fetch(self, path, method="GET", body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
@@ -248,6 +260,16 @@ def wait_for_port(port, process=None, log=None, timeout=15.0):
     raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
 
 
+def wait_until(predicate, timeout=20.0, interval=0.05):
+    """Poll until predicate() is true; False if the deadline passes first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
 def body_limit(module):
     """listen() keyword arguments for a module that sets MAX_BODY_SIZE, as its main() does."""
     return {"max_body_size": module.MAX_BODY_SIZE} if hasattr(module, "MAX_BODY_SIZE") else {}
@@ -265,6 +287,15 @@ def stop(process, signum=signal.SIGTERM, timeout=15):
     return process.returncode
 
 
+def run_python(script, *args, env=None, timeout=60):
+    """Run `python SCRIPT ARGS` from the project root to its end (`script` a path relative to
+    it, such as bench/c10k.py). Its CompletedProcess, output captured as text."""
+    command = [sys.executable, str(script), *map(str, args)]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def run_program(program, *args, env=None, timeout=60):
     """Run `python examples/<program> ARGS` from the project root to its end, as the book says.
 
@@ -272,10 +303,7 @@ def run_program(program, *args, env=None, timeout=60):
     output captured as text.
     """
     relpath = program if isinstance(program, str | Path) else example_relpath(program)
-    command = [sys.executable, f"examples/{relpath}", *args]
-    return subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    return run_python(f"examples/{relpath}", *args, env=env, timeout=timeout)
 
 
 def start_error(program, *args):
@@ -284,6 +312,16 @@ def start_error(program, *args):
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     return done.stderr.splitlines()[-1]
+
+
+def sphinx_build(source, out, *options, builder="html", cwd=None, env=None):
+    """Build the book in `source` (a docs/ folder or a copy of one) with Sphinx's `builder`
+    into `out`, quietly, with any other sphinx-build `options`; fail the test, with the end of
+    Sphinx's errors, unless the build succeeds. Returns `out`."""
+    command = [sys.executable, "-m", "sphinx", "-q", "-b", builder, *options, source, out]
+    done = subprocess.run(list(map(str, command)), capture_output=True, text=True, cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
 
 
 @contextlib.contextmanager

@@ -1,31 +1,14 @@
 """The C10K benchmark itself, run small: every parked connection is answered, figures are sane."""
 
 import json
-import subprocess
-import sys
 
-from tests.support import ROOT
+from tests.support import run_python
 
 
 def test_benchmark_answers_every_connection(tmp_path):
     out, chart = tmp_path / "c10k.json", tmp_path / "c10k.svg"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "bench/c10k.py",
-            "--connections",
-            "5",
-            "40",
-            "--json",
-            str(out),
-            "--svg",
-            str(chart),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    args = ["--connections", "5", "40", "--json", out, "--svg", chart]
+    done = run_python("bench/c10k.py", *args, timeout=120)
     assert done.returncode == 0, done.stderr
     rows = json.loads(out.read_text())["rows"]
     assert [(r["server"], r["connections"]) for r in rows] == [
@@ -42,12 +25,6 @@ def test_benchmark_answers_every_connection(tmp_path):
 
 
 def test_benchmark_refuses_counts_it_cannot_hold():
-    done = subprocess.run(
-        [sys.executable, "bench/c10k.py", "--connections", "30000"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_python("bench/c10k.py", "--connections", "30000", timeout=30)
     assert done.returncode == 2
     assert "--connections must be between 1 and 20,000" in done.stderr

@@ -4,10 +4,8 @@ import asyncio
 import importlib.util
 import json
 import shutil
-import subprocess
-import sys
 
-from tests.support import ROOT, free_port, require_binary
+from tests.support import ROOT, free_port, require_binary, run_python
 
 spec = importlib.util.spec_from_file_location("deploy_load", ROOT / "bench" / "deploy_load.py")
 deploy_load = importlib.util.module_from_spec(spec)
@@ -39,25 +37,8 @@ def test_the_asyncio_client_reconnects_when_nginx_ends_a_connection(tmp_path):
 def test_a_short_run_says_which_client_loaded_it(tmp_path):
     require_binary("nginx")
     out = tmp_path / "rows.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "bench/deploy_load.py",
-            "--processes",
-            "1",
-            "2",
-            "--duration",
-            "1",
-            "--connections",
-            "4",
-            "--json",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    args = ["--processes", "1", "2", "--duration", "1", "--connections", "4", "--json", out]
+    done = run_python("bench/deploy_load.py", *args, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     client = "wrk" if shutil.which("wrk") else "asyncio client"
     lines = done.stdout.splitlines()
@@ -74,12 +55,6 @@ def test_a_short_run_says_which_client_loaded_it(tmp_path):
 
 
 def test_counts_it_cannot_run_are_refused():
-    done = subprocess.run(
-        [sys.executable, "bench/deploy_load.py", "--processes", "5"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_python("bench/deploy_load.py", "--processes", "5", timeout=30)
     assert done.returncode == 2
     assert "--processes must be from 1 to 4" in done.stderr

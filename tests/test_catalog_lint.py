@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.translations_support import docs_tree
 from tools import catalog_lint, translations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,13 +26,7 @@ def write(path, entries, lang="en"):
 @pytest.fixture
 def tree(tmp_path, monkeypatch):
     """A docs/ tree whose only page has the messages a test writes, as `check` sees it."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "editions.toml").write_text(EDITIONS, "utf-8")
-    templates = tmp_path / "gettext"
-    templates.mkdir()
-    monkeypatch.setattr(translations, "ROOT", tmp_path)
-    monkeypatch.setattr(translations, "TEMPLATES", templates)
-    monkeypatch.setattr(translations, "LOCALES", tmp_path / "locales")
+    templates = docs_tree(tmp_path, monkeypatch, EDITIONS)
 
     def check(entries, lang="en"):
         folder = tmp_path / "locales" / lang / "LC_MESSAGES"

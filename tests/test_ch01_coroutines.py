@@ -1,9 +1,7 @@
 import asyncio
-import subprocess
-import sys
 
 from examples.ch01 import coroutines
-from tests.support import ROOT
+from tests.support import run_program
 
 EXAMPLE = coroutines
 
@@ -34,13 +32,7 @@ def test_main_waits_for_both_teas_at_once(capsys):
 
 
 def test_runs_as_a_reader_runs_it():
-    result = subprocess.run(
-        [sys.executable, "examples/ch01/coroutines.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
+    result = run_program("ch01/coroutines.py", timeout=30)
+    assert result.returncode == 0, result.stderr
     assert result.stdout == OUTPUT
     assert result.stderr == ""

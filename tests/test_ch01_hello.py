@@ -13,8 +13,7 @@ EXAMPLE = hello
 @pytest.mark.reader
 def test_default_greeting(server):
     resp = server.fetch("/")
-    assert resp.status == 200
-    assert resp.text == "Hello, Tornado reader!\n"
+    assert (resp.status, resp.text) == (200, "Hello, Tornado reader!\n")
 
 
 @pytest.mark.reader

@@ -77,12 +77,5 @@ def test_long_text_is_413(server):
     assert resp.reason == "text is longer than 10000 characters"
 
 
-@pytest.mark.reader
-def test_huge_body_is_refused_before_it_is_read(server):
-    answer = server.post_head("/wrap", string_service.MAX_BODY_SIZE + 1)
-    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-    assert server.fetch("/reverse/ok").status == 200
-
-
 def test_get_on_wrap_is_405(server):
     assert server.fetch("/wrap").status == 405

@@ -1,11 +1,8 @@
-import subprocess
-import sys
-
 import tornado.template
 import tornado.web
 
 from examples.ch02 import template_demo
-from tests.support import ROOT, serve_in_thread
+from tests.support import run_program, serve_in_thread
 
 EXAMPLE = template_demo
 GREETING = "<p>Hello, Grace!</p>\n<ul>\n\n<li>Lisbon</li>\n\n<li>Kyoto &amp; Nara</li>\n\n</ul>\n"
@@ -41,8 +38,8 @@ def test_an_application_escapes_by_default_too():
 
 def test_the_script_prints_what_the_book_shows():
     # As the reader runs it: from the repository root, in a terminal.
-    command = [sys.executable, "examples/ch02/template_demo.py"]
-    printed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    printed = run_program("ch02/template_demo.py")
+    assert printed.returncode == 0, printed.stderr
     assert printed.stdout == (
         "b'Hello, Ada! 42'\nHello, &lt;b&gt;Ada&lt;/b&gt;!\nHello, <b>Ada</b>!\n" + GREETING
     )

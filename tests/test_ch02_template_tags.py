@@ -1,10 +1,7 @@
-import subprocess
-import sys
-
 import pytest
 
 from examples.ch02 import template_tags
-from tests.support import ROOT
+from tests.support import run_program
 
 EXAMPLE = template_tags
 LETTER = {"to": "Ada", "sender": "Grace", "message": "Short.", "ps": "Bring shoes."}
@@ -43,8 +40,8 @@ def test_text_is_not_html_escaped():
 
 
 def test_the_script_prints_two_letters():
-    command = [sys.executable, "examples/ch02/template_tags.py"]
-    printed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    printed = run_program("ch02/template_tags.py")
+    assert printed.returncode == 0, printed.stderr
     first, second = printed.stdout.split("\n\nDear ")
     assert first.startswith("Dear Ada,\n\nThe trams are yellow")
     assert "Written on Wednesday, 25 November 2026." in first

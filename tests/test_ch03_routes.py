@@ -21,9 +21,7 @@ def test_home_page_links_come_from_route_names(server):
 
 @pytest.mark.reader
 def test_tea_page_lists_the_others_through_the_ui_module(server):
-    resp = server.fetch("/tea/longjing")
-    assert resp.status == 200
-    page = resp.html
+    page = server.page("/tea/longjing")
     assert page.h1.string == "Longjing"
     others = page.find("p").find_all("a")
     assert [(a.string, a["href"]) for a in others] == [

@@ -90,9 +90,7 @@ def test_empty_shop_invites_the_first_tea(server, database_url):
 
 
 def test_tea_page(server):
-    resp = server.fetch("/tea/tieguanyin")
-    assert resp.status == 200
-    page = resp.html
+    page = server.page("/tea/tieguanyin")
     check_layout(page, "Tieguanyin")
     assert page.h1.string == "Tieguanyin"
     assert page.select_one("p.meta").string == "From Anxi, Fujian, ¥54 per 50 g."
@@ -237,9 +235,7 @@ def test_every_bad_field_gets_its_own_message(server):
 
 
 def test_edit_form_is_filled_in(server):
-    resp = server.fetch("/tea/longjing/edit")
-    assert resp.status == 200
-    page = resp.html
+    page = server.page("/tea/longjing/edit")
     check_layout(page, "Edit longjing")
     assert page.find("form")["action"] == "/tea/longjing/edit"
     assert page.find("input", id="slug") is None

@@ -1,4 +1,5 @@
 import contextlib
+import functools
 import json
 import socket
 import struct
@@ -6,31 +7,24 @@ import threading
 
 import pytest
 
-from examples.ch05 import forecast
-from tests.support import RawServer, example_relpath, run_example, serve_in_thread, start_error
-from tests.test_ch05_upstream import (
-    BROKEN_KINDS,
+from examples.ch05 import forecast, forecast_blocking
+from tests import ch05_support
+from tests.ch05_support import (
     GARBAGE,
     base_url,
     fetch_together,
+    garbage_error,
     serve_garbage,
     serve_upstream,
     stats,
 )
+from tests.support import RawServer, start_error
 
 EXAMPLE = forecast
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
-@contextlib.contextmanager
-def serve_client(mode, upstream_url, timeout=3.0):
-    if mode == "in-process":
-        with serve_in_thread(forecast.make_app(upstream_url, timeout)) as srv:
-            yield srv
-    else:
-        args = [f"--upstream={upstream_url}", f"--timeout={timeout}"]
-        with run_example(example_relpath(forecast), *args) as srv:
-            yield srv
+serve_client = functools.partial(ch05_support.serve_client, forecast, timeout=3.0)
 
 
 @pytest.mark.reader
@@ -83,13 +77,15 @@ def test_an_upstream_that_hangs_up_is_502_not_a_timeout(mode):
 
 
 @pytest.mark.parametrize("kind", GARBAGE)
-def test_garbage_from_the_upstream_is_502_never_500(kind):
-    with serve_garbage(kind) as url, serve_client("in-process", url) as srv:
-        resp = srv.fetch("/weather/lhasa")
-    error = forecast.BROKEN if kind in BROKEN_KINDS else forecast.NOT_A_REPORT
-    if kind == "redirect to ftp":
-        error = "the weather service answered 302"  # not followed: it never redirects
-    assert (resp.status, json.loads(resp.body)) == (502, {"error": error})
+@pytest.mark.parametrize(
+    ("client", "path"),
+    [(forecast, "/weather/lhasa"), (forecast_blocking, "/blocking/lhasa")],
+    ids=["forecast", "forecast_blocking"],
+)
+def test_garbage_from_the_upstream_is_502_never_500(client, path, kind):
+    with serve_garbage(kind) as url, ch05_support.serve_client(client, "in-process", url) as srv:
+        resp = srv.fetch(path)
+    assert (resp.status, json.loads(resp.body)) == (502, {"error": garbage_error(client, kind)})
 
 
 def test_a_temperature_out_of_range_is_passed_on_where_exercise_2_starts():

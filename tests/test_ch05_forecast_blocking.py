@@ -1,33 +1,24 @@
-import contextlib
+import functools
 import json
 
 import pytest
 
 from examples.ch05 import forecast_blocking
-from tests.support import RawServer, example_relpath, run_example, serve_in_thread, start_error
-from tests.test_ch05_upstream import (
-    BROKEN_KINDS,
-    GARBAGE,
+from tests import ch05_support
+from tests.ch05_support import (
     base_url,
     fetch_together,
-    serve_garbage,
     serve_upstream,
     stats,
     unanswered_connect,
 )
+from tests.support import RawServer, start_error
 
 EXAMPLE = forecast_blocking
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
-@contextlib.contextmanager
-def serve_client(mode, upstream_url):
-    if mode == "in-process":
-        with serve_in_thread(forecast_blocking.make_app(upstream_url)) as srv:
-            yield srv
-    else:
-        with run_example(example_relpath(forecast_blocking), f"--upstream={upstream_url}") as srv:
-            yield srv
+serve_client = functools.partial(ch05_support.serve_client, forecast_blocking)
 
 
 @pytest.mark.reader
@@ -78,16 +69,6 @@ def test_a_timeout_is_504_and_a_hang_up_is_502(monkeypatch, kind):
         resp = srv.fetch(f"/{kind}/lhasa")
         assert resp.status == 502
         assert json.loads(resp.body) == {"error": forecast_blocking.BROKEN}
-
-
-@pytest.mark.parametrize("kind", GARBAGE)
-def test_garbage_from_the_upstream_is_502_never_500(kind):
-    with serve_garbage(kind) as url, serve_client("in-process", url) as srv:
-        resp = srv.fetch("/blocking/lhasa")
-    error = forecast_blocking.BROKEN if kind in BROKEN_KINDS else forecast_blocking.NOT_A_REPORT
-    if kind == "redirect to ftp":
-        error = "the weather service answered 302"  # not followed: it never redirects
-    assert (resp.status, json.loads(resp.body)) == (502, {"error": error})
 
 
 def test_a_connection_never_accepted_is_a_timeout_too(monkeypatch):

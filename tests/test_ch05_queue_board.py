@@ -6,9 +6,9 @@ import urllib.parse
 
 import pytest
 
-from examples.ch05 import queue_board, queue_board_sse
-from tests.support import serve_in_thread
-from tests.test_ch05_waiting_room import wait_until
+from examples.ch05 import queue_board, queue_board_sse, queue_board_ws
+from tests.ch05_support import call, stats
+from tests.support import serve_in_thread, wait_until
 
 EXAMPLE = queue_board
 # The long-polling board and the one that streams (Server-Sent Events) take calls alike.
@@ -16,16 +16,6 @@ both_boards = pytest.mark.parametrize(
     "example", [queue_board, queue_board_sse], ids=["poll", "sse"]
 )
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
-
-
-def stats(server):
-    return json.loads(server.fetch("/stats").body)
-
-
-def call(server, ticket="A17", counter="2", note=""):
-    body = urllib.parse.urlencode(dict(ticket=ticket, counter=counter, note=note))
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    return server.fetch("/", method="POST", body=body, headers=headers)
 
 
 def poll(server, since):
@@ -57,9 +47,7 @@ def answer(sock):
 
 @pytest.mark.reader
 def test_empty_board_page(server):
-    resp = server.fetch("/")
-    assert resp.status == 200
-    page = resp.html
+    page = server.page("/")
     assert page.find("ol", id="calls")["data-version"] == "0"
     assert page.find("ol", id="calls").find_all("li") == []
     assert page.find("input", id="ticket")["value"] == ""
@@ -69,14 +57,22 @@ def test_empty_board_page(server):
 
 
 @pytest.mark.reader
-def test_static_files_come_through_static_url(server):
+@pytest.mark.parametrize(
+    ("example", "script", "in_css", "in_script"),
+    [
+        (queue_board, "board_poll", "#calls li:first-child", "fetch(`/calls?since=${version}`, {"),
+        (queue_board_ws, "board_ws", ".error { color: #a40000; }", "new WebSocket("),
+    ],
+    ids=["poll", "ws"],
+)
+def test_static_files_come_through_static_url(server, example, script, in_css, in_script):
     page = server.fetch("/").html
     css = page.find("link", rel="stylesheet")["href"]
     js = page.find("script", src=True)["src"]
     assert re.fullmatch(r"/static/board\.css\?v=[0-9a-f]+", css)
-    assert re.fullmatch(r"/static/board_poll\.js\?v=[0-9a-f]+", js)
-    assert "#calls li:first-child" in server.fetch(css).text
-    assert "fetch(`/calls?since=${version}`, {" in server.fetch(js).text
+    assert re.fullmatch(rf"/static/{script}\.js\?v=[0-9a-f]+", js)
+    assert in_css in server.fetch(css).text
+    assert in_script in server.fetch(js).text
 
 
 @pytest.mark.reader
@@ -211,8 +207,9 @@ def test_board_hands_each_waiter_one_result():
 
 
 @pytest.mark.reader
-def test_oversized_form_is_refused_before_the_handler(server):
-    answer = server.post_head("/", queue_board.MAX_BODY_SIZE + 1)
+@both_boards
+def test_oversized_form_is_refused_before_the_handler(server, example):
+    answer = server.post_head("/", example.MAX_BODY_SIZE + 1)
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert stats(server)["version"] == 0
 

@@ -2,28 +2,17 @@ import asyncio
 import json
 import re
 import socket
-import urllib.parse
 
 import pytest
 import tornado.httpserver
 import tornado.netutil
 
 from examples.ch05 import queue_board_sse
-from tests.support import serve_in_thread
-from tests.test_ch05_waiting_room import wait_until
+from tests.ch05_support import call, stats
+from tests.support import serve_in_thread, wait_until
 
 EXAMPLE = queue_board_sse
 EVENT_STREAM = "text/event-stream; charset=UTF-8"
-
-
-def stats(server):
-    return json.loads(server.fetch("/stats").body)
-
-
-def call(server, ticket="A17", counter="2", note=""):
-    body = urllib.parse.urlencode(dict(ticket=ticket, counter=counter, note=note))
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    return server.fetch("/", method="POST", body=body, headers=headers)
 
 
 class Stream:
@@ -209,13 +198,6 @@ def test_bad_form_is_shown_again_with_messages(server):
         "Please keep the note to 40 characters.",
     ]
     assert resp.html.find("input", id="ticket")["value"] == "<b>"
-    assert stats(server)["version"] == 0
-
-
-@pytest.mark.reader
-def test_oversized_form_is_refused_before_the_handler(server):
-    answer = server.post_head("/", queue_board_sse.MAX_BODY_SIZE + 1)
-    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert stats(server)["version"] == 0
 
 

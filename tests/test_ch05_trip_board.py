@@ -1,27 +1,26 @@
 import concurrent.futures
-import contextlib
+import functools
 import json
 import threading
 
 import pytest
 
 from examples.ch05 import trip_board
-from tests.support import (
-    SILENT,
-    RawServer,
-    example_relpath,
-    run_example,
-    serve_in_thread,
-    start_error,
-)
-from tests.test_ch05_upstream import (
-    BROKEN_KINDS,
+from tests import ch05_support
+from tests.ch05_support import (
     base_url,
+    garbage_error,
     serve_garbage,
     serve_upstream,
     stats,
 )
-from tests.test_ch05_waiting_room import wait_until
+from tests.support import (
+    SILENT,
+    RawServer,
+    serve_in_thread,
+    start_error,
+    wait_until,
+)
 
 EXAMPLE = trip_board
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -29,15 +28,7 @@ CITIES = ["beijing", "chengdu", "guangzhou", "hangzhou", "harbin", "lhasa"]
 SIX = "/board?" + "&".join(f"city={city}" for city in CITIES)
 
 
-@contextlib.contextmanager
-def serve_client(mode, upstream_url, timeout=3.0):
-    if mode == "in-process":
-        with serve_in_thread(trip_board.make_app(upstream_url, timeout)) as srv:
-            yield srv
-    else:
-        args = [f"--upstream={upstream_url}", f"--timeout={timeout}"]
-        with run_example(example_relpath(trip_board), *args) as srv:
-            yield srv
+serve_client = functools.partial(ch05_support.serve_client, trip_board, timeout=3.0)
 
 
 def board(srv, path):
@@ -111,9 +102,7 @@ def test_the_deadline_counts_time_spent_queueing(mode):
 def test_garbage_from_the_upstream_is_a_row_not_a_500(kind):
     with serve_garbage(kind) as url, serve_client("in-process", url) as srv:
         status, body = board(srv, "/board?city=harbin")
-    error = trip_board.BROKEN if kind in BROKEN_KINDS else trip_board.NOT_A_REPORT
-    if kind == "redirect to ftp":
-        error = "the weather service answered 302"  # not followed: it never redirects
+    error = garbage_error(trip_board, kind)
     assert (status, body) == (502, {"cities": [{"city": "harbin", "error": error}]})
 
 

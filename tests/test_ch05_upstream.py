@@ -1,79 +1,14 @@
-import concurrent.futures
-import contextlib
 import json
 import socket
 
 import pytest
 
 from examples.ch05 import upstream
-from tests.support import RawServer, run_example, serve_in_thread, start_error
+from examples.porting import rail
+from tests.ch05_support import fetch_together, serve_service, serve_upstream, stats
+from tests.support import start_error
 
 EXAMPLE = upstream
-
-
-@contextlib.contextmanager
-def serve_upstream(delay=0.0, fail=False, mode="in-process", hang_up=False):
-    """A weather service for a client example to call; its base URL."""
-    if mode == "in-process":
-        with serve_in_thread(upstream.make_app(delay=delay, fail=fail, hang_up=hang_up)) as srv:
-            yield srv
-    else:
-        args = [f"--delay={delay}"] + (["--fail"] if fail else [])
-        args += ["--hang-up"] if hang_up else []
-        with run_example("ch05/upstream.py", *args) as srv:
-            yield srv
-
-
-GARBAGE = {
-    "no status line": b"HELLO THERE\r\n\r\n",
-    "body cut short": b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"city":',
-    "not JSON": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
-    "a JSON list": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]",
-    "deeply nested": b"HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n" + b"[" * 200000,
-    "wrong fields": b'HTTP/1.1 200 OK\r\nContent-Length: 24\r\n\r\n{"city": 1, "sky": null}',
-    "huge header": b"HTTP/1.1 200 OK\r\nX-Big: " + b"x" * 70_000 + b"\r\n\r\n",
-    "redirect to ftp": b"HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1/x\r\n\r\n",
-}
-BROKEN_KINDS = ("no status line", "body cut short", "huge header")
-
-
-@contextlib.contextmanager
-def serve_garbage(kind):
-    """A raw socket server that reads each request and answers with GARBAGE[kind]; its base URL."""
-    with RawServer(GARBAGE[kind]) as server:
-        yield server.url
-
-
-@contextlib.contextmanager
-def unanswered_connect():
-    """A base URL whose connections are never accepted: the listen queue is full."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    address = listener.getsockname()
-    fillers = []
-    with contextlib.ExitStack() as stack:
-        stack.callback(listener.close)
-        for _ in range(4):  # the kernel queues one or two; then SYNs are dropped
-            sock = stack.enter_context(socket.socket())
-            sock.setblocking(False)
-            sock.connect_ex(address)
-            fillers.append(sock)
-        yield f"http://{address[0]}:{address[1]}"
-
-
-def base_url(srv):
-    return f"http://127.0.0.1:{srv.port}"
-
-
-def stats(srv):
-    return json.loads(srv.fetch("/stats").body)
-
-
-def fetch_together(srv, paths):
-    """Send every request at the same moment from its own thread; the responses, in order."""
-    with concurrent.futures.ThreadPoolExecutor(len(paths)) as pool:
-        return list(pool.map(srv.fetch, paths))
 
 
 @pytest.mark.reader
@@ -95,12 +30,25 @@ def test_only_lowercase_names_are_routed(server):
     assert stats(server)["served"] == 0
 
 
+# Appendix A's rail service is chapter 5's weather service ported: where they behave alike,
+# one test checks both (each with a path it serves, the name it gives itself, its counters).
+SERVICES = pytest.mark.parametrize(
+    ("example", "path", "name", "counters"),
+    [
+        (upstream, "/weather/beijing", "weather", "/stats"),
+        (rail, "/timetable/hangzhou", "rail", "/load"),
+    ],
+    ids=["ch05-upstream", "porting-rail"],
+)
+
+
 @pytest.mark.reader
-def test_a_failing_service_answers_503(mode):
-    with serve_upstream(fail=True, mode=mode) as srv:
-        resp = srv.fetch("/weather/beijing")
+@SERVICES
+def test_a_failing_service_answers_503(mode, example, path, name, counters):
+    with serve_service(example, mode, fail=True) as srv:
+        resp = srv.fetch(path)
     assert resp.status == 503
-    assert json.loads(resp.body) == {"error": "the weather service is down for maintenance"}
+    assert json.loads(resp.body) == {"error": f"the {name} service is down for maintenance"}
 
 
 @pytest.mark.reader
@@ -123,19 +71,22 @@ def test_a_hang_up_is_logged_as_444_not_200(caplog):
     assert logged == ["444 GET /weather/beijing"]
 
 
-def test_requests_overlap_while_they_wait():
-    with serve_upstream(delay=1.0) as srv:
-        replies = fetch_together(srv, ["/weather/harbin"] * 3)
+@SERVICES
+def test_requests_overlap_while_they_wait(example, path, name, counters):
+    with serve_service(example, delay=0.5) as srv:
+        replies = fetch_together(srv, [path] * 3)
         assert [r.status for r in replies] == [200, 200, 200]
-        assert stats(srv) == {"in_flight": 0, "peak": 3, "served": 3}
+        assert stats(srv, counters) == {"in_flight": 0, "peak": 3, "served": 3}
 
 
 @pytest.mark.parametrize(
-    ("argument", "message"),
+    ("program", "argument", "error"),
     [
-        ("--delay=-1", "error: delay must be between 0 and 60 seconds, not -1.0"),
-        ("--delay=soon", "error: could not convert string to float: 'soon'"),
+        ("ch05/upstream.py", "--delay=-1", "delay must be between 0 and 60 seconds, not -1.0"),
+        ("ch05/upstream.py", "--delay=soon", "could not convert string to float: 'soon'"),
+        ("porting/rail.py", "--delay=61", "delay must be between 0 and 60 seconds, not 61.0"),
+        ("porting/rail.py", "--delay=later", "could not convert string to float: 'later'"),
     ],
 )
-def test_bad_delay_is_a_clear_error(argument, message):
-    assert start_error("ch05/upstream.py", argument) == message
+def test_bad_delay_is_a_clear_error(program, argument, error):
+    assert start_error(program, argument) == f"error: {error}"

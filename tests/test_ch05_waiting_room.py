@@ -1,60 +1,13 @@
 import asyncio
 import json
-import socket
-import threading
 
 import pytest
 
 from examples.ch05 import waiting_room
+from tests.ch05_support import park, read_response, release_everyone, stats
+from tests.support import wait_until
 
 EXAMPLE = waiting_room
-WAIT = b"GET /wait HTTP/1.1\r\nHost: x\r\n\r\n"
-
-
-def stats(server):
-    return json.loads(server.fetch("/stats").body)
-
-
-def park(server, count):
-    """Open `count` connections that each wait at /wait; return their sockets."""
-    socks = []
-    for _ in range(count):
-        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        sock.sendall(WAIT)
-        socks.append(sock)
-    return socks
-
-
-def wait_until(predicate, timeout=10):
-    event = threading.Event()
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return True
-        event.wait(0.02)
-    return False
-
-
-def read_response(sock):
-    data = b""
-    while not data.endswith(b"released\n"):
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
-def release_everyone(server, count):
-    """Park `count` clients, wait until all of them wait, release them: (/release's JSON, the
-    answers the clients read)."""
-    socks = park(server, count)
-    try:
-        assert wait_until(lambda: stats(server)["waiting"] == count)
-        resp = server.fetch("/release", method="POST", body=b"")
-        return json.loads(resp.body), [read_response(sock) for sock in socks]
-    finally:
-        for sock in socks:
-            sock.close()
 
 
 @pytest.mark.reader

@@ -4,8 +4,8 @@ import threading
 import pytest
 
 from examples.ch05 import waiting_room_threads
-from tests.support import Server, free_port, run_example
-from tests.test_ch05_waiting_room import park, release_everyone, stats, wait_until
+from tests.ch05_support import park, release_everyone, stats
+from tests.support import Server, free_port, run_example, wait_until
 
 
 @contextlib.contextmanager

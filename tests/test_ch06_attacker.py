@@ -9,9 +9,7 @@ EXAMPLE = attacker
 
 
 def attack_form(server):
-    resp = server.fetch("/")
-    assert resp.status == 200
-    page = resp.html
+    page = server.page("/")
     form = page.find("form", id="prize")
     fields = {field["name"]: field["value"] for field in form.find_all("input")}
     return page, form, fields

@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import threading
 import time
@@ -668,23 +669,42 @@ def pending_of(app):
     return next(r.target_kwargs["pending"] for r in rules if "pending" in r.target_kwargs)
 
 
-@pytest.mark.usefixtures("cheap_hashes")
-def test_a_burst_beyond_the_global_cap_gets_503():
-    """Many addresses, one server: at most MAX_PENDING password checks wait or run at once."""
+@contextlib.contextmanager
+def checks_held(forms):
+    """login.py behind a proxy, both hashing threads held so that the password checks that
+    come wait in line: (the server, its pending checks, `forms` login forms, the event that
+    lets the threads go; leaving lets them go too)."""
     app = login.make_app(SECRET, passwords={"mei": PASSWORD})
     pending = pending_of(app)
     release = threading.Event()
     with serve_in_thread(app, xheaders=True) as srv:
-        forms = [login_page(srv) for _ in range(login.MAX_PENDING + 1)]
-        # Occupy both hashing threads, so that the checks that follow have to wait in line.
+        pages = [login_page(srv) for _ in range(forms)]
         blockers = [login.HASHING.submit(release.wait) for _ in range(2)]
+        try:
+            yield srv, pending, pages, release
+        finally:
+            release.set()
+        for blocker in blockers:
+            blocker.result()
+
+
+def sign_in_as_mei(srv, form, address, password="guess"):
+    """POST a login form (page, its _xsrf cookie) for mei, from `address` behind the proxy."""
+    page, xsrf = form
+    token = page.find("input", attrs={"name": "_xsrf"})["value"]
+    fields = {"_xsrf": token, "username": "mei", "password": password}
+    headers = {**FORM, "Cookie": f"_xsrf={xsrf}", "X-Real-IP": address}
+    return srv.fetch("/login", "POST", urlencode(fields), headers)
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_a_burst_beyond_the_global_cap_gets_503():
+    """Many addresses, one server: at most MAX_PENDING password checks wait or run at once."""
+    with checks_held(login.MAX_PENDING + 1) as (srv, pending, forms, release):
         statuses = []
 
-        def post(number, page, xsrf):
-            token = page.find("input", attrs={"name": "_xsrf"})["value"]
-            fields = {"_xsrf": token, "username": "mei", "password": "guess"}
-            headers = {**FORM, "Cookie": f"_xsrf={xsrf}", "X-Real-IP": f"192.0.2.{number}"}
-            statuses.append(srv.fetch("/login", "POST", urlencode(fields), headers).status)
+        def post(number, *form):
+            statuses.append(sign_in_as_mei(srv, form, f"192.0.2.{number}").status)
 
         threads = [
             threading.Thread(target=post, args=(n, *form))
@@ -698,17 +718,11 @@ def test_a_burst_beyond_the_global_cap_gets_503():
                     break
                 time.sleep(0.01)
             assert pending.count == login.MAX_PENDING
-            page, xsrf = forms[-1]
-            token = page.find("input", attrs={"name": "_xsrf"})["value"]
-            fields = {"_xsrf": token, "username": "mei", "password": PASSWORD}
-            headers = {**FORM, "Cookie": f"_xsrf={xsrf}", "X-Real-IP": "198.51.100.1"}
-            busy = srv.fetch("/login", "POST", urlencode(fields), headers)
+            busy = sign_in_as_mei(srv, forms[-1], "198.51.100.1", password=PASSWORD)
         finally:
             release.set()
             for thread in threads:
                 thread.join()
-        for blocker in blockers:
-            blocker.result()
         assert busy.status == 503
         assert busy.headers["Retry-After"] == str(login.BUSY_RETRY)
         alert = " ".join(busy.html.find(role="alert").get_text().split())
@@ -736,20 +750,12 @@ def test_one_network_cannot_fill_the_queue(address):
     """Many /64s of one /56, or many /56s of one /48 (each within its own limits), hold at
     most MAX_PENDING_PER_NETWORK places in the queue: a user from elsewhere still gets a
     password check, never a 503."""
-    app = login.make_app(SECRET, passwords={"mei": PASSWORD})
-    pending = pending_of(app)
     attacks = 3 * login.MAX_PENDING
-    release = threading.Event()
-    with serve_in_thread(app, xheaders=True) as srv:
-        forms = [login_page(srv) for _ in range(attacks + 1)]
-        blockers = [login.HASHING.submit(release.wait) for _ in range(2)]  # both threads busy
+    with checks_held(attacks + 1) as (srv, pending, forms, release):
         answers, legit = [], []
 
         def post(answers, address, page, xsrf, password="guess"):
-            token = page.find("input", attrs={"name": "_xsrf"})["value"]
-            fields = {"_xsrf": token, "username": "mei", "password": password}
-            headers = {**FORM, "Cookie": f"_xsrf={xsrf}", "X-Real-IP": address}
-            answers.append(srv.fetch("/login", "POST", urlencode(fields), headers))
+            answers.append(sign_in_as_mei(srv, (page, xsrf), address, password))
 
         threads = [
             threading.Thread(target=post, args=(answers, address.format(n=n), *form))
@@ -773,8 +779,6 @@ def test_one_network_cannot_fill_the_queue(address):
             release.set()
             for thread in [*threads, user]:
                 thread.join()
-        for blocker in blockers:
-            blocker.result()
         assert legit[0].status == 303
         assert queued == login.MAX_PENDING_PER_NETWORK
         assert sorted(r.status for r in answers) == [400] * queued + [429] * (attacks - queued)
@@ -786,19 +790,11 @@ def test_one_network_cannot_fill_the_queue(address):
 
 @pytest.mark.usefixtures("cheap_hashes")
 def test_one_client_holds_at_most_its_share_of_the_queue():
-    app = login.make_app(SECRET, passwords={"mei": PASSWORD})
-    pending = pending_of(app)
-    release = threading.Event()
-    with serve_in_thread(app, xheaders=True) as srv:
-        forms = [login_page(srv) for _ in range(login.MAX_PENDING)]
-        blockers = [login.HASHING.submit(release.wait) for _ in range(2)]
+    with checks_held(login.MAX_PENDING) as (srv, pending, forms, release):
         answers = []
 
-        def post(page, xsrf):
-            token = page.find("input", attrs={"name": "_xsrf"})["value"]
-            fields = {"_xsrf": token, "username": "mei", "password": "guess"}
-            headers = {**FORM, "Cookie": f"_xsrf={xsrf}", "X-Real-IP": "2001:db8::1"}
-            answers.append(srv.fetch("/login", "POST", urlencode(fields), headers))
+        def post(*form):
+            answers.append(sign_in_as_mei(srv, form, "2001:db8::1"))
 
         threads = [threading.Thread(target=post, args=form) for form in forms]
         try:
@@ -813,8 +809,6 @@ def test_one_client_holds_at_most_its_share_of_the_queue():
             release.set()
             for thread in threads:
                 thread.join()
-        for blocker in blockers:
-            blocker.result()
     assert queued == login.MAX_PENDING_PER_CLIENT
     assert sorted(r.status for r in answers).count(400) == queued
 

@@ -108,6 +108,13 @@ def provider(mode):
         yield srv, secret, redirect_uri
 
 
+def consent_form(srv, redirect_uri):
+    """A new browser at the provider's consent page: (browser, the page's URL, the page)."""
+    browser = Browser()
+    url = authorize_url(srv, redirect_uri)
+    return browser, url, browser.fetch(url)
+
+
 def get_code(browser, srv, redirect_uri, user="mei"):
     url = authorize_url(srv, redirect_uri)
     resp = browser.submit(url, browser.fetch(url), user=user, decision="allow")
@@ -172,9 +179,7 @@ def test_bad_authorization_requests_stay_at_the_provider(provider, override, mes
 
 def test_allow_and_deny_redirect_to_the_client(provider):
     srv, _, redirect_uri = provider
-    browser = Browser()
-    url = authorize_url(srv, redirect_uri)
-    page = browser.fetch(url)
+    browser, url, page = consent_form(srv, redirect_uri)
     allowed = browser.submit(url, page, user="ravi", decision="allow")
     assert allowed.status == 303
     assert location(allowed).startswith(redirect_uri + "?")
@@ -187,9 +192,7 @@ def test_allow_and_deny_redirect_to_the_client(provider):
 
 def test_allow_needs_an_account_and_a_form_token(provider):
     srv, _, redirect_uri = provider
-    browser = Browser()
-    url = authorize_url(srv, redirect_uri)
-    page = browser.fetch(url)
+    browser, url, page = consent_form(srv, redirect_uri)
     resp = browser.submit(url, page, user="nobody", decision="allow")
     assert resp.status == 400
     assert resp.html.find(id="message").text == "Please choose one of the accounts."
@@ -248,9 +251,7 @@ def test_a_code_needs_its_pkce_verifier(provider):
 
 def test_the_challenge_cannot_be_swapped_on_the_consent_form(provider):
     srv, secret, redirect_uri = provider
-    browser = Browser()
-    url = authorize_url(srv, redirect_uri)
-    page = browser.fetch(url)
+    browser, url, page = consent_form(srv, redirect_uri)
     plain = browser.submit(url, page, code_challenge_method="plain", user="mei", decision="allow")
     assert plain.status == 400 and "Location" not in plain.headers
 

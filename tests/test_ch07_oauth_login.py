@@ -4,8 +4,6 @@ import contextlib
 import logging
 import os
 import re
-import subprocess
-import sys
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
@@ -599,9 +597,7 @@ def test_bad_configuration_is_a_one_line_error(tmp_path):
     assert run_with_config(tmp_path, 'name = "Mini ID\n') == (
         "error: CONFIG: Illegal character '\\n' (at line 1, column 16)"
     )
-    done = subprocess.run(
-        [sys.executable, "examples/ch07/oauth_login.py"], cwd=ROOT, capture_output=True, text=True
-    )
+    done = run_program("ch07/oauth_login.py")
     assert done.stderr == "error: --config is required, e.g. --config=examples/ch07/local.toml\n"
 
 

@@ -7,8 +7,16 @@ import sys
 import pytest
 
 from examples.ch08 import forked
-from tests.ch08_support import printed_url, wait_until
-from tests.support import ROOT, Server, free_port, run_program, serve_in_thread, wait_for_port
+from tests.ch08_support import printed_url
+from tests.support import (
+    ROOT,
+    Server,
+    free_port,
+    run_program,
+    serve_in_thread,
+    wait_for_port,
+    wait_until,
+)
 
 EXAMPLE = forked
 ANSWER = re.compile(r"process (\d+), task (\d+)\n")

@@ -5,7 +5,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 from urllib.parse import urlencode
 
@@ -16,9 +15,8 @@ import tornado.websocket
 
 from examples.ch08 import live
 from tests import ch08_support
-from tests.ch08_support import CH08, nginx, processes, redis_server, wait_until
+from tests.ch08_support import CH08, nginx, processes, redis_server
 from tests.support import (
-    ROOT,
     Server,
     body_limit,
     free_port,
@@ -28,6 +26,7 @@ from tests.support import (
     serve_in_thread,
     stop,
     wait_for_port,
+    wait_until,
 )
 
 EXAMPLE = live
@@ -227,13 +226,21 @@ def test_a_quiet_poll_ends_with_no_content(redis_url, monkeypatch):
         assert stats(srv.port)["polls"] == 0
 
 
-def test_while_redis_is_down_publishing_is_503_and_then_recovers(tmp_path):
+@contextlib.contextmanager
+def live_with_redis(tmp_path):
+    """live.py in-process with a Redis server of its own, for a test to stop and start again:
+    (Redis's port, its process, the server)."""
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     with (
         redis_server(port, tmp_path) as redis_process,
         serve_in_thread(live_app(url), **body_limit(live)) as srv,
     ):
+        yield port, redis_process, srv
+
+
+def test_while_redis_is_down_publishing_is_503_and_then_recovers(tmp_path):
+    with live_with_redis(tmp_path) as (port, redis_process, srv):
         stop(redis_process)
         down = publish(srv.port, "Is anyone there?", xsrf="a-matching-pair")
         assert (down.status, down.reason) == (503, "Service Unavailable")
@@ -243,33 +250,40 @@ def test_while_redis_is_down_publishing_is_503_and_then_recovers(tmp_path):
             asyncio.run(heard_again(srv.port))
 
 
-async def heard_again(port):
-    """Once Redis is back, publish until the relay (subscribed again) hands a notice on."""
+async def publish_until(port, done, failure):
+    """Publish "Back N" (N = 0, 1, ...) until `await done(ws, N, resp)` says it is done, with a
+    WebSocket open to hear the notices; 0.2 s between tries after a refusal, 150 tries at most."""
     ws, _ = await connect(port)
     try:
         for attempt in range(150):
             resp = publish(port, f"Back {attempt}")
-            assert resp.status in (200, 503)
-            if resp.status == 200:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    notice = json.loads(await asyncio.wait_for(ws.read_message(), 0.5))
-                    assert notice["type"] == "notice" and notice["text"].startswith("Back ")
-                    return
-            else:
+            if await done(ws, attempt, resp):
+                return
+            if resp.status != 200:
                 await asyncio.sleep(0.2)
-        raise AssertionError("no notice came through after Redis returned")
+        raise AssertionError(failure)
     finally:
         ws.close()
 
 
+async def heard_again(port):
+    """Once Redis is back, publish until the relay (subscribed again) hands a notice on."""
+
+    async def heard(ws, attempt, resp):
+        assert resp.status in (200, 503)
+        if resp.status == 200:
+            with contextlib.suppress(asyncio.TimeoutError):
+                notice = json.loads(await asyncio.wait_for(ws.read_message(), 0.5))
+                assert notice["type"] == "notice" and notice["text"].startswith("Back ")
+                return True
+        return False
+
+    await publish_until(port, heard, "no notice came through after Redis returned")
+
+
 def test_just_after_redis_returns_no_notice_is_published_to_nobody(tmp_path, caplog):
     """While the relay still backs off, Redis has no subscriber: 503, not a false 200."""
-    port = free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    with (
-        redis_server(port, tmp_path) as redis_process,
-        serve_in_thread(live_app(url), **body_limit(live)) as srv,
-    ):
+    with live_with_redis(tmp_path) as (port, redis_process, srv):
         stop(redis_process)
         assert wait_until(lambda: "trying again in 1.6 s" in caplog.text)  # a long wait next
         with redis_server(port, tmp_path):
@@ -277,20 +291,16 @@ def test_just_after_redis_returns_no_notice_is_published_to_nobody(tmp_path, cap
 
 
 async def every_200_is_delivered(port):
-    ws, _ = await connect(port)
-    try:
-        for attempt in range(150):
-            resp = publish(port, f"Back {attempt}")
-            if resp.status == 200:
-                notice = json.loads(await asyncio.wait_for(ws.read_message(), 20))
-                assert notice["text"] == f"Back {attempt}"
-                return
-            assert resp.status == 503 and resp.headers["Retry-After"] == "5"
-            assert resp.text.startswith("Notices are unavailable for a moment (")
-            await asyncio.sleep(0.2)
-        raise AssertionError("never published after Redis returned")
-    finally:
-        ws.close()
+    async def delivered(ws, attempt, resp):
+        if resp.status == 200:
+            notice = json.loads(await asyncio.wait_for(ws.read_message(), 20))
+            assert notice["text"] == f"Back {attempt}"
+            return True
+        assert resp.status == 503 and resp.headers["Retry-After"] == "5"
+        assert resp.text.startswith("Notices are unavailable for a moment (")
+        return False
+
+    await publish_until(port, delivered, "never published after Redis returned")
 
 
 def test_the_chapter_redis_listens_on_loopback_and_writes_nothing(tmp_path):
@@ -393,14 +403,7 @@ def test_after_redis_restarts_the_first_notice_is_published(tmp_path):
 
 
 def run_live(*args, env=None):
-    return subprocess.run(
-        [sys.executable, "examples/ch08/live.py", f"--port={free_port()}", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    return run_program("ch08/live.py", f"--port={free_port()}", *args, env=env)
 
 
 @pytest.mark.parametrize("path", ["/zz", "/0/1", "/-1"])

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from examples.ch08 import whoami
-from tests.ch08_support import CH08, get, nginx, processes, render, start, wait_until
-from tests.support import free_port, require_binary, stop, wait_for_port
+from tests.ch08_support import CH08, get, nginx, processes, render, start
+from tests.support import free_port, require_binary, stop, wait_for_port, wait_until
 
 CSS = whoami.BASE / "static" / "deploy.css"
 

@@ -1,5 +1,6 @@
 """examples/ch08/nginx-tls.conf: nginx terminates TLS in front of four whoami.py processes."""
 
+import contextlib
 import http.client
 import re
 import socket
@@ -15,6 +16,18 @@ from tests.support import free_port, require_binary
 CSS = whoami.BASE / "static" / "deploy.css"
 
 
+@contextlib.contextmanager
+def tls_nginx(tmp_path, app_dir, cert, key, upstreams):
+    """nginx with nginx-tls.conf, in front of `upstreams` ({"PORT_1": port, ...}), serving
+    app_dir's static files with this certificate: (its HTTP port, its HTTPS port)."""
+    plain, secure = free_port(), free_port()
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    files = {"APP_DIR": app_dir, "CERT_FILE": cert, "KEY_FILE": key}
+    with nginx("nginx-tls.conf", prefix, LISTEN_PORT=plain, TLS_PORT=secure, **files, **upstreams):
+        yield plain, secure
+
+
 @pytest.fixture
 def site(tmp_path, certificate):
     """(HTTP port, HTTPS port, certificate file) of nginx in front of four processes."""
@@ -22,19 +35,7 @@ def site(tmp_path, certificate):
     ports = [free_port() for _ in range(4)]
     with processes("whoami.py", ports, directory=tmp_path) as running:
         values = {f"PORT_{i}": port for i, port in enumerate(ports, 1)}
-        plain, secure = free_port(), free_port()
-        prefix = tmp_path / "nginx"
-        prefix.mkdir()
-        with nginx(
-            "nginx-tls.conf",
-            prefix,
-            LISTEN_PORT=plain,
-            TLS_PORT=secure,
-            APP_DIR=CH08,
-            CERT_FILE=cert,
-            KEY_FILE=key,
-            **values,
-        ):
+        with tls_nginx(tmp_path, CH08, cert, key, values) as (plain, secure):
             yield plain, secure, cert, running
 
 
@@ -161,19 +162,7 @@ def test_paths_with_a_space_in_them(tmp_path, certificate):
     for source, target in zip(certificate, (cert, key), strict=True):
         target.write_bytes(source.read_bytes())
     ports = {f"PORT_{i}": free_port() for i in range(1, 5)}  # nothing listens: static only
-    plain, secure = free_port(), free_port()
-    prefix = tmp_path / "nginx"
-    prefix.mkdir()
-    with nginx(
-        "nginx-tls.conf",
-        prefix,
-        LISTEN_PORT=plain,
-        TLS_PORT=secure,
-        APP_DIR=folder,
-        CERT_FILE=cert,
-        KEY_FILE=key,
-        **ports,
-    ):
+    with tls_nginx(tmp_path, folder, cert, key, ports) as (_, secure):
         conn = http.client.HTTPSConnection("localhost", secure, timeout=10, context=trusting(cert))
         status, headers, body = get(conn, "/static/deploy.css")
     assert (status, headers["X-Served-By"], body) == (200, "nginx", CSS.read_bytes())

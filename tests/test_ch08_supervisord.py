@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from examples.ch08 import live, whoami
-from tests.ch08_support import CH08, nginx, render, start, wait_until
-from tests.support import ROOT, Server, free_port, require_binary, stop, wait_for_port
+from tests.ch08_support import CH08, nginx, render, start
+from tests.support import ROOT, Server, free_port, require_binary, stop, wait_for_port, wait_until
 
 BIN = Path(sys.executable).parent
 DOWN = re.compile(r"server 127\.0\.0\.1:\d+ down")

@@ -4,8 +4,8 @@ import ssl
 import pytest
 
 from examples.ch08 import tls
-from tests.ch08_support import printed_url, processes, trusting, wait_until
-from tests.support import free_port, run_program, serve_in_thread
+from tests.ch08_support import printed_url, processes, trusting
+from tests.support import free_port, run_program, serve_in_thread, wait_until
 
 EXAMPLE = tls
 

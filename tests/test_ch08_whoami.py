@@ -1,3 +1,4 @@
+import contextlib
 import http.client
 import signal
 import socket
@@ -6,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from examples.ch08 import whoami
-from tests.ch08_support import printed_url, processes, wait_until
-from tests.support import Server, free_port, run_example, run_program
+from tests.ch08_support import printed_url, processes
+from tests.support import Server, free_port, run_example, run_program, wait_until
 
 EXAMPLE = whoami
 CSS = whoami.BASE / "static" / "deploy.css"
@@ -27,11 +28,9 @@ def test_page_says_which_process_answered(server):
 
 @pytest.mark.reader
 def test_stylesheet_through_the_url_the_page_gives(server):
-    href = server.fetch("/").html.find("link", rel="stylesheet")["href"]
+    href, resp = server.stylesheet()
     assert href.startswith("/static/deploy.css?v=")
-    resp = server.fetch(href)
-    assert resp.status == 200
-    assert resp.body == CSS.read_bytes()
+    assert (resp.status, resp.body) == (200, CSS.read_bytes())
 
 
 @pytest.mark.reader
@@ -107,14 +106,23 @@ def refused(port):
     return False
 
 
+@contextlib.contextmanager
+def sigterm_while_running(process, port, request):
+    """Send `request` (a path to fetch, or a function that makes the request) from a thread;
+    once the process runs it (two requests running: it and /'s count), send SIGTERM. Yields
+    the request's future; leaving waits for the request to end."""
+    call = (Server(port).fetch, request) if isinstance(request, str) else (request,)
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(*call)
+        assert wait_until(lambda: running_count(Server(port)) == "2")
+        process.send_signal(signal.SIGTERM)
+        yield future
+
+
 def test_sigterm_lets_the_running_request_finish(tmp_path):
     with processes("whoami.py", [free_port()], directory=tmp_path) as running:
         process, port, log = running[0]
-        srv = Server(port)
-        with ThreadPoolExecutor(1) as pool:
-            slow = pool.submit(srv.fetch, "/work?seconds=3")
-            assert wait_until(lambda: running_count(srv) == "2")
-            process.send_signal(signal.SIGTERM)
+        with sigterm_while_running(process, port, "/work?seconds=3") as slow:
             assert wait_until(lambda: refused(port))
             resp = slow.result()
         assert resp.status == 200
@@ -128,13 +136,11 @@ def test_sigterm_lets_the_running_request_finish(tmp_path):
 def test_sigterm_gives_up_after_the_grace_period(tmp_path):
     with processes("whoami.py", [free_port()], "--grace=1", directory=tmp_path) as running:
         process, port, log = running[0]
-        srv = Server(port)
-        with ThreadPoolExecutor(1) as pool:
-            slow = pool.submit(srv.fetch, "/work?seconds=30")
-            assert wait_until(lambda: running_count(srv) == "2")
-            process.send_signal(signal.SIGTERM)
-            with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
-                slow.result()
+        with (
+            sigterm_while_running(process, port, "/work?seconds=30") as slow,
+            pytest.raises((http.client.RemoteDisconnected, ConnectionError)),
+        ):
+            slow.result()
         assert process.wait(15) == 0
         assert "Gave up on 1 request(s) after 1.0 s" in log.read_text()
 
@@ -200,11 +206,7 @@ def test_after_sigterm_a_kept_alive_connection_is_told_to_close(tmp_path):
         first = kept.getresponse()
         first.read()
         assert first.headers["Connection"] is None  # kept open for the next request
-        srv = Server(port)
-        with ThreadPoolExecutor(1) as pool:
-            slow = pool.submit(srv.fetch, "/work?seconds=3")  # keeps the process draining
-            assert wait_until(lambda: running_count(srv) == "2")
-            process.send_signal(signal.SIGTERM)
+        with sigterm_while_running(process, port, "/work?seconds=3") as slow:  # keeps it draining
             assert wait_until(lambda: refused(port))
             kept.request("GET", "/whoami")
             late = kept.getresponse()
@@ -226,11 +228,7 @@ def test_a_request_running_at_sigterm_is_answered_with_connection_close(tmp_path
             resp = kept.getresponse()
             return resp.read(), resp.headers["Connection"]
 
-        srv = Server(port)
-        with ThreadPoolExecutor(1) as pool:
-            answer = pool.submit(slow)
-            assert wait_until(lambda: running_count(srv) == "2")
-            process.send_signal(signal.SIGTERM)
+        with sigterm_while_running(process, port, slow) as answer:
             assert answer.result() == (b"worked for 2 s\n", "close")
         kept.close()
         assert process.wait(15) == 0
@@ -239,11 +237,7 @@ def test_a_request_running_at_sigterm_is_answered_with_connection_close(tmp_path
 def test_a_second_signal_stops_at_once(tmp_path):
     with processes("whoami.py", [free_port()], "--grace=300", directory=tmp_path) as running:
         process, port, log = running[0]
-        srv = Server(port)
-        with ThreadPoolExecutor(1) as pool:
-            slow = pool.submit(srv.fetch, "/work?seconds=30")
-            assert wait_until(lambda: running_count(srv) == "2")
-            process.send_signal(signal.SIGTERM)
+        with sigterm_while_running(process, port, "/work?seconds=30") as slow:
             assert wait_until(lambda: "Stopping; 1 request(s)" in log.read_text())
             process.send_signal(signal.SIGINT)  # Ctrl-C pressed again
             assert process.wait(60) == 1  # without waiting for the 30 s request

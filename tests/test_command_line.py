@@ -1,11 +1,8 @@
 """An example started with a bad --port prints a one-line error, not a traceback."""
 
-import subprocess
-import sys
-
 import pytest
 
-from tests.support import EXAMPLES, LEGACY, ROOT
+from tests.support import EXAMPLES, LEGACY, start_error
 
 # Programs with a --port option: not the tests a chapter shows (examples/ch09/tests), which
 # pytest runs, nor a script that serves nothing (ch01/coroutines.py), nor Appendix A's old
@@ -44,13 +41,4 @@ CASES = [
     ids=[f"{p.relative_to(EXAMPLES).as_posix()}-{a}" for p, a, _ in CASES],
 )
 def test_bad_port_is_a_clear_error(program, argument, message):
-    done = subprocess.run(
-        [sys.executable, str(program.relative_to(ROOT)), argument],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode == 1
-    assert done.stderr.splitlines()[-1] == message
-    assert "Traceback" not in done.stderr
+    assert start_error(program.relative_to(EXAMPLES), argument) == message

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from bs4 import BeautifulSoup
 
-from tests.support import ROOT
+from tests.support import ROOT, sphinx_build
 
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 import bookconfig  # noqa: E402
@@ -105,24 +105,7 @@ def editions_pages_left(docs):
 
 def build(docs, language, out=None):
     out = out or docs / "_build" / language
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-q",
-            "-b",
-            "html",
-            f"--define=language={language}",
-            str(docs),
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=docs.parent,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return out
+    return sphinx_build(docs, out, f"--define=language={language}", cwd=docs.parent)
 
 
 def page(out, name):
@@ -241,21 +224,7 @@ def test_an_offered_edition_is_indexed(japanese):
 
 def test_the_check_reports_an_edition_in_progress_and_fails_it_once_published(book):
     docs, percent = book
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-q",
-            "-b",
-            "gettext",
-            str(docs),
-            str(docs / "_build" / "gettext"),
-        ],
-        check=True,
-        capture_output=True,
-        cwd=docs.parent,
-    )
+    sphinx_build(docs, docs / "_build" / "gettext", builder="gettext", cwd=docs.parent)
     script = f"""
 import sys
 from pathlib import Path
@@ -338,23 +307,7 @@ def test_every_edition_uses_a_document_class_xelatex_loads(book):
     """Sphinx picks the pLaTeX class jsbook for Japanese; conf.py sets one class for all."""
     docs, _ = book
     out = docs / "_build" / "latex-ja"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-q",
-            "-b",
-            "latex",
-            "--define=language=ja",
-            str(docs),
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=docs.parent,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    sphinx_build(docs, out, "--define=language=ja", builder="latex", cwd=docs.parent)
     tex = (out / "tornado-book-ja.tex").read_text("utf-8")
     assert r"\def\sphinxdocclass{report}" in tex
     assert "jsbook" not in tex
@@ -367,23 +320,7 @@ def test_every_edition_uses_a_document_class_xelatex_loads(book):
 def test_a_partial_editions_epub_opens_with_the_banner(book):
     docs, _ = book
     out = docs / "_build" / "epub-ja"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-q",
-            "-b",
-            "epub",
-            "--define=language=ja",
-            str(docs),
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=docs.parent,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    sphinx_build(docs, out, "--define=language=ja", builder="epub", cwd=docs.parent)
     opening = (out / "index.xhtml").read_text("utf-8")
     assert "This edition is a translation in progress" in opening
     assert "in progress" not in (out / "ch01.xhtml").read_text("utf-8")

@@ -1,12 +1,14 @@
 import concurrent.futures
 import contextlib
+import functools
 
 import pytest
 import tornado.web
 
 from examples.porting import departures
+from tests import ch05_support
+from tests.ch05_support import base_url, load, serve_rail
 from tests.support import RawServer, example_relpath, run_example, serve_in_thread, start_error
-from tests.test_porting_rail import base_url, load, serve_rail
 
 EXAMPLE = departures
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -19,15 +21,7 @@ Departures from Hangzhou East
 """
 
 
-@contextlib.contextmanager
-def serve_board(mode, upstream_url, timeout=3.0):
-    if mode == "in-process":
-        with serve_in_thread(departures.make_app(upstream_url, timeout)) as srv:
-            yield srv
-    else:
-        args = [f"--upstream={upstream_url}", f"--timeout={timeout}"]
-        with run_example(example_relpath(departures), *args) as srv:
-            yield srv
+serve_board = functools.partial(ch05_support.serve_client, departures, timeout=3.0)
 
 
 @pytest.mark.reader

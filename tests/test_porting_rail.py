@@ -1,33 +1,14 @@
-import concurrent.futures
-import contextlib
+"""Appendix A's rail service. What it shares with chapter 5's weather service (a 503 when it
+fails, requests that overlap, a bad --delay) is tested once for both in test_ch05_upstream.py."""
+
 import json
 
 import pytest
 
 from examples.porting import rail
-from tests.support import run_example, serve_in_thread, start_error
+from tests.ch05_support import load
 
 EXAMPLE = rail
-
-
-@contextlib.contextmanager
-def serve_rail(mode="in-process", delay=0.0, fail=False):
-    """The rail service, for the departure board to call."""
-    if mode == "in-process":
-        with serve_in_thread(rail.make_app(delay=delay, fail=fail)) as srv:
-            yield srv
-    else:
-        args = [f"--delay={delay}"] + (["--fail"] if fail else [])
-        with run_example("porting/rail.py", *args) as srv:
-            yield srv
-
-
-def base_url(srv):
-    return f"http://127.0.0.1:{srv.port}"
-
-
-def load(srv):
-    return json.loads(srv.fetch("/load").body)
 
 
 @pytest.mark.reader
@@ -42,6 +23,7 @@ def test_timetable(server):
     assert load(server) == {"in_flight": 0, "peak": 1, "served": 1}
 
 
+@pytest.mark.reader
 def test_delays(server):
     assert json.loads(server.fetch("/delays/hangzhou").body) == {"D3141": 12}
     assert json.loads(server.fetch("/delays/suzhou").body) == {}
@@ -58,30 +40,3 @@ def test_only_known_paths_and_lowercase_names_are_routed(server):
     assert server.fetch("/timetable/Suzhou").status == 404
     assert server.fetch("/arrivals/suzhou").status == 404
     assert load(server)["served"] == 0
-
-
-@pytest.mark.reader
-def test_a_failing_service_answers_503(mode):
-    with serve_rail(mode, fail=True) as srv:
-        resp = srv.fetch("/timetable/hangzhou")
-    assert resp.status == 503
-    assert json.loads(resp.body) == {"error": "the rail service is down for maintenance"}
-
-
-def test_requests_overlap_while_they_wait():
-    with serve_rail(delay=0.5) as srv:
-        with concurrent.futures.ThreadPoolExecutor(3) as pool:
-            replies = list(pool.map(srv.fetch, ["/delays/suzhou"] * 3))
-        assert [r.status for r in replies] == [200, 200, 200]
-        assert load(srv) == {"in_flight": 0, "peak": 3, "served": 3}
-
-
-@pytest.mark.parametrize(
-    ("argument", "message"),
-    [
-        ("--delay=61", "error: delay must be between 0 and 60 seconds, not 61.0"),
-        ("--delay=later", "error: could not convert string to float: 'later'"),
-    ],
-)
-def test_bad_delay_is_a_clear_error(argument, message):
-    assert start_error("porting/rail.py", argument) == message

@@ -54,13 +54,32 @@ def tool(name):
     return found
 
 
-def check_rtd(config):
+def check_schema(config, *schema):
+    """check-jsonschema on a config file, with `schema` its options naming the schema."""
     return subprocess.run(
-        [tool("check-jsonschema"), "--schemafile", str(RTD_SCHEMA), str(config)],
+        [tool("check-jsonschema"), *map(str, schema), str(config)],
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+# Read the Docs' config and Dependabot's, each checked against its schema as `nox -s lint`
+# does: (the file, the schema options, a line of it, that line made wrong).
+DEPENDABOT_SCHEMA = ["--builtin-schema", "vendor.dependabot"]  # in check-jsonschema itself
+SCHEMA_CHECKED = pytest.mark.parametrize(
+    ("config", "schema", "line", "wrong"),
+    [
+        (RTD_CONFIG, ["--schemafile", RTD_SCHEMA], "os: ubuntu-24.04", "os: ubuntu-99.04"),
+        (
+            DEPENDABOT,
+            ["--builtin-schema", "vendor.dependabot"],
+            "interval: weekly",
+            "interval: fortnightly",
+        ),
+    ],
+    ids=["readthedocs", "dependabot"],
+)
 
 
 def actionlint(*files):
@@ -79,18 +98,19 @@ def steps(job):
 # --- Read the Docs ---
 
 
-def test_readthedocs_config_matches_the_schema():
-    done = check_rtd(RTD_CONFIG)
+@SCHEMA_CHECKED
+def test_the_config_matches_its_schema(config, schema, line, wrong):
+    done = check_schema(config, *schema)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_a_broken_readthedocs_config_fails_the_check(tmp_path):
-    broken = tmp_path / ".readthedocs.yaml"
-    text = RTD_CONFIG.read_text(encoding="utf-8")
-    broken.write_text(text.replace("os: ubuntu-24.04", "os: ubuntu-99.04"), encoding="utf-8")
-    done = check_rtd(broken)
+@SCHEMA_CHECKED
+def test_a_broken_config_fails_its_schema(tmp_path, config, schema, line, wrong):
+    broken = tmp_path / config.name
+    broken.write_text(config.read_text(encoding="utf-8").replace(line, wrong, 1), "utf-8")
+    done = check_schema(broken, *schema)
     assert done.returncode != 0
-    assert "ubuntu-99.04" in done.stdout + done.stderr
+    assert wrong.split()[-1] in done.stdout + done.stderr
 
 
 def test_readthedocs_builds_the_book_as_nox_does():
@@ -389,29 +409,6 @@ def test_dependabot_updates_the_actions_and_the_browser_tests_npm_packages():
     updates = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
     assert updates == {("github-actions", "/"), ("npm", "/tests/browser")}
     assert (ROOT / "tests" / "browser" / "package-lock.json").is_file()
-
-
-def check_dependabot(path):
-    return subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def test_dependabot_config_matches_its_schema():
-    done = check_dependabot(DEPENDABOT)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-def test_a_broken_dependabot_config_fails_its_schema(tmp_path):
-    broken = tmp_path / "dependabot.yml"
-    text = DEPENDABOT.read_text(encoding="utf-8")
-    broken.write_text(text.replace("interval: weekly", "interval: fortnightly", 1), "utf-8")
-    done = check_dependabot(broken)
-    assert done.returncode != 0
-    assert "fortnightly" in done.stdout + done.stderr
 
 
 def test_lint_checks_the_dependabot_config():

@@ -12,14 +12,13 @@ import http.client
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 import pytest
 from bs4 import BeautifulSoup
 
 from tests.ch08_support import nginx
-from tests.support import ROOT, free_port
+from tests.support import ROOT, free_port, sphinx_build
 
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 sys.path.insert(0, str(ROOT / "deploy"))
@@ -51,24 +50,7 @@ def site(tmp_path_factory):
     out = root / "html"
     env = {**os.environ, "BOOK_BASE_URL": BASE}
     for code in BUILT:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sphinx",
-                "-q",
-                "-b",
-                "html",
-                f"--define=language={code}",
-                str(docs),
-                str(out / code),
-            ],
-            capture_output=True,
-            text=True,
-            cwd=root,
-            env=env,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
+        sphinx_build(docs, out / code, f"--define=language={code}", cwd=root, env=env)
     site_root.write_root(out / "index.html", base_url=BASE)
     shutil.copy(out / "zh_CN" / "404.html", out / "404.html")
     precompress.precompress(out)
@@ -193,14 +175,7 @@ def test_on_read_the_docs_each_edition_is_a_project_of_its_own(site, tmp_path):
         "READTHEDOCS_CANONICAL_URL": "https://tornado-book.readthedocs.io/en/latest/",
     }
     env.pop("BOOK_BASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(docs), str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        cwd=docs.parent,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    sphinx_build(docs, tmp_path / "out", cwd=docs.parent, env=env)
     page = soup(tmp_path / "out" / "ch01.html")
     assert page.select("nav.book-languages a") == []
     assert page.select('link[rel="alternate"][hreflang]') == []

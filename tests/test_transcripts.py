@@ -117,6 +117,31 @@ def test_a_repl_screen_puts_each_typed_line_after_its_prompt():
     ]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        "pip install -r requirements.txt",  # it pins another Tornado
+        "pip install -r missing.txt",
+        "pip install tornado==6.0",
+        "sudo apt-get install no-such-package-here",
+        "nox -s no-such-session",
+        "NAME=value",  # an assignment the next command would not see
+    ],
+)
+def test_a_checked_command_that_fails_its_check_matches_no_output_shown(tmp_path, command):
+    """A check's refusal is not an output: `...` under the command does not hide it."""
+    (tmp_path / "requirements.txt").write_text("tornado==6.0\n")
+    with contextlib.ExitStack() as stack:
+        actual = transcript.Replay(stack, tmp_path).run(command)
+    assert actual.startswith(transcript.REFUSED), actual
+    assert not matches("...", actual)
+    assert not matches(actual, actual)
+    with contextlib.ExitStack() as stack:
+        passed = transcript.Replay(stack, ROOT).run("pip install -r requirements/examples.txt")
+    assert passed == ""
+    assert matches("...", passed)
+
+
 def test_the_programs_a_command_runs():
     """What a page's replay needs installed: each command of a line, after sudo/runuser and
     assignments; not shell builtins, not python, nothing for a command only checked."""

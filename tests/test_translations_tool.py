@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.translations_support import docs_tree
 from tools import translations
 
 POT = """msgid ""
@@ -41,18 +42,20 @@ pages = ["draft"]
 @pytest.fixture
 def tree(tmp_path, monkeypatch):
     """A docs/ tree with one page template and an empty English catalog folder."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "editions.toml").write_text(EDITIONS, "utf-8")
-    templates = tmp_path / "gettext"
-    templates.mkdir()
+    templates = docs_tree(tmp_path, monkeypatch, EDITIONS)
     (templates / "page.pot").write_text(POT, "utf-8")
     (templates / "draft.pot").write_text(POT, "utf-8")
-    locales = tmp_path / "locales"
-    (locales / "en" / "LC_MESSAGES").mkdir(parents=True)
-    monkeypatch.setattr(translations, "ROOT", tmp_path)
-    monkeypatch.setattr(translations, "TEMPLATES", templates)
-    monkeypatch.setattr(translations, "LOCALES", locales)
-    return locales / "en" / "LC_MESSAGES"
+    return write_catalog(tmp_path / "locales", "en")
+
+
+def write_catalog(locales, language, *entries):
+    """locales/<language>/LC_MESSAGES, with a page.po of `entries` (source, target, fuzzy)
+    unless there are none: the folder."""
+    folder = locales / language / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    if entries:
+        (folder / "page.po").write_text(catalog(*entries), "utf-8")
+    return folder
 
 
 def test_complete_catalog_passes(tree):
@@ -111,37 +114,35 @@ def test_check_fails_a_published_edition_with_gaps(tree, capsys):
     assert out == "en/page: 0 fuzzy, 1 untranslated\ntranslations: 1 problem(s)\n"
 
 
-def test_check_reports_an_edition_in_progress_without_failing(tree, capsys):
-    ja = tree.parents[1] / "ja" / "LC_MESSAGES"
-    ja.mkdir(parents=True)
-    (ja / "page.po").write_text(catalog(("甲", "A", False), ("乙", "", False)), "utf-8")
-    assert translations.check(["ja"]) == 0
-    assert capsys.readouterr().out == (
-        "ja/page: 0 fuzzy, 1 untranslated\n"
-        "ja: in progress, 50% translated; 1 gap(s) reported, not failed\n"
-        "translations: OK\n"
-    )
+JA_PAGE = "locales/ja/LC_MESSAGES/page.po"
 
 
-def test_check_fails_an_edition_in_progress_with_a_mistake(tree, capsys):
-    ja = tree.parents[1] / "ja" / "LC_MESSAGES"
-    ja.mkdir(parents=True)
-    (ja / "page.po").write_text(catalog(("甲", "TODO", False), ("乙", "", False)), "utf-8")
-    assert translations.check(["ja"]) == 1
-    assert capsys.readouterr().out == (
-        "ja/page: 0 fuzzy, 1 untranslated\n"
-        "locales/ja/LC_MESSAGES/page.po:6: TODO left in the msgstr\n"
-        "ja: in progress, 50% translated; 1 gap(s) reported, not failed\n"
-        "translations: 1 problem(s)\n"
-    )
-    assert translations.lint(["ja"]) == 1
+@pytest.mark.parametrize(
+    ("first", "status", "mistakes", "verdict"),
+    [
+        ("A", 0, [], "translations: OK"),
+        (
+            "TODO",
+            1,
+            ["locales/ja/LC_MESSAGES/page.po:6: TODO left in the msgstr"],
+            "translations: 1 problem(s)",
+        ),
+    ],
+    ids=["gaps-reported-not-failed", "a-mistake-fails"],
+)
+def test_check_of_an_edition_in_progress(tree, capsys, first, status, mistakes, verdict):
+    """Its gaps are reported without failing; a mistake in what it has translated fails."""
+    write_catalog(tree.parents[1], "ja", ("甲", first, False), ("乙", "", False))
+    assert translations.check(["ja"]) == status
+    gaps = "ja: in progress, 50% translated; 1 gap(s) reported, not failed"
+    lines = ["ja/page: 0 fuzzy, 1 untranslated", *mistakes, gaps, verdict]
+    assert capsys.readouterr().out == "".join(f"{line}\n" for line in lines)
+    assert translations.lint(["ja"]) == status
 
 
 def test_check_covers_a_language_started_but_not_listed(tree, capsys):
     (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
-    fr = tree.parents[1] / "fr" / "LC_MESSAGES"
-    fr.mkdir(parents=True)
-    (fr / "page.po").write_text(catalog(("甲", "A", False), ("乙", "", False)), "utf-8")
+    fr = write_catalog(tree.parents[1], "fr", ("甲", "A", False), ("乙", "", False))
     assert translations.check() == 0
     assert "fr: not in docs/editions.toml (not built), 50% translated" in capsys.readouterr().out
     (fr / "page.po").write_text(catalog(("甲", "甲", False), ("乙", "", False)), "utf-8")
@@ -162,9 +163,8 @@ def test_the_templates_messages_are_not_a_page(tree):
     assert translations.problems("en") == []
 
 
-def test_new_language_starts_its_interface_catalog(tree, capsys):
-    """`nox -s translations -- --new ja` writes docs/_theme_locales/ja/LC_MESSAGES/sphinx.po
-    from the committed template docs/pot/sphinx.pot, with the book's header."""
+def interface_template(tree):
+    """The tree's docs/pot/sphinx.pot, the interface's one label Download in it: docs/."""
     docs = tree.parent.parent.parent / "docs"
     (docs / "pot").mkdir()
     (docs / "pot" / "sphinx.pot").write_text(
@@ -172,6 +172,13 @@ def test_new_language_starts_its_interface_catalog(tree, capsys):
         'msgid "Download"\nmsgstr ""\n',
         "utf-8",
     )
+    return docs
+
+
+def test_new_language_starts_its_interface_catalog(tree, capsys):
+    """`nox -s translations -- --new ja` writes docs/_theme_locales/ja/LC_MESSAGES/sphinx.po
+    from the committed template docs/pot/sphinx.pot, with the book's header."""
+    docs = interface_template(tree)
     assert translations.new_language("ja") == 0
     interface = docs / "_theme_locales" / "ja" / "LC_MESSAGES" / "sphinx.po"
     assert "wrote docs/_theme_locales/ja/LC_MESSAGES/sphinx.po" in capsys.readouterr().out
@@ -186,13 +193,7 @@ def test_an_untranslated_label_fails_the_source_and_not_an_edition_in_progress(t
     from tools import catalogs
 
     (tree / "page.po").write_text(catalog(("甲", "A", False), ("乙", "B", False)), "utf-8")
-    docs = tree.parent.parent.parent / "docs"
-    (docs / "pot").mkdir()
-    (docs / "pot" / "sphinx.pot").write_text(
-        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-        'msgid "Download"\nmsgstr ""\n',
-        "utf-8",
-    )
+    docs = interface_template(tree)
     for code in ("zh_CN", "ja"):
         catalogs.start_interface(code, docs / "pot", docs / "_theme_locales")
     assert translations.check(["ja"]) == 0

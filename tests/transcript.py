@@ -57,7 +57,9 @@ In every transcript:
   `apt-get update`, `service ... start`, `nox ...`) are not run but checked (CHECKS): that the
   file exists, the version is the pinned one, the package is installed here, the session exists
   (`apt-get update`, that apt-get is there). They print
-  nothing; show what they print as `...`. So are the systemd commands (no systemd runs here):
+  nothing; show what they print as `...`. A check that finds a problem fails the replay
+  whatever output is shown under the command, `...` included.
+  So are the systemd commands (no systemd runs here):
   `systemctl VERB UNIT...` and `journalctl -u UNIT` name a unit this machine has or a template
   the repository ships (`tornado-book@8001` needs examples/**/tornado-book@.service), and
   `cp FILE /etc/systemd/system/` copies a unit file that exists and that systemd-analyze accepts.
@@ -113,6 +115,8 @@ from tests.support import EXAMPLES, ROOT, free_port, postgresql_cluster, run_exa
 PROMPT = "$ "
 BOOK_PORT = 8000
 ELIDED = "..."
+# What a checked command "prints" when its check finds a problem: it matches no output shown.
+REFUSED = "NOT AS THE PROJECT SUPPORTS: "
 STEPS = ".steps.console"
 # Content-Length too: a body that names a port (an Origin echoed back) is longer by the digits
 # the free port has more than the book's; the body itself is compared.
@@ -355,7 +359,7 @@ def checked(command, cwd, env=None):
         match = pattern.fullmatch(command)
         if match:
             problem = check(cwd, **match.groupdict())
-            return f"NOT AS THE PROJECT SUPPORTS: {problem}" if problem else ""
+            return f"{REFUSED}{problem}" if problem else ""
     return None
 
 
@@ -535,7 +539,10 @@ def comparable(output):
 
 
 def matches(expected, actual):
-    """Whether the output is the one shown; a line `...` shown stands for any lines."""
+    """Whether the output is the one shown; a line `...` shown stands for any lines, but not
+    for a check's refusal (REFUSED): a checked command that fails its check never matches."""
+    if actual.startswith(REFUSED):
+        return False
     expected, actual = comparable(expected), comparable(actual)
     pattern = "".join(
         r"(?:.*\n)*?" if line == ELIDED else re.escape(line) + r"\n"
@@ -647,7 +654,7 @@ class Replay:
         if found is not None:
             return found
         if ASSIGNMENTS.fullmatch(COMMENT.sub("", command)):
-            return "NOT AS THE PROJECT SUPPORTS: only exported variables reach the next command"
+            return f"{REFUSED}only exported variables reach the next command"
         server = starts(command)
         if server:
             return self.start(command, *server, expected)

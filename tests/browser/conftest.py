@@ -12,6 +12,7 @@ import threading
 
 import pytest
 
+from tests.browser.built_site import EDITIONS, SITE
 from tests.ch08_support import nginx
 from tests.support import IN_CI, ROOT, free_port, require, require_binary
 
@@ -20,11 +21,6 @@ try:
 except ImportError:
     sync_playwright = None
 
-SITE = ROOT / "docs" / "_build" / "html"
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-import bookconfig  # noqa: E402
-
-EDITIONS = bookconfig.built()
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -36,17 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
-
-
-def built_pages():
-    """Every HTML page of every edition, as paths under the site; an index each if not built."""
-    pages = sorted(
-        path.relative_to(SITE).as_posix()
-        for edition in EDITIONS
-        for path in (SITE / edition).rglob("*.html")
-        if not any(part.startswith("_") for part in path.relative_to(SITE).parts)
-    )
-    return pages or [f"{edition}/index.html" for edition in EDITIONS]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -8,7 +8,8 @@ the test emulates; the explicit choice (localStorage "theme") sets the same colo
 import pytest
 
 from tests.browser import lighthouse
-from tests.browser.conftest import built_pages, require
+from tests.browser.built_site import built_pages
+from tests.support import require
 
 
 def violations(page):

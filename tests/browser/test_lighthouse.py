@@ -8,7 +8,8 @@ served. Performance does, and is only printed, by `nox -s bench`.
 import pytest
 
 from tests.browser import lighthouse
-from tests.browser.conftest import built_pages, require
+from tests.browser.built_site import built_pages
+from tests.support import require
 
 # Audits a page fails on purpose. The search page is marked noindex by Sphinx and furo, rightly:
 # a search page has nothing of its own to index. Lighthouse's is-crawlable fails it for that.

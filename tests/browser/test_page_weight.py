@@ -8,7 +8,8 @@ served by deploy/nginx-site.conf, with the copies deploy/precompress.py wrote.
 
 import pytest
 
-from tests.browser.conftest import built_pages, require
+from tests.browser.built_site import built_pages
+from tests.support import require
 
 BUDGET = 100 * 1024
 COUNTED = {"navigation", "link", "script", "css"}  # the page, its stylesheets, its scripts

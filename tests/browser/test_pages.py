@@ -3,7 +3,8 @@ the sidebar's download links fetch the edition's EPUB and PDF."""
 
 import pytest
 
-from tests.browser.conftest import EDITIONS, built_pages, require
+from tests.browser.built_site import EDITIONS, built_pages
+from tests.support import require
 
 BOOK_MAGIC = {"EPUB": b"PK\x03\x04", "PDF": b"%PDF-"}
 

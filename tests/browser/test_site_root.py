@@ -2,18 +2,26 @@
 the reader's own choice remembered, links and deep links left alone; and the alternates of every
 built page (docs/_ext/site_root.py, hreflang.py)."""
 
+import contextlib
+
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.browser.conftest import SITE, bookconfig, built_pages, require
+from tests.browser.built_site import SITE, bookconfig, built_pages
+from tests.support import require
 
 OFFERED = bookconfig.offered()
 
 
+@contextlib.contextmanager
 def new_page(browser, site_url, **options):
+    """A page in a context of its own (a first visit: nothing stored), closed afterwards."""
     context = browser.new_context(base_url=site_url, **options)
     context.set_default_timeout(10_000)
-    return context, context.new_page()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def path_of(page, site_url):
@@ -34,55 +42,42 @@ def path_of(page, site_url):
     ],
 )
 def test_the_first_visit_goes_to_the_browsers_language(browser, site_url, locale, edition):
-    context, page = new_page(browser, site_url, locale=locale)
-    try:
+    with new_page(browser, site_url, locale=locale) as page:
         page.goto("/")
         page.wait_for_url(f"**/{edition}/index.html")
         assert path_of(page, site_url) == f"/{edition}/index.html"
-    finally:
-        context.close()
 
 
 def test_the_first_browser_language_with_an_edition_chooses(browser, site_url):
-    context, page = new_page(browser, site_url)
-    try:
+    with new_page(browser, site_url) as page:
         page.add_init_script(
             "Object.defineProperty(navigator, 'languages', {get: () => ['fr-FR', 'zh-HK', 'en']})"
         )
         page.goto("/")
         page.wait_for_url("**/zh_TW/index.html")
-    finally:
-        context.close()
 
 
 def test_only_the_first_visit_is_chosen_for_the_reader(browser, site_url):
-    context, page = new_page(browser, site_url, locale="en-US")
-    try:
+    with new_page(browser, site_url, locale="en-US") as page:
         page.goto("/")
         page.wait_for_url("**/en/index.html")
         page.goto("/")  # the reader comes back to the root: the list, not the guess again
         assert path_of(page, site_url) == "/"
         links = page.locator("ul.book-editions a")
         assert links.evaluate_all("as => as.map(a => a.dataset.edition)") == OFFERED
-    finally:
-        context.close()
 
 
 def test_the_readers_choice_in_the_switcher_wins_over_the_browsers_languages(browser, site_url):
-    context, page = new_page(browser, site_url, locale="en-US")
-    try:
+    with new_page(browser, site_url, locale="en-US") as page:
         page.goto("/en/ch01.html")
         page.locator("nav.book-languages a.book-language[hreflang='zh-TW']").click()
         page.wait_for_url("**/zh_TW/ch01.html")
         page.goto("/")
         page.wait_for_url("**/zh_TW/index.html")
-    finally:
-        context.close()
 
 
 def test_a_choice_on_the_root_page_is_remembered(browser, site_url):
-    context, page = new_page(browser, site_url, locale="zh-CN")
-    try:
+    with new_page(browser, site_url, locale="zh-CN") as page:
         page.goto("/")
         page.wait_for_url("**/zh_CN/index.html")
         page.goto("/")
@@ -90,40 +85,29 @@ def test_a_choice_on_the_root_page_is_remembered(browser, site_url):
         page.wait_for_url("**/en/index.html")
         page.goto("/")
         page.wait_for_url("**/en/index.html")
-    finally:
-        context.close()
 
 
 def test_a_reader_coming_from_a_page_of_the_book_sees_the_list(browser, site_url):
-    context, page = new_page(browser, site_url, locale="en-US")
-    try:
+    with new_page(browser, site_url, locale="en-US") as page:
         page.goto("/", referer=f"{site_url}/en/ch01.html")
         assert path_of(page, site_url) == "/"
         assert page.locator("ul.book-editions a").count() == len(OFFERED)
-    finally:
-        context.close()
 
 
 def test_deep_links_are_never_redirected(browser, site_url):
-    context, page = new_page(browser, site_url, locale="zh-TW")
-    try:
+    with new_page(browser, site_url, locale="zh-TW") as page:
         for path in ("/en/ch01.html", "/zh_CN/ch08.html", "/en/index.html"):
             page.goto(path)
             page.wait_for_load_state("load")
             assert path_of(page, site_url) == path
-    finally:
-        context.close()
 
 
 def test_without_javascript_the_root_lists_every_edition(browser, site_url):
-    context, page = new_page(browser, site_url, locale="en-US", java_script_enabled=False)
-    try:
+    with new_page(browser, site_url, locale="en-US", java_script_enabled=False) as page:
         page.goto("/")
         assert path_of(page, site_url) == "/"
         hrefs = page.locator("ul.book-editions a").evaluate_all("as => as.map(a => a.href)")
         assert hrefs == [f"{site_url}/{code}/index.html" for code in OFFERED]
-    finally:
-        context.close()
 
 
 def test_without_a_base_url_no_page_has_hreflang_links():
