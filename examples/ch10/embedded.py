@@ -84,7 +84,6 @@ def work(progress, link, step):
         print(f"task {task} of {progress.total} done", flush=True)
     served = link.call(getattr, progress, "served")
     print(f"the web server answered {served} request(s)", flush=True)
-    link.stop()
 
 
 # ANCHOR_END: main
