@@ -415,7 +415,7 @@ def test_a_client_that_stops_sending_is_cut_off(tmp_path, monkeypatch):
     thread.start()
     try:
         wait_for_port(port)
-        head = f"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+        head = "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
             sock.sendall(head.encode() + b"only a little")
             assert sock.recv(100) == b""  # closed by the server, not by our 30 s timeout

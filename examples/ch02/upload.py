@@ -63,11 +63,7 @@ def private_folder(path):
         path.mkdir(mode=0o700, parents=True)
     except FileExistsError:
         found = os.lstat(path)  # lstat: a symlink to a folder is not our folder
-        if (
-            not stat.S_ISDIR(found.st_mode)
-            or found.st_uid != os.getuid()
-            or found.st_mode & 0o077
-        ):
+        if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o077:
             raise ValueError(f"{path} must be a folder of yours that only you can use") from None
     return path
 
