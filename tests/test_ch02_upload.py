@@ -342,6 +342,15 @@ def test_a_folder_of_another_user_is_refused(tmp_path):
         upload.make_app(folder)
 
 
+def test_without_a_folder_make_app_makes_a_new_private_one():
+    app = upload.make_app()
+    (rule,) = [rule for rule in app.wildcard_router.rules if rule.name is None][:1]
+    folder = rule.target_kwargs["upload_dir"]
+    assert folder.name.startswith(upload.DEFAULT_UPLOADS_PREFIX)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    folder.rmdir()
+
+
 def test_our_own_private_folder_is_used_again(tmp_path):
     folder = tmp_path / "photos"
     folder.mkdir(mode=0o700)
@@ -349,7 +358,6 @@ def test_our_own_private_folder_is_used_again(tmp_path):
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
-@pytest.mark.reader
 def test_a_shared_folder_stops_the_program_with_one_line(tmp_path):
     folder = tmp_path / "photos"
     folder.mkdir(mode=0o777)
@@ -360,7 +368,6 @@ def test_a_shared_folder_stops_the_program_with_one_line(tmp_path):
     assert done.stderr == f"error: {folder} must be a folder of yours that only you can use\n"
 
 
-@pytest.mark.reader
 def test_by_default_each_run_gets_a_new_private_folder():
     port = free_port()
     command = [sys.executable, "examples/ch02/upload.py", f"--port={port}"]

@@ -402,7 +402,6 @@ def test_the_default_folder_is_private_and_ours(tmp_path, monkeypatch):
         sessions.default_database()
 
 
-@pytest.mark.reader
 def test_by_default_the_sessions_live_in_a_folder_of_our_own():
     with run_example("ch06/sessions.py") as srv:
         assert srv.fetch("/").text == "Not signed in.\n"

@@ -168,8 +168,9 @@ class PhotoHandler(BaseHandler):
             self.write(opened.read())
 
 
-def make_app(upload_dir):
-    where = {"upload_dir": private_folder(upload_dir)}
+def make_app(upload_dir=None):
+    folder = upload_dir or tempfile.mkdtemp(prefix=DEFAULT_UPLOADS_PREFIX)
+    where = {"upload_dir": private_folder(folder)}
     return tornado.web.Application(
         [
             (r"/", FormHandler, where),
@@ -201,7 +202,7 @@ if __name__ == "__main__":
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {options.port}")
-        uploads = private_folder(options.uploads or tempfile.mkdtemp(prefix=DEFAULT_UPLOADS_PREFIX))
+        uploads = private_folder(options.uploads) if options.uploads else None
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
     asyncio.run(main(options.port, uploads))
