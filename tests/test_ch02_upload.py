@@ -1,11 +1,17 @@
+import asyncio
+import contextlib
+import os
 import re
 import socket
 import stat
+import subprocess
+import sys
+import threading
 
 import pytest
 
 from examples.ch02 import upload
-from tests.support import body_limit, run_example, serve_in_thread
+from tests.support import ROOT, body_limit, free_port, run_example, serve_in_thread, wait_for_port
 
 EXAMPLE = upload
 
@@ -295,5 +301,131 @@ def test_only_our_names_are_served(site, path, status):
         assert resp.text == "404: there is no such photo\n"
 
 
-def test_the_default_folder_is_outside_the_repository():
-    assert upload.BASE not in upload.DEFAULT_UPLOADS.parents
+def test_pages_refuse_to_be_framed(site):
+    for path in ["/", f"/photos/{'0' * 32}.png"]:
+        resp = site.fetch(path)
+        assert resp.headers["X-Frame-Options"] == "DENY"
+    assert site.fetch("/").headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+
+
+def test_a_symlink_planted_in_the_folder_is_not_followed(site, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n the password")
+    (site.photos).mkdir(mode=0o700, exist_ok=True)
+    (site.photos / f"{'0' * 32}.png").symlink_to(secret)
+    resp = site.fetch(f"/photos/{'0' * 32}.png")
+    assert resp.status == 404
+    assert b"password" not in resp.body
+
+
+@pytest.mark.parametrize("permissions", [0o777, 0o750, 0o701])
+def test_a_folder_others_can_use_is_refused(tmp_path, permissions):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    folder.chmod(permissions)
+    with pytest.raises(ValueError, match="must be a folder of yours that only you can use"):
+        upload.make_app(folder)
+
+
+def test_a_symlink_to_a_folder_is_refused(tmp_path):
+    (tmp_path / "real").mkdir(mode=0o700)
+    (tmp_path / "photos").symlink_to(tmp_path / "real")
+    with pytest.raises(ValueError, match="must be a folder of yours"):
+        upload.make_app(tmp_path / "photos")
+
+
+def test_a_folder_of_another_user_is_refused(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir(mode=0o700)
+    os.chown(folder, os.getuid() + 1, -1)  # the tests run as root in CI; skip otherwise
+    with pytest.raises(ValueError, match="must be a folder of yours"):
+        upload.make_app(folder)
+
+
+def test_without_a_folder_make_app_makes_a_new_private_one():
+    app = upload.make_app()
+    (rule,) = [rule for rule in app.wildcard_router.rules if rule.name is None][:1]
+    folder = rule.target_kwargs["upload_dir"]
+    assert folder.name.startswith(upload.DEFAULT_UPLOADS_PREFIX)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    folder.rmdir()
+
+
+def test_our_own_private_folder_is_used_again(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir(mode=0o700)
+    upload.make_app(folder)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_a_shared_folder_stops_the_program_with_one_line(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    command = [sys.executable, "examples/ch02/upload.py", f"--uploads={folder}"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert done.stderr == f"error: {folder} must be a folder of yours that only you can use\n"
+
+
+def test_by_default_each_run_gets_a_new_private_folder():
+    port = free_port()
+    command = [sys.executable, "examples/ch02/upload.py", f"--port={port}"]
+    before = set(os.listdir(upload.tempfile.gettempdir()))
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+    finally:
+        process.terminate()
+        process.wait(10)
+    new = [
+        name
+        for name in set(os.listdir(upload.tempfile.gettempdir())) - before
+        if name.startswith(upload.DEFAULT_UPLOADS_PREFIX)
+    ]
+    assert len(new) == 1
+    folder = os.lstat(os.path.join(upload.tempfile.gettempdir(), new[0]))
+    assert stat.S_ISDIR(folder.st_mode) and stat.S_IMODE(folder.st_mode) == 0o700
+    os.rmdir(os.path.join(upload.tempfile.gettempdir(), new[0]))
+
+
+def test_a_full_folder_gets_a_507_that_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(upload, "MAX_TOTAL", len(PNG) * 2)
+    with serve_in_thread(upload.make_app(tmp_path / "photos"), **body_limit(upload)) as srv:
+        srv.photos = tmp_path / "photos"
+        assert send(srv, ("a.png", PNG), ("b.png", PNG)).status == 200
+        resp = send(srv, ("c.png", PNG))
+        assert resp.status == 507
+        assert errors(resp) == ["The photo folder is full; no more photos are taken."]
+        assert len(kept(srv)) == 2
+
+
+def test_a_failed_save_gets_a_503_not_a_500(site):
+    site.photos.rmdir()  # the folder is gone: open() fails as on a full or broken disk
+    resp = send(site, ("cat.png", PNG))
+    assert resp.status == 503
+    assert errors(resp) == ["The photos could not be saved just now; try again later."]
+
+
+def test_a_client_that_stops_sending_is_cut_off(tmp_path, monkeypatch):
+    # main() listens with a body timeout: a client that never finishes its body holds nothing.
+    monkeypatch.setattr(upload, "BODY_TIMEOUT", 0.5)
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(upload.main(port, upload.private_folder(tmp_path / "photos")))
+
+    def run():
+        with contextlib.suppress(asyncio.CancelledError):
+            loop.run_until_complete(task)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port)
+        head = "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(head.encode() + b"only a little")
+            assert sock.recv(100) == b""  # closed by the server, not by our 30 s timeout
+    finally:
+        loop.call_soon_threadsafe(task.cancel)
+        thread.join(10)

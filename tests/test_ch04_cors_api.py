@@ -273,6 +273,25 @@ def test_a_bad_option_stops_it_with_one_line(option, message):
 
 def test_several_origins_may_be_listed():
     cors_api.check_origins(["https://app.example.com", "http://localhost:8001"])
+    local = ["http://localhost:8001", "http://127.0.0.1:8001", "http://localhost"]
+    cors_api.check_origins(["https://app.example.com", *local], credentials=True)
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://app.example.com", "http://localhost.evil.example", "http://127.0.0.10"]
+)
+def test_with_credentials_an_http_origin_must_be_this_machine(origin):
+    message = f"error: with --credentials, list https:// origins only, not {origin}"
+    assert start_error(cors_api, f"--origins={origin}", "--credentials") == message
+    cors_api.check_origins([origin])  # without cookies, the answers are no one's secret
+
+
+@pytest.mark.parametrize("word", [".", ".."])
+def test_dot_names_are_not_words(api, word):
+    entry = {"word": word, "definition": "Leads the Location elsewhere."}
+    resp = call(api, "POST", "/words", APP, entry, {"Sec-Fetch-Site": "cross-site", **JSON})
+    assert (resp.status, error(resp)) == (400, f"{word} cannot be a word here")
+    assert word not in json.loads(call(api, "GET", "/words").body)["words"]
 
 
 def test_a_bug_is_a_500_that_says_little_and_keeps_the_cors_headers(monkeypatch):

@@ -1,6 +1,9 @@
 import asyncio
 import contextlib
 import hashlib
+import os
+import sqlite3
+import stat
 import urllib.parse
 from http.cookies import SimpleCookie
 
@@ -354,8 +357,71 @@ def test_a_database_that_cannot_open_is_a_one_line_error(tmp_path):
         == f"error: no such directory: {tmp_path / 'missing'}"
     )
     (tmp_path / "notes.txt").write_text("not a database\n" * 100, encoding="utf-8")
+    (tmp_path / "notes.txt").chmod(0o600)
     url = f"sqlite:///{tmp_path / 'notes.txt'}"
     assert start_error(sessions, f"--database-url={url}") == "error: file is not a database"
+
+
+def test_a_new_database_file_is_private(tmp_path):
+    sessions.create_engine(f"sqlite:///{tmp_path / 'sessions.db'}")
+    assert stat.S_IMODE((tmp_path / "sessions.db").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("permissions", [0o666, 0o640, 0o604])
+def test_a_database_others_can_use_is_refused(tmp_path, permissions):
+    # Whoever can write the file can insert a session row: a sign-in that never expires.
+    (tmp_path / "sessions.db").touch()
+    (tmp_path / "sessions.db").chmod(permissions)
+    url = f"sqlite:///{tmp_path / 'sessions.db'}"
+    message = "must be a file of yours that only you can read and write"
+    assert start_error(sessions, f"--database-url={url}") == f"error: {url[10:]} {message}"
+
+
+def test_a_database_of_another_user_or_a_symlink_is_refused(tmp_path):
+    (tmp_path / "sessions.db").touch(mode=0o600)
+    os.chown(tmp_path / "sessions.db", os.getuid() + 1, -1)
+    with pytest.raises(ValueError, match="must be a file of yours"):
+        sessions.create_engine(f"sqlite:///{tmp_path / 'sessions.db'}")
+    (tmp_path / "link.db").symlink_to(tmp_path / "sessions.db")
+    with pytest.raises(ValueError, match="cannot open .*link.db: Too many levels of symbolic"):
+        sessions.create_engine(f"sqlite:///{tmp_path / 'link.db'}")
+
+
+def test_the_default_folder_is_private_and_ours(tmp_path, monkeypatch):
+    monkeypatch.setattr(sessions, "DEFAULT_FOLDER", tmp_path / "book")
+    url = sessions.default_database()
+    assert url == f"sqlite:///{tmp_path / 'book' / 'sessions.db'}"
+    assert stat.S_IMODE((tmp_path / "book").stat().st_mode) == 0o700
+    assert sessions.default_database() == url  # the next run finds it again
+    (tmp_path / "book").chmod(0o777)  # as someone else could have made it before our first run
+    with pytest.raises(ValueError, match="book must be a folder of yours that only you can use"):
+        sessions.default_database()
+    (tmp_path / "book").rmdir()
+    (tmp_path / "book").symlink_to(tmp_path)
+    with pytest.raises(ValueError, match="must be a folder of yours"):
+        sessions.default_database()
+
+
+def test_by_default_the_sessions_live_in_a_folder_of_our_own():
+    with run_example("ch06/sessions.py") as srv:
+        assert srv.fetch("/").text == "Not signed in.\n"
+    found = os.lstat(sessions.DEFAULT_FOLDER)
+    assert stat.S_IMODE(found.st_mode) == 0o700 and found.st_uid == os.getuid()
+    assert stat.S_IMODE(os.stat(sessions.DEFAULT_FOLDER / "sessions.db").st_mode) == 0o600
+
+
+def test_a_locked_store_is_a_503_with_retry_after(clocked, database):
+    session_id = signed_in(clocked, MEI)
+    locker = sqlite3.connect(database.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        locker.execute("BEGIN EXCLUSIVE")  # another process holds the file: SQLite's 5 s wait
+        resp = clocked.fetch("/", headers={"Cookie": f"session={session_id}"})
+    finally:
+        locker.close()
+    assert resp.status == 503
+    assert resp.headers["Retry-After"] == "5"
+    assert resp.text == "503 Service Unavailable: the session store is busy; try again soon\n"
+    assert home(clocked, session_id) == "Signed in as mei.\n"  # and back once it is free
 
 
 def test_module_import_runs_nothing():

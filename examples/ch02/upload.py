@@ -1,7 +1,9 @@
 """Receiving files: photos checked by their bytes, renamed, and kept out of the static folder."""
 
 import asyncio
+import os
 import secrets
+import stat
 import sys
 import tempfile
 import unicodedata
@@ -13,11 +15,15 @@ from tornado.options import define, options
 
 # ANCHOR: settings
 BASE = Path(__file__).parent
-DEFAULT_UPLOADS = Path(tempfile.gettempdir()) / "tornado-book-uploads"
+# Teaching default: a new private folder in /tmp for each run. A real site names its own.
+DEFAULT_UPLOADS_PREFIX = "tornado-book-uploads-"
 MAX_FILES = 4
 MAX_FILE_SIZE = 2 * 1024 * 1024
 # Room for a phone's photo or two over the limit: their senders get a page that says so.
 MAX_BODY_SIZE = 16 * 1024 * 1024
+BODY_TIMEOUT = 60  # seconds a client may take to send its whole body
+IDLE_TIMEOUT = 30  # seconds a kept-alive connection may sit doing nothing
+MAX_TOTAL = 256 * 1024 * 1024  # all the photos together: anyone may upload, the disk is ours
 IMAGE_TYPES = {  # the first bytes of each kind of image we keep: (extension, Content-Type)
     b"\x89PNG\r\n\x1a\n": (".png", "image/png"),
     b"\xff\xd8\xff": (".jpg", "image/jpeg"),
@@ -50,6 +56,22 @@ def display_name(filename):
     return shown[:MAX_NAME] + ("…" if len(shown) > MAX_NAME else "") or "(no name)"
 
 
+def private_folder(path):
+    """`path` as a folder only this user can use: created so, or refused if it is not."""
+    path = Path(path)
+    try:
+        path.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        found = os.lstat(path)  # lstat: a symlink to a folder is not our folder
+        if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o077:
+            raise ValueError(f"{path} must be a folder of yours that only you can use") from None
+    return path
+
+
+def used_space(folder):
+    return sum(entry.stat().st_size for entry in os.scandir(folder))
+
+
 def problem(upload):
     """(status, message) if this file will not be kept, else None."""
     name = display_name(upload.filename)
@@ -64,6 +86,11 @@ def problem(upload):
 class BaseHandler(tornado.web.RequestHandler):
     def initialize(self, upload_dir):
         self.upload_dir = upload_dir
+
+    def set_default_headers(self):
+        # Our pages are never shown inside another site's frame (clickjacking).
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
 
     def render_page(self, saved=(), errors=()):
         self.render(
@@ -105,7 +132,16 @@ class UploadHandler(BaseHandler):
             self.set_status(problems[0][0])
             self.render_page(errors=[message for _, message in problems])
             return
-        saved = [(display_name(upload.filename), self.save(upload)) for upload in uploads]
+        try:
+            if used_space(self.upload_dir) + sum(len(u.body) for u in uploads) > MAX_TOTAL:
+                self.set_status(507)
+                self.render_page(errors=["The photo folder is full; no more photos are taken."])
+                return
+            saved = [(display_name(upload.filename), self.save(upload)) for upload in uploads]
+        except OSError:  # a full disk, a folder gone: say so, not a 500
+            self.set_status(503)
+            self.render_page(errors=["The photos could not be saved just now; try again later."])
+            return
         self.render_page(saved=saved)
 
     def save(self, upload):
@@ -120,20 +156,21 @@ class PhotoHandler(BaseHandler):
     def get(self, name):
         try:
             content_type = CONTENT_TYPES[Path(name).suffix]
-            data = (self.upload_dir / name).read_bytes()
-        except (KeyError, FileNotFoundError):
+            # O_NOFOLLOW: a symlink planted in the folder is not followed to another file.
+            file = os.open(self.upload_dir / name, os.O_RDONLY | os.O_NOFOLLOW)
+        except (KeyError, OSError):
             raise tornado.web.HTTPError(404, "there is no such photo") from None
         self.set_header("Content-Type", content_type)
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Content-Disposition", "attachment")
         self.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
-        self.write(data)
+        with open(file, "rb") as opened:
+            self.write(opened.read())
 
 
-def make_app(upload_dir=DEFAULT_UPLOADS):
-    upload_dir = Path(upload_dir)
-    upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    where = {"upload_dir": upload_dir}
+def make_app(upload_dir=None):
+    folder = upload_dir or tempfile.mkdtemp(prefix=DEFAULT_UPLOADS_PREFIX)
+    where = {"upload_dir": private_folder(folder)}
     return tornado.web.Application(
         [
             (r"/", FormHandler, where),
@@ -147,18 +184,25 @@ def make_app(upload_dir=DEFAULT_UPLOADS):
 
 async def main(port, upload_dir):
     app = make_app(upload_dir)
-    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
+    app.listen(
+        port,
+        address="127.0.0.1",
+        max_body_size=MAX_BODY_SIZE,
+        body_timeout=BODY_TIMEOUT,
+        idle_connection_timeout=IDLE_TIMEOUT,
+    )
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
 
 
 if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
-    define("uploads", default=str(DEFAULT_UPLOADS), help="folder that keeps the uploaded photos")
+    define("uploads", default="", help="folder that keeps the photos (default: a new private one)")
     try:
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {options.port}")
+        uploads = private_folder(options.uploads) if options.uploads else None
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, options.uploads))
+    asyncio.run(main(options.port, uploads))

@@ -26,13 +26,20 @@ SAMPLES = {
 ESCAPES = str.maketrans({char: f"\\u{ord(char):04x}" for char in "<>&\u2028\u2029"})
 
 
-def check_origins(origins):
+LOCAL_HTTP = re.compile(r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?")
+NOT_A_NAME = (".", "..")  # /words/. and /words/.. would lead a client somewhere else
+
+
+def check_origins(origins, credentials=False):
     for origin in origins:
         if not ORIGIN.fullmatch(origin):
             raise ValueError(
                 f"not an origin: {origin!r} (write scheme://host[:port] in lower case,"
                 " without a path; list each origin, never *)"
             )
+        # Over plain http, anyone on the network can pose as that origin and read the answers.
+        if credentials and origin.startswith("http:") and not LOCAL_HTTP.fullmatch(origin):
+            raise ValueError(f"with --credentials, list https:// origins only, not {origin}")
 
 
 class CORSHandler(tornado.web.RequestHandler):
@@ -114,6 +121,8 @@ class WordListHandler(CORSHandler):
 
     def post(self):
         word, definition = self.read_json("word", "definition")
+        if word in NOT_A_NAME:
+            raise tornado.web.HTTPError(400, "%s cannot be a word here", word)
         if word in self.words:
             raise tornado.web.HTTPError(409, "%s is already in the dictionary", word)
         if len(self.words) >= MAX_WORDS:
@@ -175,7 +184,7 @@ if __name__ == "__main__":
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {options.port}")
-        check_origins(options.origins)
+        check_origins(options.origins, options.credentials)
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
     asyncio.run(main(options.port, options.origins, options.credentials))

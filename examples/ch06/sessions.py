@@ -1,10 +1,13 @@
 """Sign-in kept on the server: a random session id in the cookie, the session in a database."""
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
+import os
 import re
 import secrets
+import stat
 import sys
 import tempfile
 import time
@@ -19,7 +22,8 @@ from tornado.httputil import responses
 from tornado.options import define, options
 
 MAX_BODY_SIZE = 16 * 1024
-DEFAULT_DATABASE = f"sqlite:///{Path(tempfile.gettempdir()) / 'tornado-book-sessions.db'}"
+# Teaching default: a folder of this user's own in /tmp, so that a restart keeps the sessions.
+DEFAULT_FOLDER = Path(tempfile.gettempdir()) / f"tornado-book-{os.getuid()}"
 DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 IDLE = 30 * 60  # seconds without a request that end a session
 ABSOLUTE = 12 * 60 * 60  # seconds after sign-in that end it, however busy
@@ -36,6 +40,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     seen BIGINT NOT NULL
 )"""
 # ANCHOR_END: schema
+# What a busy or unreachable store raises: the client hears 503 and Retry-After, not 500.
+UNAVAILABLE = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.TimeoutError, OSError)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY",
@@ -43,6 +49,28 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+
+
+def default_database():
+    """The URL of sessions.db in DEFAULT_FOLDER, a folder only this user can use."""
+    with contextlib.suppress(FileExistsError):  # ours from an earlier run, or someone else's?
+        os.mkdir(DEFAULT_FOLDER, mode=0o700)
+    found = os.lstat(DEFAULT_FOLDER)
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o077:
+        raise ValueError(f"{DEFAULT_FOLDER} must be a folder of yours that only you can use")
+    return f"sqlite:///{DEFAULT_FOLDER / 'sessions.db'}"
+
+
+def private_file(path):
+    """Create `path` readable by this user only, or check that it already is."""
+    try:
+        file = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise ValueError(f"cannot open {path}: {exc.strerror}") from None
+    found = os.fstat(file)
+    os.close(file)
+    if found.st_uid != os.getuid() or found.st_mode & 0o077:
+        raise ValueError(f"{path} must be a file of yours that only you can read and write")
 
 
 def create_engine(url):
@@ -55,6 +83,8 @@ def create_engine(url):
     if parsed.drivername == "sqlite+aiosqlite":  # one writer at a time: one connection
         if not Path(parsed.database or "").parent.is_dir():
             raise ValueError(f"no such directory: {Path(parsed.database or '').parent}")
+        # Whoever can write the file can write a session row: sign in as anyone.
+        private_file(parsed.database)
         pool = {"poolclass": sqlalchemy.pool.AsyncAdaptedQueuePool, "pool_size": 1}
         return create_async_engine(parsed, max_overflow=0, **pool)
     return create_async_engine(parsed)
@@ -148,6 +178,11 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def write_error(self, status_code, **kwargs):
         _, error, _ = kwargs.get("exc_info", (None, None, None))
+        if isinstance(error, UNAVAILABLE):  # the store is locked, down or has no free connection
+            self.set_status(503)
+            self.set_header("Retry-After", "5")
+            self.finish("503 Service Unavailable: the session store is busy; try again soon\n")
+            return
         message = f"{status_code} {responses.get(status_code, 'Unknown Error')}"
         if isinstance(error, tornado.web.HTTPError) and status_code < 500 and error.get_message():
             message += f": {error.get_message()}"
@@ -266,13 +301,13 @@ async def main(port, engine, production=False):
 
 if __name__ == "__main__":
     define("port", default=8000, type=int, help="TCP port to listen on")
-    define("database_url", default=DEFAULT_DATABASE, help="sqlite:///FILE or postgresql://...")
+    define("database_url", default="", help="sqlite:///FILE or postgresql://...")
     define("production", default=False, type=bool, help="served over HTTPS: Secure cookies")
     try:
         tornado.options.parse_command_line()
         if not 0 < options.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {options.port}")
-        engine = create_engine(options.database_url)
+        engine = create_engine(options.database_url or default_database())
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
     try:
