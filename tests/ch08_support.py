@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from examples.ch08 import live
 from tests.support import EXAMPLES, ROOT, require_binary, stop, wait_for_port
 
 CH08 = EXAMPLES / "ch08"
@@ -111,3 +112,14 @@ def printed_url(log):
     found = re.search(r"^Listening on (\S+)$", Path(log).read_text(), re.MULTILINE)
     assert found, f"no 'Listening on' line in {log}"
     return found[1]
+
+
+@contextlib.asynccontextmanager
+async def live_app(url):
+    """A Hub and make_app(hub), both started and closed in the loop that serves them."""
+    hub = live.Hub(url)
+    await hub.start()
+    try:
+        yield live.make_app(hub)
+    finally:
+        await hub.close()

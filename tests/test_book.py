@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.book_support import directives
 from tests.support import BOTH_WAYS, EXAMPLES, LEGACY, ROOT
 
 DOCS = ROOT / "docs"
@@ -21,28 +22,8 @@ EXAMPLE_FILES = sorted(
 # Not Appendix A's old programs: the test interpreter cannot import them; tests/legacy runs each
 # on its era's Python and Tornado, against the transcripts of its port.
 EXAMPLE_MODULES = [p for p in EXAMPLE_FILES if p.suffix == ".py" and LEGACY not in p.parents]
-FENCE = re.compile(r"^(?P<mark>`{3,}|:{3,})\s*\{(?P<name>[\w-]+)\}\s*(?P<arg>.*)$")
-OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 CODE_FENCE = re.compile(r"^(`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 PYTHONISH = {"python", "py", "python3", "pycon", "ipython"}
-
-
-def directives(page):
-    """(name, argument, options, line number) of every fenced directive on a MyST page."""
-    lines = page.read_text(encoding="utf-8").splitlines()
-    found = []
-    for number, line in enumerate(lines, 1):
-        match = FENCE.match(line.strip())
-        if not match:
-            continue
-        options = {}
-        for following in lines[number:]:
-            option = OPTION.match(following.strip())
-            if not option:
-                break
-            options[option["key"]] = option["value"]
-        found.append((match["name"], match["arg"].strip(), options, number))
-    return found
 
 
 def includes():

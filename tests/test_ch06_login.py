@@ -9,6 +9,7 @@ import pytest
 from tornado.web import create_signed_value, decode_signed_value
 
 from examples.ch06 import login
+from tests.ch06_support import SECURITY_HEADERS
 from tests.support import run_example, run_program, serve_in_thread
 
 EXAMPLE = login
@@ -464,18 +465,6 @@ def test_production_needs_a_secret_file():
     done = run_program("ch06/login.py", "--production", timeout=30)
     assert done.returncode == 1
     assert done.stderr == "error: --production needs --cookie-secret-file, a secret that lasts\n"
-
-
-CSP = (
-    "default-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 
 
 def bad_login(server, headers=None, xsrf_name="_xsrf"):

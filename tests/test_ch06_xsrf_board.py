@@ -5,8 +5,8 @@ from urllib.parse import urlencode
 import pytest
 
 from examples.ch06 import xsrf_board
+from tests.ch06_support import SECURITY_HEADERS
 from tests.support import serve_in_thread
-from tests.test_ch06_login import SECURITY_HEADERS  # the chapter's pages send the same
 
 EXAMPLE = xsrf_board
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

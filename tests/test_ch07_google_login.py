@@ -8,13 +8,11 @@ import pytest
 import tornado.web
 
 from examples.ch07 import google_login, mini_provider
+from tests import ch07_support as ch07
 from tests.support import run_example, run_program, serve_in_thread
-from tests.test_ch07_mini_provider import CLIENT, SECRET, Browser, location, query, serve_provider
-from tests.test_ch07_oauth_login import NOBODY, Sink, broken, message, sign_in
 
 EXAMPLE = google_login
 GOOGLE = {"key": "1234-test.apps.googleusercontent.com", "secret": "test-google-secret"}
-__all__ = ["broken", "google_broken"]  # fixtures the tests below use
 
 
 class TokenError(tornado.web.RequestHandler):
@@ -46,31 +44,35 @@ class BadToken(tornado.web.RequestHandler):
 
 
 @pytest.fixture(scope="module")
+def broken():
+    with ch07.broken_provider() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def google_broken():
     """More ways for Google's endpoints to go wrong."""
-    app = tornado.web.Application(
-        [
-            (r"/token-error/(\w+)", TokenError),
-            (r"/refused", Refused),
-            (r"/hang-up", HangUp),
-            (r"/odd/(\w+)", Odd),
-            (r"/mac-token", BadToken),
-        ]
-    )
-    with serve_in_thread(app) as srv:
-        yield f"http://127.0.0.1:{srv.port}"
+    routes = [
+        (r"/token-error/(\w+)", TokenError),
+        (r"/refused", Refused),
+        (r"/hang-up", HangUp),
+        (r"/odd/(\w+)", Odd),
+        (r"/mac-token", BadToken),
+    ]
+    with ch07.broken_provider(routes) as url:
+        yield url
 
 
 @contextlib.contextmanager
 def local_google(
-    monkeypatch, secret=SECRET, code_seconds=60, users=mini_provider.DEMO_USERS, **urls
+    monkeypatch, secret=ch07.SECRET, code_seconds=60, users=mini_provider.DEMO_USERS, **urls
 ):
     """google_login, its mixin's class attributes pointed at mini_provider: (site, provider)."""
-    app = google_login.make_app({"key": CLIENT, "secret": secret})
+    app = google_login.make_app({"key": ch07.CLIENT, "secret": secret})
     listen = {"max_body_size": google_login.MAX_BODY_SIZE, "xheaders": True}
     with serve_in_thread(app, **listen) as site:
         app.settings["redirect_uri"] = f"{site.url}/auth/callback"
-        with serve_provider(
+        with ch07.serve_provider(
             "in-process", app.settings["redirect_uri"], code_seconds, users=users
         ) as (
             provider,
@@ -89,11 +91,11 @@ def local_google(
 
 def test_the_mixin_signs_in_against_a_local_provider(monkeypatch):
     with local_google(monkeypatch) as (site, _):
-        browser = Browser()
+        browser = ch07.Browser()
         link = browser.fetch(site.url + "/").html.find(id="sign-in")
         assert link.text == "Sign in with Google"
-        resp = sign_in(browser, site, user="mallory")
-        assert (resp.status, location(resp)) == (302, "/")
+        resp = ch07.sign_in(browser, site, user="mallory")
+        assert (resp.status, ch07.location(resp)) == (302, "/")
         page = browser.fetch(site.url + "/").html
         assert page.find(id="user").text == '<script>alert("hi")</script> Mallory'
         assert page.find("script") is None
@@ -109,8 +111,8 @@ def test_the_mixin_signs_in_against_a_local_provider(monkeypatch):
     [
         ({"code_seconds": -1}, 400, google_login.EXPIRED),
         ({"secret": "wrong"}, 502, "Google could not sign you in (invalid_client)."),
-        ({"_OAUTH_ACCESS_TOKEN_URL": f"{NOBODY}/token"}, 503, "Google cannot be reached."),
-        ({"_OAUTH_USERINFO_URL": f"{NOBODY}/userinfo"}, 503, "Google cannot be reached."),
+        ({"_OAUTH_ACCESS_TOKEN_URL": f"{ch07.NOBODY}/token"}, 503, "Google cannot be reached."),
+        ({"_OAUTH_USERINFO_URL": f"{ch07.NOBODY}/userinfo"}, 503, "Google cannot be reached."),
         ({"_OAUTH_USERINFO_URL": "MORE/hang-up"}, 503, "Google cannot be reached."),
         ({"_OAUTH_ACCESS_TOKEN_URL": "BROKEN/deep"}, 502, "Google sent an answer"),
         ({"_OAUTH_USERINFO_URL": "BROKEN/deep"}, 502, "Google sent an answer"),
@@ -151,18 +153,18 @@ def test_failures_are_clear_pages(monkeypatch, broken, google_broken, setup, sta
         for k, v in setup.items()
     }
     with local_google(monkeypatch, **setup) as (site, _):
-        browser = Browser()
-        resp = sign_in(browser, site)
+        browser = ch07.Browser()
+        resp = ch07.sign_in(browser, site)
         assert resp.status == status
-        assert message(resp).startswith(expected)
+        assert ch07.message(resp).startswith(expected)
         assert "session" not in browser.jars[site.port]
 
 
 def test_a_provider_that_does_not_answer_in_time_is_503(monkeypatch, broken):
     monkeypatch.setattr(google_login, "TIMEOUTS", {"connect_timeout": 1, "request_timeout": 0.2})
     with local_google(monkeypatch, _OAUTH_ACCESS_TOKEN_URL=f"{broken}/slow") as (site, _):
-        resp = sign_in(Browser(), site)
-    assert (resp.status, message(resp)) == (503, "Google cannot be reached.")
+        resp = ch07.sign_in(ch07.Browser(), site)
+    assert (resp.status, ch07.message(resp)) == (503, "Google cannot be reached.")
 
 
 def test_people_with_the_same_name_are_different_people(monkeypatch):
@@ -173,8 +175,8 @@ def test_people_with_the_same_name_are_different_people(monkeypatch):
     with local_google(monkeypatch, users=twins) as (site, _):
         accounts = set()
         for subject in twins:
-            browser = Browser()
-            sign_in(browser, site, user=subject)
+            browser = ch07.Browser()
+            ch07.sign_in(browser, site, user=subject)
             page = browser.fetch(site.url + "/").html
             assert page.find(id="user").text == "Mei Lin"
             accounts.add(page.find(id="account").text)
@@ -183,44 +185,44 @@ def test_people_with_the_same_name_are_different_people(monkeypatch):
 
 def test_on_https_the_state_cookie_is_host_only(monkeypatch):
     with local_google(monkeypatch) as (site, _):
-        browser = Browser({"X-Forwarded-Proto": "https"})
+        browser = ch07.Browser({"X-Forwarded-Proto": "https"})
         start = browser.fetch(f"{site.url}/auth/login")
         cookie = SimpleCookie(start.headers["Set-Cookie"])["__Host-oauth_state"]
         assert (cookie["secure"], cookie["path"], cookie["domain"]) == (True, "/", "")
-        consent = location(start)
+        consent = ch07.location(start)
         choice = browser.submit(consent, browser.fetch(consent), user="ravi", decision="allow")
-        assert browser.fetch(location(choice)).status == 302
+        assert browser.fetch(ch07.location(choice)).status == 302
         assert list(browser.jars[site.port]) == ["__Host-session"]
-        tossed = Browser({"X-Forwarded-Proto": "https"})
+        tossed = ch07.Browser({"X-Forwarded-Proto": "https"})
         tossed.jars[site.port] = {"session": browser.jars[site.port]["__Host-session"]}
         assert tossed.fetch(site.url + "/").html.find(id="sign-in") is not None
 
 
 def test_denied_forged_and_empty_callbacks(monkeypatch):
     with local_google(monkeypatch) as (site, _):
-        browser = Browser()
-        resp = sign_in(browser, site, decision="deny")
-        assert (resp.status, message(resp)) == (
+        browser = ch07.Browser()
+        resp = ch07.sign_in(browser, site, decision="deny")
+        assert (resp.status, ch07.message(resp)) == (
             403,
             "Google did not sign you in: you are not signed in.",
         )
         resp = browser.fetch(f"{site.url}/auth/callback?code=abc&state=abc")
-        assert (resp.status, message(resp)) == (
+        assert (resp.status, ch07.message(resp)) == (
             403,
             "This sign-in did not start here, or took too long.",
         )
-        state = query(location(browser.fetch(f"{site.url}/auth/login")))["state"]
+        state = ch07.query(ch07.location(browser.fetch(f"{site.url}/auth/login")))["state"]
         resp = browser.fetch(f"{site.url}/auth/callback?{urlencode({'state': state})}")
-        assert (resp.status, message(resp)) == (400, "Google sent no usable code.")
-        state = query(location(browser.fetch(f"{site.url}/auth/login")))["state"]
+        assert (resp.status, ch07.message(resp)) == (400, "Google sent no usable code.")
+        state = ch07.query(ch07.location(browser.fetch(f"{site.url}/auth/login")))["state"]
         error = {"state": state, "error": "server_error\n[E] FORGED"}
         resp = browser.fetch(f"{site.url}/auth/callback?{urlencode(error)}")
-        assert (resp.status, message(resp)) == (
+        assert (resp.status, ch07.message(resp)) == (
             502,
             "Google reported an error (server_error?[E] FORGED).",
         )
         resp = browser.fetch(f"{site.url}/auth/logout")
-        assert (resp.status, message(resp)) == (405, "Method Not Allowed")
+        assert (resp.status, ch07.message(resp)) == (405, "Method Not Allowed")
 
 
 @pytest.fixture
@@ -238,10 +240,10 @@ def google(mode, monkeypatch):
 
 @pytest.mark.reader
 def test_sign_in_starts_at_google(google):
-    resp = Browser().fetch(google.url + "/auth/login")
+    resp = ch07.Browser().fetch(google.url + "/auth/login")
     assert resp.status == 302
-    assert location(resp).startswith("https://accounts.google.com/o/oauth2/v2/auth?")
-    params = query(location(resp))
+    assert ch07.location(resp).startswith("https://accounts.google.com/o/oauth2/v2/auth?")
+    params = ch07.query(ch07.location(resp))
     assert params["client_id"] == GOOGLE["key"]
     assert params["redirect_uri"] == "http://localhost:8000/auth/callback"
     assert params["scope"] == "openid profile email"
@@ -260,19 +262,19 @@ def test_missing_credentials_are_a_one_line_error():
 
 
 def test_the_client_secret_does_not_follow_a_redirect(monkeypatch, broken):
-    Sink.received.clear()
+    ch07.Sink.received.clear()
     with local_google(monkeypatch, _OAUTH_ACCESS_TOKEN_URL=f"{broken}/elsewhere/sink") as (site, _):
-        resp = sign_in(Browser(), site)
-    assert (resp.status, message(resp)) == (502, "Google could not sign you in (307).")
-    assert Sink.received == []
+        resp = ch07.sign_in(ch07.Browser(), site)
+    assert (resp.status, ch07.message(resp)) == (502, "Google could not sign you in (307).")
+    assert ch07.Sink.received == []
 
 
 def test_the_access_log_keeps_no_code(monkeypatch, broken, caplog):
     refusing = local_google(monkeypatch, _OAUTH_USERINFO_URL=f"{broken}/refuse")
     with refusing as (site, _), caplog.at_level(logging.INFO, logger="tornado.access"):
-        browser = Browser()
-        assert sign_in(browser, site).status == 502
-        assert sign_in(browser, site, decision="deny").status == 403
+        browser = ch07.Browser()
+        assert ch07.sign_in(browser, site).status == 502
+        assert ch07.sign_in(browser, site, decision="deny").status == 403
         assert browser.fetch(site.url + "/").status == 200  # logged after the callback's
         browser.fetch(site.url + "/auth/logout")
     lines = [

@@ -1,104 +1,26 @@
-import base64
-import contextlib
-import hashlib
 import json
 import stat
-import tempfile
-from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
 from examples.ch07 import mini_provider
-from tests.support import Server, free_port, run_example, run_program, serve_in_thread
+from tests.ch07_support import (
+    CHALLENGE,
+    CLIENT,
+    FORM,
+    IMG,
+    SCRIPT,
+    VERIFIER,
+    Browser,
+    authorize_url,
+    location,
+    query,
+    serve_provider,
+)
+from tests.support import free_port, run_example, run_program
 
 EXAMPLE = mini_provider
-SECRET = "test-client-secret"
-CLIENT = mini_provider.DEMO_CLIENT_ID
-SCRIPT = "<script>alert(1)</script>"
-IMG = '"><img src=x onerror=alert(1)>'
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-VERIFIER = "a-test-verifier-that-is-long-enough-for-rfc-7636-which-wants-43"
-CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).decode()[:43]
-
-
-class Browser:
-    """Follows redirects by hand and keeps each site's cookies, as a browser would."""
-
-    def __init__(self, headers=None):
-        self.jars = {}
-        self.headers = headers or {}  # sent with every request
-
-    def fetch(self, url, method="GET", form=None):
-        parts = urlsplit(url)
-        jar = self.jars.setdefault(parts.port, {})
-        headers = dict(self.headers)
-        if jar:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items())
-        body = None
-        if form is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            body = urlencode(form)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        resp = Server(parts.port).fetch(path, method, body, headers)
-        for header in resp.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                if not morsel.value:  # how Tornado clears a cookie
-                    jar.pop(name, None)
-                else:
-                    jar[name] = morsel.coded_value
-        return resp
-
-    def submit(self, page_url, resp, **choices):
-        """Post the page's only form with its hidden fields, plus `choices`."""
-        form = resp.html.find("form")
-        fields = {i["name"]: i["value"] for i in form.find_all("input", attrs={"type": "hidden"})}
-        action = f"{urlsplit(page_url).scheme}://{urlsplit(page_url).netloc}{form['action']}"
-        return self.fetch(action, "POST", {**fields, **choices})
-
-
-def location(resp):
-    return resp.headers["Location"]
-
-
-def query(url):
-    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
-
-
-def authorize_url(srv, redirect_uri, **extra):
-    params = {
-        "response_type": "code",
-        "client_id": CLIENT,
-        "redirect_uri": redirect_uri,
-        "scope": "profile",
-        "state": "s1",
-        "code_challenge": CHALLENGE,
-        "code_challenge_method": "S256",
-        **extra,
-    }
-    params = {key: value for key, value in params.items() if value is not None}
-    return f"{srv.url}/authorize?{urlencode(params)}"
-
-
-@contextlib.contextmanager
-def serve_provider(mode, redirect_uri, code_seconds=mini_provider.CODE_SECONDS, **kwargs):
-    """The provider with the demo client registered for redirect_uri: (server, client secret).
-
-    In-process, `server.codes` and `server.tokens` are the provider's own stores.
-    """
-    if mode == "in-process":
-        app = mini_provider.make_app(SECRET, redirect_uri, code_seconds=code_seconds, **kwargs)
-        with serve_in_thread(app, max_body_size=mini_provider.MAX_BODY_SIZE) as srv:
-            srv.tokens = app.wildcard_router.rules[0].target_kwargs["tokens"]
-            srv.codes = app.wildcard_router.rules[0].target_kwargs["codes"]
-            yield srv, SECRET
-    else:
-        with tempfile.TemporaryDirectory() as scratch:
-            file = Path(scratch) / "client-secret.txt"
-            args = (f"--redirect-uri={redirect_uri}", f"--client-secret-file={file}")
-            with run_example("ch07/mini_provider.py", *args) as srv:
-                yield srv, file.read_text(encoding="utf-8").strip()
 
 
 @pytest.fixture

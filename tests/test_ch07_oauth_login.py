@@ -1,4 +1,3 @@
-import asyncio
 import concurrent.futures
 import contextlib
 import logging
@@ -11,163 +10,30 @@ import pytest
 import tornado.web
 
 from examples.ch07 import oauth_login
-from tests.support import ROOT, RawServer, free_port, run_example, run_program, serve_in_thread
-from tests.test_ch07_mini_provider import (
+from tests.ch07_support import (
+    BAD_TOKENS,
     CLIENT,
     FORM,
+    NOBODY,
     SECRET,
     Browser,
+    Sink,
+    broken_provider,
     location,
+    message,
     query,
     serve_provider,
+    sign_in,
 )
+from tests.support import ROOT, RawServer, free_port, run_example, run_program, serve_in_thread
 
 EXAMPLE = oauth_login
-NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
-
-
-class NotJSON(tornado.web.RequestHandler):
-    def post(self):
-        self.write("<html><body>Temporarily unavailable</body></html>")
-
-
-class Refuse(tornado.web.RequestHandler):
-    def get(self):
-        self.set_status(401)
-        self.write({"error": "invalid_token"})
-
-
-class Nameless(tornado.web.RequestHandler):
-    def get(self):
-        self.write({"sub": "42"})
-
-
-class Anonymous(tornado.web.RequestHandler):
-    def get(self):
-        self.write({"name": "Mei Lin"})
-
-
-class Down(tornado.web.RequestHandler):
-    def get(self):
-        self.set_status(503)
-        self.write({"error": "temporarily_unavailable"})
-
-
-class OddError(tornado.web.RequestHandler):
-    def post(self):
-        self.set_status(400)
-        self.write({"error": []})
-
-
-class EmptySubject(tornado.web.RequestHandler):
-    def get(self):
-        self.write({"sub": "", "name": "Nobody"})
-
-
-class ObjectSubject(tornado.web.RequestHandler):
-    def get(self):
-        self.write({"sub": {"k": "v"}, "name": "Somebody"})
-
-
-class Slow(tornado.web.RequestHandler):
-    async def post(self):
-        await asyncio.sleep(3)
-
-
-DEEP = "[" * 100_000 + "]" * 100_000  # valid JSON, too deep for Python's parser
-
-
-class Deep(tornado.web.RequestHandler):
-    def get(self):
-        self.write(DEEP)
-
-    post = get
-
-
-BAD_TOKENS = {
-    "crlf": {"access_token": "tok\r\nX-Evil: 1", "token_type": "Bearer"},
-    "unicode": {"access_token": "tök中", "token_type": "Bearer"},
-    "huge": {"access_token": "a" * 4097, "token_type": "Bearer"},
-    "mac": {"access_token": "tok", "token_type": "mac"},
-    "untyped": {"access_token": "tok"},
-}
-
-
-class BadToken(tornado.web.RequestHandler):
-    def post(self, kind):
-        self.write(BAD_TOKENS[kind])
-
-
-class Sink(tornado.web.RequestHandler):
-    """Another origin, recording every request that reaches it."""
-
-    received = []
-
-    def post(self):
-        self.received.append(self.request.body)
-        self.write({"access_token": "stolen", "token_type": "Bearer"})
-
-
-class Elsewhere(tornado.web.RequestHandler):
-    def post(self, target):
-        port = self.request.host.rpartition(":")[2]
-        targets = {
-            "ftp": ("ftp://example.com/x", 302),
-            "file": ("file:///etc/passwd", 302),
-            "sink": (f"http://localhost:{port}/sink", 307),  # localhost, not 127.0.0.1
-        }
-        url, status = targets[target]
-        self.redirect(url, status=status)
-
-    get = post
-
-
-class RefuseTogether(tornado.web.RequestHandler):
-    """401 for a token, but only once a second request is waiting too: a deterministic race."""
-
-    waiting = []
-
-    async def get(self):
-        future = asyncio.get_running_loop().create_future()
-        self.waiting.append(future)
-        if len(self.waiting) == 2:
-            for waiting in self.waiting:
-                waiting.set_result(None)
-            self.waiting.clear()
-        await future
-        self.set_status(401)
-        self.write({"error": "invalid_token"})
-
-
-class LongSubject(tornado.web.RequestHandler):
-    def get(self):
-        self.write({"sub": "x" * 20_000, "name": "Mei Lin"})
 
 
 @pytest.fixture(scope="module")
 def broken():
-    """A provider that answers, but not the way OAuth 2 says it should."""
-    app = tornado.web.Application(
-        [
-            (r"/token", NotJSON),
-            (r"/refuse", Refuse),
-            (r"/nameless", Nameless),
-            (r"/anonymous", Anonymous),
-            (r"/down", Down),
-            (r"/odd-error", OddError),
-            (r"/empty-subject", EmptySubject),
-            (r"/object-subject", ObjectSubject),
-            (r"/slow", Slow),
-            (r"/deep", Deep),
-            (r"/bad-token/(\w+)", BadToken),
-            (r"/sink", Sink),
-            (r"/elsewhere/(\w+)", Elsewhere),
-            (r"/refuse-together", RefuseTogether),
-            (r"/long-subject", LongSubject),
-        ]
-    )
-    with serve_in_thread(app) as srv:
-        yield f"http://127.0.0.1:{srv.port}"
+    with broken_provider() as url:
+        yield url
 
 
 def endpoints(provider):
@@ -219,20 +85,6 @@ def site_with(mode, tmp_path, monkeypatch):
     """Call with settings to override; the site stops at the end of the test."""
     with contextlib.ExitStack() as stack:
         yield lambda **kw: stack.enter_context(sign_in_site(mode, tmp_path, monkeypatch, **kw))
-
-
-def sign_in(browser, site, user="mei", decision="allow"):
-    """Start page → the provider's consent page → a choice → the callback: its response."""
-    start = browser.fetch(f"{site.url}/auth/login")
-    assert start.status == 302
-    consent = location(start)
-    choice = browser.submit(consent, browser.fetch(consent), user=user, decision=decision)
-    assert choice.status == 303
-    return browser.fetch(location(choice))
-
-
-def message(resp):
-    return resp.html.find(id="message").text
 
 
 @pytest.mark.reader

@@ -15,7 +15,7 @@ import tornado.websocket
 
 from examples.ch08 import live
 from tests import ch08_support
-from tests.ch08_support import CH08, nginx, processes, redis_server
+from tests.ch08_support import CH08, live_app, nginx, processes, redis_server
 from tests.support import (
     Server,
     body_limit,
@@ -32,17 +32,6 @@ from tests.support import (
 EXAMPLE = live
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SCRIPT = "<script>alert(1)</script>"
-
-
-@contextlib.asynccontextmanager
-async def live_app(url):
-    """A Hub and make_app(hub), both started and closed in the loop that serves them."""
-    hub = live.Hub(url)
-    await hub.start()
-    try:
-        yield live.make_app(hub)
-    finally:
-        await hub.close()
 
 
 @pytest.fixture

@@ -27,9 +27,8 @@ from pathlib import Path
 import pytest
 
 from tests.ch04_support import app_with_engine, postgresql_database
-from tests.ch08_support import redis_server
+from tests.ch08_support import live_app, redis_server
 from tests.support import RawServer, example_modules, free_port, serve_in_thread
-from tests.test_ch08_live import live_app
 
 # Query and body values, already percent-encoded as a client would send them.
 VALUES = [

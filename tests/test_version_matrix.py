@@ -5,8 +5,8 @@ import re
 import bookconfig
 from bookconfig import version_tuple as version
 
+from tests.book_support import directives
 from tests.support import EXAMPLES, ROOT
-from tests.test_book import directives
 
 MATRIX = bookconfig.matrix()
 MATRIX_FILE = ROOT / "docs" / bookconfig.MATRIX_FILE
