@@ -338,18 +338,6 @@ def test_a_shared_postgresql_store(postgresql_url):
         assert home(one, session_id) == "Not signed in.\n"
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--port=0"], "error: port must be between 1 and 65535, not 0"),
-        (["--database-url=mysql://x/y"], "error: database URL must look like sqlite:///FILE"),
-        (["--database-url=nonsense"], "error: database URL must look like sqlite:///FILE"),
-    ],
-)
-def test_bad_options_are_one_line_errors(args, message):
-    assert start_error(sessions, *args).startswith(message)
-
-
 def test_a_database_that_cannot_open_is_a_one_line_error(tmp_path):
     url = f"sqlite:///{tmp_path / 'missing' / 'sessions.db'}"
     assert (

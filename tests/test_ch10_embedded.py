@@ -94,18 +94,6 @@ def test_link_runs_calls_in_the_loop_thread():
     assert not thread.is_alive()
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--tasks=-1"], "error: tasks must be from 0 to 1000 and step from 0 to 60 seconds"),
-        (["--step=61"], "error: tasks must be from 0 to 1000 and step from 0 to 60 seconds"),
-        (["--port=70000"], "error: port must be between 1 and 65535, not 70000"),
-    ],
-)
-def test_bad_options_are_refused_in_one_line(args, message):
-    assert start_error(embedded, *args) == message
-
-
 def test_a_port_in_use_is_refused_in_one_line():
     with socket.create_server(("127.0.0.1", 0)) as taken:
         line = start_error(embedded, f"--port={taken.getsockname()[1]}")

@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 
 from examples.ch10 import housekeeping
-from tests.support import example_relpath, run_example, start_error, stop
+from tests.support import example_relpath, run_example, stop
 
 EXAMPLE = housekeeping
 
@@ -136,14 +136,3 @@ def test_a_signal_stops_the_jobs_and_the_server(signum):
         assert asyncio.run(reported())
         assert stop(srv.process, signum) == 0
         assert srv.output().endswith("Stopped\n")
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--report=0"], "error: report must be from 0.01 to 86400 seconds, not 0.0"),
-        (["--port=65536"], "error: port must be between 1 and 65535, not 65536"),
-    ],
-)
-def test_bad_options_are_refused_in_one_line(args, message):
-    assert start_error(housekeeping, *args) == message

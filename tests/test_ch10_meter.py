@@ -6,7 +6,7 @@ import tornado.httpclient
 import tornado.websocket
 
 from examples.ch10 import meter
-from tests.support import example_relpath, run_example, serve_in_thread, start_error
+from tests.support import example_relpath, run_example, serve_in_thread
 
 EXAMPLE = meter
 FAST = 0.05
@@ -143,15 +143,3 @@ def test_a_feed_closed_under_publish_is_dropped():
     hub.publish({"seq": 1, "celsius": 20.5})
     assert hub.feeds == {listening}
     assert listening.got == [{"seq": 1, "celsius": 20.5}]
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--interval=0"], "interval must be from 0.01 to 3600 seconds, not 0.0"),
-        (["--port=0"], "port must be between 1 and 65535, not 0"),
-        (["--interval=soon"], "error: could not convert string to float"),
-    ],
-)
-def test_bad_options_are_refused_in_one_line(args, message):
-    assert message in start_error(meter, *args)

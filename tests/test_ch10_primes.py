@@ -9,7 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 
 from examples.ch10 import primes
-from tests.support import example_relpath, run_example, serve_in_thread, start_error
+from tests.support import example_relpath, run_example, serve_in_thread
 
 EXAMPLE = primes
 
@@ -120,14 +120,3 @@ def test_workers_ignore_ctrl_c():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--workers=0"], "error: workers must be from 1 to 64, not 0"),
-        (["--port=0"], "error: port must be between 1 and 65535, not 0"),
-    ],
-)
-def test_bad_options_are_refused_in_one_line(args, message):
-    assert start_error(primes, *args) == message

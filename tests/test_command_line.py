@@ -1,4 +1,7 @@
-"""An example started with a bad --port prints a one-line error, not a traceback."""
+"""An example started with a bad --port, or a bad option of its own, prints a one-line error, not
+a traceback."""
+
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +45,41 @@ CASES = [
 )
 def test_bad_port_is_a_clear_error(program, argument, message):
     assert start_error(program.relative_to(EXAMPLES), argument) == message
+
+
+# Options of a program's own, refused the same way.
+OWN_OPTIONS = [
+    (
+        "ch06/sessions.py",
+        "--database-url=mysql://x/y",
+        "error: database URL must look like sqlite:///FILE or postgresql://...",
+    ),
+    (
+        "ch06/sessions.py",
+        "--database-url=nonsense",
+        "error: database URL must look like sqlite:///FILE or postgresql://...",
+    ),
+    (
+        "ch10/embedded.py",
+        "--tasks=-1",
+        "error: tasks must be from 0 to 1000 and step from 0 to 60 seconds",
+    ),
+    (
+        "ch10/embedded.py",
+        "--step=61",
+        "error: tasks must be from 0 to 1000 and step from 0 to 60 seconds",
+    ),
+    ("ch10/meter.py", "--interval=0", "error: interval must be from 0.01 to 3600 seconds, not 0.0"),
+    ("ch10/meter.py", "--interval=soon", "error: could not convert string to float: 'soon'"),
+    (
+        "ch10/housekeeping.py",
+        "--report=0",
+        "error: report must be from 0.01 to 86400 seconds, not 0.0",
+    ),
+    ("ch10/primes.py", "--workers=0", "error: workers must be from 1 to 64, not 0"),
+]
+
+
+@pytest.mark.parametrize(("program", "argument", "message"), OWN_OPTIONS)
+def test_a_bad_option_of_its_own_is_a_clear_error(program, argument, message):
+    assert start_error(Path(program), argument) == message
