@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import http.client
 import importlib
+import json
 import os
 import random
 import shutil
@@ -459,3 +460,19 @@ def postgresql_cluster(host_auth="trust"):
             capture_output=True,
         )
         shutil.rmtree(data, ignore_errors=True)
+
+
+async def receive(conn):
+    """The next WebSocket message as JSON, or None once the connection is closed (10 s at most)."""
+    message = await asyncio.wait_for(conn.read_message(), 10)
+    return None if message is None else json.loads(message)
+
+
+async def hang_up(*conns):
+    """Close WebSocket connections and wait until the server has answered each close, so no
+    socket is left open."""
+    for conn in conns:
+        already_closed = conn.close_code is not None
+        conn.close()
+        while not already_closed and await receive(conn) is not None:
+            pass

@@ -11,7 +11,7 @@ import tornado.websocket
 
 from examples.ch05 import queue_board_ws
 from tests.ch05_support import stats
-from tests.support import serve_in_thread, wait_until
+from tests.support import hang_up, receive, serve_in_thread, wait_until
 
 EXAMPLE = queue_board_ws
 
@@ -25,20 +25,6 @@ async def connect(server, since=0, origin=None):
     if origin:
         request.headers["Origin"] = origin
     return await tornado.websocket.websocket_connect(request)
-
-
-async def hang_up(*conns):
-    """Close and wait until the server has answered the close, so no socket is left open."""
-    for conn in conns:
-        already_closed = conn.close_code is not None
-        conn.close()
-        while not already_closed and await receive(conn) is not None:
-            pass
-
-
-async def receive(conn):
-    message = await asyncio.wait_for(conn.read_message(), 10)
-    return None if message is None else json.loads(message)
 
 
 @pytest.mark.reader

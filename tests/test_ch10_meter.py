@@ -6,7 +6,7 @@ import tornado.httpclient
 import tornado.websocket
 
 from examples.ch10 import meter
-from tests.support import example_relpath, run_example, serve_in_thread
+from tests.support import example_relpath, hang_up, receive, run_example, serve_in_thread
 
 EXAMPLE = meter
 FAST = 0.05
@@ -26,20 +26,6 @@ def metered(mode):
 async def connect(port):
     request = tornado.httpclient.HTTPRequest(f"ws://127.0.0.1:{port}/feed")
     return await tornado.websocket.websocket_connect(request)
-
-
-async def receive(feed):
-    message = await asyncio.wait_for(feed.read_message(), 10)
-    return None if message is None else json.loads(message)
-
-
-async def hang_up(*feeds):
-    """Close and wait until the server has answered the close, so no socket is left open."""
-    for feed in feeds:
-        already_closed = feed.close_code is not None
-        feed.close()
-        while not already_closed and await receive(feed) is not None:
-            pass
 
 
 @pytest.mark.reader
