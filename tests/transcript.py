@@ -140,7 +140,10 @@ START = re.compile(
     r"^python3?(?: -[WX] ?\S+)* examples/(?P<program>\S+\.py)\b.*\s--port=(?P<port>\d{1,5})(?!\S)"
 )
 TERMINAL = re.compile(r"\s+#\s*terminal (?P<number>\d+)\b[^#]*$")
-SETTLE, LINGER = 1.0, 15.0
+# LINGER is generous: CI replays the pages while the rest of the suite keeps every core busy, and
+# chapter 10 counts primes in the background (15 s was not enough there once). A replay that
+# matches never waits for it.
+SETTLE, LINGER = 1.0, 60.0
 # A command that only sets shell variables (`X=1`, `D=$(mktemp -d)`): the replay keeps no such
 # variable for the next command, so transcripts `export` them.
 ASSIGNMENTS = re.compile(r"""(?:[A-Za-z_]\w*=(?:"[^"]*"|'[^']*'|\$\([^)]*\)|[^\s;&|'"]*)\s*)+""")
