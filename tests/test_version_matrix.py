@@ -56,3 +56,13 @@ def test_transcripts_show_the_pinned_tornado():
         for found in re.findall(r"^Server: TornadoServer/(\S+)$", path.read_text("utf-8"), re.M)
     }
     assert shown and all(found == PINNED for _, found in shown), sorted(shown)
+
+
+def test_every_place_that_names_the_pinned_tornado_agrees():
+    """MAINTAINING.md's bump of Tornado touches these files; a forgotten one fails here."""
+    examples = (ROOT / "requirements" / "examples.txt").read_text("utf-8")
+    conf = (ROOT / "docs" / "conf.py").read_text("utf-8")
+    assert re.search(r"^tornado==(\S+)$", examples, re.M)[1] == PINNED
+    assert bookconfig.pyproject()["project"]["dependencies"] == [f"tornado=={PINNED}"]
+    assert re.search(r'^release = "(\S+)"', conf, re.M)[1] == PINNED
+    assert re.search(r'^version = "(\S+)"', conf, re.M)[1] == ".".join(PINNED.split(".")[:2])
