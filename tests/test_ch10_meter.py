@@ -48,6 +48,18 @@ def test_every_feed_gets_every_reading_in_order(metered):
         assert seqs == list(range(seqs[0], seqs[0] + 5))  # the latest first, then each new one
 
 
+def test_a_feed_that_opens_late_gets_the_latest_reading_at_once(metered):
+    metered.fetch("/next?after=2")  # three readings have been published
+
+    async def scenario():
+        feed = await connect(metered.port)
+        first = await receive(feed)
+        await hang_up(feed)
+        return first
+
+    assert asyncio.run(scenario())["seq"] >= 3
+
+
 def test_the_meter_thread_stops_and_is_joined():
     async def scenario():
         got = []
