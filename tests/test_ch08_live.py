@@ -20,6 +20,7 @@ from tests.support import (
     Server,
     body_limit,
     free_port,
+    receive,
     require_binary,
     run_example,
     run_program,
@@ -74,10 +75,6 @@ async def connect(port, host="127.0.0.1"):
     return ws, hello["pid"]
 
 
-async def next_message(ws):
-    return json.loads(await asyncio.wait_for(ws.read_message(), 10))
-
-
 async def until(predicate):
     for _ in range(400):
         if predicate():
@@ -95,7 +92,7 @@ def test_one_notice_reaches_every_socket_and_poll(server):
         await until(lambda: stats(server.port)["polls"] == 1)
         assert stats(server.port)["sockets"] == 2
         assert publish(server.port, "  Lunch is served in the hall  ").text == "published\n"
-        got = [await next_message(s) for s in sockets]
+        got = [await receive(s) for s in sockets]
         answered = await poll
         for s in sockets:
             s.close()
@@ -113,7 +110,7 @@ def test_hostile_text_travels_as_data(server):
     async def scenario():
         ws, _ = await connect(server.port)
         publish(server.port, SCRIPT)
-        notice = await next_message(ws)
+        notice = await receive(ws)
         ws.close()
         return notice
 
@@ -189,7 +186,7 @@ def test_messages_from_a_socket_get_a_polite_error(server):
     async def scenario():
         ws, _ = await connect(server.port)
         await ws.write_message("hello?")
-        reply = await next_message(ws)
+        reply = await receive(ws)
         ws.close()
         await until(lambda: stats(server.port)["sockets"] == 0)
         return reply
@@ -361,12 +358,12 @@ async def everyone_hears_it_once(listen, ports, pids):
     await until(lambda: all(stats(p)["polls"] == 1 for p in ports))
     listeners = [s for group in sockets.values() for s in group] + extra
     assert publish(listen, "Fire drill at 3 pm").status == 200
-    first = [await next_message(s) for s in listeners]
+    first = [await receive(s) for s in listeners]
     assert {m["text"] for m in first} == {"Fire drill at 3 pm"}
     answered = [json.loads((await poll).body)["text"] for poll in polls]
     assert answered == ["Fire drill at 3 pm"] * len(ports)
     assert publish(listen, "Drill over").status == 200
-    second = [await next_message(s) for s in listeners]  # the next, not the first again
+    second = [await receive(s) for s in listeners]  # the next, not the first again
     assert {m["text"] for m in second} == {"Drill over"}
     for s in listeners:
         s.close()

