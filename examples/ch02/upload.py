@@ -31,6 +31,8 @@ IMAGE_TYPES = {  # the first bytes of each kind of image we keep: (extension, Co
     b"GIF89a": (".gif", "image/gif"),
 }
 CONTENT_TYPES = dict(IMAGE_TYPES.values())
+# RFC 9110's name for 413; the default comes from Python and differs by version.
+REASONS = {413: "Content Too Large"}
 MAX_NAME = 60
 # ANCHOR_END: settings
 
@@ -129,7 +131,8 @@ class UploadHandler(BaseHandler):
             return
         problems = [found for found in map(problem, uploads) if found]
         if problems:
-            self.set_status(problems[0][0])
+            status = problems[0][0]
+            self.set_status(status, REASONS.get(status))
             self.render_page(errors=[message for _, message in problems])
             return
         try:
