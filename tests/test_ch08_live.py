@@ -20,6 +20,7 @@ from tests.support import (
     Server,
     body_limit,
     free_port,
+    hang_up,
     receive,
     require_binary,
     run_example,
@@ -94,8 +95,7 @@ def test_one_notice_reaches_every_socket_and_poll(server):
         assert publish(server.port, "  Lunch is served in the hall  ").text == "published\n"
         got = [await receive(s) for s in sockets]
         answered = await poll
-        for s in sockets:
-            s.close()
+        await hang_up(*sockets)
         return got, answered
 
     got, answered = asyncio.run(scenario())
@@ -111,7 +111,7 @@ def test_hostile_text_travels_as_data(server):
         ws, _ = await connect(server.port)
         publish(server.port, SCRIPT)
         notice = await receive(ws)
-        ws.close()
+        await hang_up(ws)
         return notice
 
     assert asyncio.run(scenario())["text"] == SCRIPT
@@ -187,7 +187,7 @@ def test_messages_from_a_socket_get_a_polite_error(server):
         ws, _ = await connect(server.port)
         await ws.write_message("hello?")
         reply = await receive(ws)
-        ws.close()
+        await hang_up(ws)
         await until(lambda: stats(server.port)["sockets"] == 0)
         return reply
 
@@ -249,7 +249,7 @@ async def publish_until(port, done, failure):
                 await asyncio.sleep(0.2)
         raise AssertionError(failure)
     finally:
-        ws.close()
+        await hang_up(ws)
 
 
 async def heard_again(port):
@@ -365,8 +365,7 @@ async def everyone_hears_it_once(listen, ports, pids):
     assert publish(listen, "Drill over").status == 200
     second = [await receive(s) for s in listeners]  # the next, not the first again
     assert {m["text"] for m in second} == {"Drill over"}
-    for s in listeners:
-        s.close()
+    await hang_up(*listeners)
 
 
 def test_after_redis_restarts_the_first_notice_is_published(tmp_path):
