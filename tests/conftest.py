@@ -19,6 +19,7 @@ self-signed certificate for localhost.
 """
 
 import asyncio
+import gc
 import subprocess
 
 import pytest
@@ -36,6 +37,14 @@ from tests.support import (
 )
 
 DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def collect_garbage_after_each_file():
+    """An object left unclosed (a socket, a file) is reported in the file that left it, not in
+    whichever later test the garbage collector happens to run in."""
+    yield
+    gc.collect()
 
 
 def keeps_a_database(test_module):
