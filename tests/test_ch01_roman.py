@@ -48,6 +48,7 @@ def test_to_roman(number, numeral):
 def test_roman(server):
     resp = server.fetch("/roman/2026")
     assert (resp.status, resp.text) == (200, "2026 = MMXXVI\n")
+    assert resp.headers["Content-Type"] == "text/plain; charset=UTF-8"
 
 
 @pytest.mark.parametrize("digits", ["0", "4000", "000000000", "999999999"])
