@@ -62,7 +62,7 @@ def draft_notice(app):
         notice = nodes.admonition(classes=["draft", "warning"])
         notice += nodes.title(text="⚠")
     notice += nodes.paragraph(
-        text=_("This chapter is still being written; parts of it may not be translated yet.")
+        text=_("This page is still being written; parts of it may not be translated yet.")
     )
     return notice
 
