@@ -135,7 +135,7 @@ def test_a_chunked_upload_is_411(site):
     head = "PUT /upload/x.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
     answer = raw(site, head, b"3\r\nabc\r\n0\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 411 Length Required\r\n")
-    assert b'{"error": "send the file with a Content-Length (curl -T does)"}' in answer
+    assert b'{"error": "send the file with a Content-Length (curl -T FILE does)"}' in answer
 
 
 @pytest.mark.parametrize("length", ["abc", "-1", "1.5", "9" * 20])

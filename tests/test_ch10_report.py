@@ -15,9 +15,7 @@ def test_a_short_report(server):
     assert resp.status == 200
     assert resp.headers["Content-Type"] == "text/csv; charset=UTF-8"
     assert resp.headers["Content-Disposition"] == 'attachment; filename="report.csv"'
-    assert resp.text == (
-        "reading,sensor,celsius\r\n1,s01,20.1\r\n2,s02,20.2\r\n3,s03,20.3\r\n"
-    )
+    assert resp.text == "reading,sensor,celsius\n1,s01,20.1\n2,s02,20.2\n3,s03,20.3\n"
 
 
 @pytest.mark.reader
@@ -26,7 +24,7 @@ def test_a_long_report_is_sent_in_chunks_as_it_is_made(server):
     assert resp.status == 200
     assert resp.headers["Transfer-Encoding"] == "chunked"
     assert "Content-Length" not in resp.headers
-    lines = resp.text.split("\r\n")
+    lines = resp.text.split("\n")
     assert len(lines) == 100_002  # the header, the rows, and the empty string after the last
     assert lines[-2] == "100000,s00,24.0"
     assert json.loads(server.fetch("/stats").body) == {
@@ -44,7 +42,7 @@ def test_a_bad_row_count_is_400(server, rows):
 
 
 def test_the_default_is_a_thousand_rows(server):
-    assert server.fetch("/report.csv").text.count("\r\n") == 1001
+    assert server.fetch("/report.csv").text.count("\n") == 1001
 
 
 def test_a_client_that_stops_reading_stops_the_report_and_one_that_leaves_ends_it():

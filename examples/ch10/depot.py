@@ -62,7 +62,7 @@ class UploadHandler(tornado.web.RequestHandler):
         # before a byte of the body is read (chapter 6).
         length = self.request.headers.get("Content-Length")
         if length is None:
-            return self.refuse(411, "send the file with a Content-Length (curl -T does)")
+            return self.refuse(411, "send the file with a Content-Length (curl -T FILE does)")
         if not LENGTH.fullmatch(length):
             return self.refuse(400, "Content-Length must be a number of bytes")
         if int(length) > MAX_UPLOAD:

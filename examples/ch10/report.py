@@ -16,9 +16,9 @@ PIECE = 64 * 1024  # bytes gathered before each write and flush
 
 def lines(count):
     """The report, one CSV line at a time: in a real program, rows from a database cursor."""
-    yield "reading,sensor,celsius\r\n"
+    yield "reading,sensor,celsius\n"
     for n in range(1, count + 1):
-        yield f"{n},s{n % 16:02d},{20 + n % 70 / 10:.1f}\r\n"
+        yield f"{n},s{n % 16:02d},{20 + n % 70 / 10:.1f}\n"
 
 
 class Tally:
