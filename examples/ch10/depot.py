@@ -17,7 +17,7 @@ from tornado.options import define, options
 MAX_BODY_SIZE = 64 * 1024  # every request but an upload
 MAX_UPLOAD = 200 * 1024 * 1024  # one file
 MAX_TOTAL = 1024 * 1024 * 1024  # the whole depot: the disk is ours
-BODY_TIMEOUT = 600  # seconds to send a whole body: 200 MiB at about 350 KiB/s
+BODY_TIMEOUT = 600  # seconds to send a whole body: 200 MiB at about 340 KiB/s
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"  # never a path, never a dot file
 LENGTH = re.compile(r"[0-9]{1,19}")
 DIGEST = re.compile(r"[0-9a-f]{64}")
