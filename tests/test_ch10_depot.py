@@ -1,6 +1,5 @@
 import builtins
 import hashlib
-import http.client
 import json
 import os
 import socket
@@ -158,7 +157,7 @@ def test_a_disk_that_fills_up_is_507_and_nothing_is_kept(tmp_path, monkeypatch, 
         os.close(handle)
         return builtins.open("/dev/full", mode)  # every write: ENOSPC, as on a full disk
 
-    monkeypatch.setattr(depot, "open", full_disk, raising=False)
+    monkeypatch.setattr(depot.os, "fdopen", full_disk)
     with serve_in_thread(depot.make_app(tmp_path / "depot")) as srv:
         resp = srv.fetch("/upload/a.bin", "PUT", b"x" * size)
     assert (resp.status, json.loads(resp.body)) == (
@@ -172,7 +171,9 @@ def test_a_client_that_leaves_halfway_leaves_no_file(tmp_path):
     folder = tmp_path / "depot"
     with serve_in_thread(depot.make_app(folder), **body_limit(depot)) as srv:
         with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
-            sock.sendall(b"PUT /upload/half.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")
+            sock.sendall(
+                b"PUT /upload/half.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"
+            )
             sock.sendall(b"x" * 300_000)
             assert wait_until(lambda: list(folder.iterdir()))  # the part file is being written
             assert next(folder.iterdir()).name.startswith(depot.PART)

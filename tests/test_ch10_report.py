@@ -52,7 +52,9 @@ def test_a_client_that_stops_reading_stops_the_report_and_one_that_leaves_ends_i
             sock.sendall(b"GET /report.csv?rows=5000000 HTTP/1.1\r\nHost: x\r\n\r\n")
             sock.recv(100)  # the report has started; from now on this client reads nothing
 
-            def stalled(seen=[]):  # noqa: B006: remembers the last count between two calls
+            seen = []  # the line counts so far: stalled once two in a row are the same
+
+            def stalled():
                 seen.append(tally.lines)
                 return len(seen) > 1 and seen[-1] == seen[-2] and tally.sending == 1
 

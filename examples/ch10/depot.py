@@ -66,7 +66,9 @@ class UploadHandler(tornado.web.RequestHandler):
         if not LENGTH.fullmatch(length):
             return self.refuse(400, "Content-Length must be a number of bytes")
         if int(length) > MAX_UPLOAD:
-            return self.refuse(413, f"{int(length):,} bytes is too big; the limit is {MAX_UPLOAD:,}")
+            return self.refuse(
+                413, f"{int(length):,} bytes is too big; the limit is {MAX_UPLOAD:,}"
+            )
         self.expected = self.get_query_argument("sha256", None)
         if self.expected is not None and not DIGEST.fullmatch(self.expected):
             return self.refuse(400, "sha256 must be 64 lowercase hex digits")
@@ -76,7 +78,7 @@ class UploadHandler(tornado.web.RequestHandler):
             return self.refuse(507, "the depot is full")
         self.request.connection.set_max_body_size(int(length))
         handle, path = tempfile.mkstemp(prefix=PART, dir=self.folder)
-        self.part, self.file = Path(path), open(handle, "wb")
+        self.part, self.file = Path(path), os.fdopen(handle, "wb")
         self.digest = hashlib.sha256()
         self.failed = False
 
