@@ -77,6 +77,11 @@ OWN_OPTIONS = [
         "error: report must be from 0.01 to 86400 seconds, not 0.0",
     ),
     ("ch10/primes.py", "--workers=0", "error: workers must be from 1 to 64, not 0"),
+    (
+        "ch10/depot.py",
+        "--depot=/tmp",
+        "error: /tmp must be a folder of yours that only you can use",
+    ),
 ]
 
 

@@ -492,6 +492,7 @@ SERVICES = {  # "chNN/name.console": what it runs with (a context manager: env, 
     "ch08/nginx.steps.console": private_tmp,
     "ch08/nginx-tls.steps.console": private_tmp,
     "ch09/testing-postgresql.steps.console": postgresql,
+    "ch10/depot.start.console": private_tmp,  # the files it keeps go to a TMPDIR of its own
 }
 NGINX_PORTS = (8001, 8002, 8003, 8004, 8080)  # ch08: four whoami.py, nginx's HTTP port
 PORTS = {  # "chNN/name.console": the ports it names that are not an example's --port

@@ -1,0 +1,208 @@
+import builtins
+import hashlib
+import json
+import os
+import socket
+
+import pytest
+
+from examples.ch10 import depot
+from tests.support import body_limit, run_example, serve_in_thread, wait_until
+
+EXAMPLE = depot
+BIG = os.urandom(3 * 1024 * 1024 + 7)  # far over MAX_BODY_SIZE, the limit of other requests
+
+
+@pytest.fixture
+def site(mode, tmp_path):
+    """The depot keeping its files in tmp_path/depot: imported, or run as a reader runs it."""
+    folder = tmp_path / "depot"
+    if mode == "in-process":
+        with serve_in_thread(depot.make_app(folder), **body_limit(depot)) as srv:
+            srv.folder = folder
+            yield srv
+    else:
+        with run_example("ch10/depot.py", f"--depot={folder}") as srv:
+            srv.folder = folder
+            yield srv
+
+
+def put(server, name, data, query=""):
+    resp = server.fetch(f"/upload/{name}{query}", "PUT", data)
+    return resp, json.loads(resp.body)
+
+
+def raw(server, head, body=b""):
+    """Send a request head (and maybe the start of a body) as bytes; all the server answers."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(head.encode() + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+def kept(site):
+    return sorted(path.name for path in site.folder.iterdir())
+
+
+@pytest.mark.reader
+def test_a_big_file_is_stored_whole_and_served_back(site):
+    resp, answer = put(site, "readings.bin", BIG)
+    assert resp.status == 201
+    assert resp.headers["Location"] == "/files/readings.bin"
+    assert answer == {
+        "name": "readings.bin",
+        "bytes": len(BIG),
+        "sha256": hashlib.sha256(BIG).hexdigest(),
+    }
+    assert kept(site) == ["readings.bin"]
+    back = site.fetch("/files/readings.bin")
+    assert back.status == 200
+    assert back.body == BIG
+    assert back.headers["Content-Type"] == "application/octet-stream"
+    assert back.headers["Content-Disposition"] == "attachment"
+    assert back.headers["X-Content-Type-Options"] == "nosniff"
+    assert site.fetch("/files/readings.bin", headers={"Range": "bytes=0-9"}).body == BIG[:10]
+
+
+@pytest.mark.reader
+def test_too_big_is_a_413_with_a_message_before_the_body_is_read(site):
+    length = depot.MAX_UPLOAD + 1
+    answer = raw(site, f"PUT /upload/x.bin HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 Content Too Large\r\n")
+    assert json.loads(body) == {"error": f"{length:,} bytes is too big; the limit is 209,715,200"}
+    assert kept(site) == []
+
+
+def test_curl_asking_first_is_told_413_and_never_sends_the_body(site):
+    head = (
+        "PUT /upload/x.bin HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        f"Content-Length: {depot.MAX_UPLOAD + 1}\r\n\r\n"
+    )
+    answer = raw(site, head)
+    assert answer.startswith(b"HTTP/1.1 413 Content Too Large\r\n")
+    assert b"100 (Continue)" not in answer
+
+
+def test_with_a_sha256_the_file_must_match(site, tmp_path):
+    good = hashlib.sha256(b"abc").hexdigest()
+    resp, answer = put(site, "a.txt", b"abc", f"?sha256={good}")
+    assert (resp.status, answer["sha256"]) == (201, good)
+    resp, answer = put(site, "b.txt", b"abd", f"?sha256={good}")
+    assert (resp.status, answer) == (
+        422,
+        {"error": "the file that arrived does not have that sha256"},
+    )
+    assert site.fetch("/files/b.txt").status == 404
+
+
+@pytest.mark.parametrize("digest", ["abc", "A" * 64, "g" * 64, "%00"])
+def test_a_malformed_sha256_is_400(site, digest):
+    resp, answer = put(site, "a.txt", b"abc", f"?sha256={digest}")
+    assert (resp.status, answer) == (400, {"error": "sha256 must be 64 lowercase hex digits"})
+
+
+def test_a_name_taken_is_409_and_the_first_file_stays(site):
+    assert put(site, "a.txt", b"first")[0].status == 201
+    resp, answer = put(site, "a.txt", b"second")
+    assert (resp.status, answer) == (409, {"error": "a.txt exists already; pick another name"})
+    assert site.fetch("/files/a.txt").body == b"first"
+
+
+def test_a_name_taken_while_the_body_arrived_is_409(site):
+    class Racer(depot.UploadHandler):
+        def put(self, name):
+            (self.folder / name).write_bytes(b"the other upload")
+            return super().put(name)
+
+    folder = site.folder.parent / "raced"
+    app = depot.make_app(folder)
+    app.wildcard_router.rules[0].target = Racer
+    with serve_in_thread(app) as srv:
+        resp = srv.fetch("/upload/a.txt", "PUT", b"mine")
+        assert (resp.status, json.loads(resp.body)["error"]) == (
+            409,
+            "a.txt exists already; pick another name",
+        )
+        assert (folder / "a.txt").read_bytes() == b"the other upload"
+    assert sorted(p.name for p in folder.iterdir()) == ["a.txt"]
+
+
+def test_a_chunked_upload_is_411(site):
+    head = "PUT /upload/x.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    answer = raw(site, head, b"3\r\nabc\r\n0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 411 Length Required\r\n")
+    assert b'{"error": "send the file with a Content-Length (curl -T FILE does)"}' in answer
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1.5", "9" * 20])
+def test_a_bad_content_length_is_400(site, length):
+    answer = raw(site, f"PUT /upload/x.bin HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.endswith(b'{"error": "Content-Length must be a number of bytes"}')
+
+
+def test_a_full_depot_is_507(site, monkeypatch):
+    monkeypatch.setattr(depot, "MAX_TOTAL", 10)
+    assert put(site, "a.txt", b"0123456789")[0].status == 201
+    resp, answer = put(site, "b.txt", b"x")
+    assert (resp.status, answer) == (507, {"error": "the depot is full"})
+
+
+@pytest.mark.parametrize("size", [10, 200_000])
+def test_a_disk_that_fills_up_is_507_and_nothing_is_kept(tmp_path, monkeypatch, size):
+    def full_disk(handle, mode):
+        os.close(handle)
+        return builtins.open("/dev/full", mode)  # every write: ENOSPC, as on a full disk
+
+    monkeypatch.setattr(depot.os, "fdopen", full_disk)
+    with serve_in_thread(depot.make_app(tmp_path / "depot")) as srv:
+        resp = srv.fetch("/upload/a.bin", "PUT", b"x" * size)
+    assert (resp.status, json.loads(resp.body)) == (
+        507,
+        {"error": "the file could not be stored; try again later"},
+    )
+    assert list((tmp_path / "depot").iterdir()) == []
+
+
+def test_a_client_that_leaves_halfway_leaves_no_file(tmp_path):
+    folder = tmp_path / "depot"
+    with serve_in_thread(depot.make_app(folder), **body_limit(depot)) as srv:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(
+                b"PUT /upload/half.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"
+            )
+            sock.sendall(b"x" * 300_000)
+            assert wait_until(lambda: list(folder.iterdir()))  # the part file is being written
+            assert next(folder.iterdir()).name.startswith(depot.PART)
+        assert wait_until(lambda: not list(folder.iterdir()))
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_only_put_uploads(site, method):
+    assert site.fetch("/upload/a.txt", method).status == 405
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/files/missing.bin", 404),
+        ("GET", "/files/.part-x", 404),
+        ("GET", "/files/a%00b", 404),
+        ("PUT", "/upload/..%2Fx", 404),
+        ("POST", "/files/a.txt", 405),
+    ],
+)
+def test_no_other_file_is_reachable(site, method, path, status):
+    assert site.fetch(path, method, b"" if method != "GET" else None).status == status
+
+
+def test_a_folder_others_can_use_is_refused(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    with pytest.raises(ValueError, match="must be a folder of yours that only you can use"):
+        depot.private_folder(shared)
+    assert depot.private_folder(tmp_path / "new").stat().st_mode & 0o777 == 0o700

@@ -1,0 +1,65 @@
+import json
+import socket
+
+import pytest
+
+from examples.ch10 import report
+from tests.support import serve_in_thread, wait_until
+
+EXAMPLE = report
+
+
+@pytest.mark.reader
+def test_a_short_report(server):
+    resp = server.fetch("/report.csv?rows=3")
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == "text/csv; charset=UTF-8"
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="report.csv"'
+    assert resp.text == "reading,sensor,celsius\n1,s01,20.1\n2,s02,20.2\n3,s03,20.3\n"
+
+
+@pytest.mark.reader
+def test_a_long_report_is_sent_in_chunks_as_it_is_made(server):
+    resp = server.fetch("/report.csv?rows=100000")
+    assert resp.status == 200
+    assert resp.headers["Transfer-Encoding"] == "chunked"
+    assert "Content-Length" not in resp.headers
+    lines = resp.text.split("\n")
+    assert len(lines) == 100_002  # the header, the rows, and the empty string after the last
+    assert lines[-2] == "100000,s00,24.0"
+    assert json.loads(server.fetch("/stats").body) == {
+        "lines": 100_001,
+        "sending": 0,
+        "abandoned": 0,
+    }
+
+
+@pytest.mark.parametrize("rows", ["", "0", "-1", "x", "1.5", "5000001", "9" * 8, "%00", "%C2%B2"])
+def test_a_bad_row_count_is_400(server, rows):
+    resp = server.fetch(f"/report.csv?rows={rows}")
+    assert resp.status == 400
+    assert json.loads(resp.body) == {"error": "rows must be a whole number from 1 to 5,000,000"}
+
+
+def test_the_default_is_a_thousand_rows(server):
+    assert server.fetch("/report.csv").text.count("\n") == 1001
+
+
+def test_a_client_that_stops_reading_stops_the_report_and_one_that_leaves_ends_it():
+    tally = report.Tally()
+    with serve_in_thread(report.make_app(tally)) as srv:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(b"GET /report.csv?rows=5000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+            sock.recv(100)  # the report has started; from now on this client reads nothing
+
+            seen = []  # the line counts so far: stalled once two in a row are the same
+
+            def stalled():
+                seen.append(tally.lines)
+                return len(seen) > 1 and seen[-1] == seen[-2] and tally.sending == 1
+
+            assert wait_until(stalled, interval=0.2)
+            # Made only as far as the socket buffers hold: not the 5,000,000 lines asked for.
+            assert tally.lines < report.MAX_ROWS // 4
+        assert wait_until(lambda: tally.abandoned == 1 and tally.sending == 0)
+        assert tally.lines < report.MAX_ROWS // 4
