@@ -165,8 +165,8 @@ class Server:
         href = self.page(path).find("link", rel="stylesheet")["href"]
         return href, self.fetch(href)
 
-    def fetch(self, path, method="GET", body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+    def fetch(self, path, method="GET", body=None, headers=None, timeout=10):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             resp = conn.getresponse()
