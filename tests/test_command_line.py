@@ -77,6 +77,17 @@ OWN_OPTIONS = [
         "error: report must be from 0.01 to 86400 seconds, not 0.0",
     ),
     ("ch10/primes.py", "--workers=0", "error: workers must be from 1 to 64, not 0"),
+    (
+        "ch10/follow.py",
+        "--url=http://localhost:8000/feed",
+        "error: url must be a ws:// or wss:// address without a query,"
+        " not 'http://localhost:8000/feed'",
+    ),
+    (
+        "ch10/follow.py",
+        "--attempts=0",
+        "error: attempts must be from 1 to 100 and posts from 0 to 1000000",
+    ),
 ]
 
 
