@@ -147,6 +147,7 @@ def make_app(board=None, outbox=OUTBOX):
             (r"/stats", StatsHandler, dict(board=board)),
         ],
         websocket_max_message_size=1024,
+        websocket_ping_interval=20,  # feeds whose clients vanished without a word are closed
     )
 
 

@@ -16,6 +16,7 @@ ATTEMPTS = 8
 FIRST_DELAY = 0.5
 MAX_DELAY = 30.0
 CONNECT_TIMEOUT = 10
+PING_INTERVAL = 20  # a connection that stops answering pings is dropped, then retried
 # Close codes after which a new connection may well work: going away, server error, service
 # restart, try again later. A connection lost without any close frame is retried as well.
 RETRY = {1001, 1011, 1012, 1013}
@@ -42,7 +43,7 @@ async def follow(url, attempts=ATTEMPTS, posts=0, first=FIRST_DELAY, say=say):
     while True:
         try:
             conn = await tornado.websocket.websocket_connect(
-                f"{url}?after={last}", connect_timeout=CONNECT_TIMEOUT
+                f"{url}?after={last}", connect_timeout=CONNECT_TIMEOUT, ping_interval=PING_INTERVAL
             )
         except tornado.httpclient.HTTPClientError as exc:
             if exc.code < 500:  # the server refused this request: it will refuse it again
