@@ -9,8 +9,8 @@ import sys
 
 import tornado.httpclient
 import tornado.options
-import tornado.websocket
 from tornado.options import define, options
+from tornado.websocket import WebSocketError, websocket_connect
 
 ATTEMPTS = 8
 FIRST_DELAY = 0.5
@@ -42,7 +42,7 @@ async def follow(url, attempts=ATTEMPTS, posts=0, first=FIRST_DELAY, say=say):
     last, read, failures = 0, 0, 0
     while True:
         try:
-            conn = await tornado.websocket.websocket_connect(
+            conn = await websocket_connect(
                 f"{url}?after={last}", connect_timeout=CONNECT_TIMEOUT, ping_interval=PING_INTERVAL
             )
         except tornado.httpclient.HTTPClientError as exc:
@@ -50,7 +50,7 @@ async def follow(url, attempts=ATTEMPTS, posts=0, first=FIRST_DELAY, say=say):
                 say(f"refused: {exc}")
                 return 1
             say(f"cannot connect: {exc}")
-        except tornado.websocket.WebSocketError as exc:  # an answer, but not a WebSocket
+        except WebSocketError as exc:  # an answer, but not a WebSocket
             say(f"refused: {exc}")
             return 1
         except OSError as exc:
