@@ -117,7 +117,9 @@ def test_a_close_with_nothing_read_counts_as_a_failed_attempt():
             await board.close_all(1013, "")
 
     lines, status = run(scenario)
-    assert lines == ["connected", "closed by the server: 1013 "] * 3 + ["giving up after 3 attempts"]
+    assert lines == ["connected", "closed by the server: 1013 "] * 3 + [
+        "giving up after 3 attempts"
+    ]
     assert status == 1
 
 
