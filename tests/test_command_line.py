@@ -82,6 +82,17 @@ OWN_OPTIONS = [
         "--depot=/tmp",
         "error: /tmp must be a folder of yours that only you can use",
     ),
+    (
+        "ch10/follow.py",
+        "--url=http://localhost:8000/feed",
+        "error: url must be a ws:// or wss:// address without a query,"
+        " not 'http://localhost:8000/feed'",
+    ),
+    (
+        "ch10/follow.py",
+        "--attempts=0",
+        "error: attempts must be from 1 to 100 and posts from 0 to 1000000",
+    ),
 ]
 
 
