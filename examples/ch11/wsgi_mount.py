@@ -37,6 +37,11 @@ def respond(start_response, status, body, content_type="text/plain; charset=UTF-
 
 def legacy_app(environ, start_response):
     """A small WSGI application, standing in for a Flask or Django project."""
+    body = route(environ, start_response)
+    return [] if environ["REQUEST_METHOD"] == "HEAD" else body  # the headers, without a body
+
+
+def route(environ, start_response):
     path, method = environ["PATH_INFO"], environ["REQUEST_METHOD"]
     if method not in ("GET", "HEAD"):
         allow = [("Allow", "GET, HEAD")]
