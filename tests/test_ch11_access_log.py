@@ -111,7 +111,10 @@ def test_an_uncaught_exception_is_logged_without_the_query(caplog):
         assert srv.fetch("/report?token=t0p-secret").status == 500
         wait_until(lambda: len(caplog.records) == 2)
     error, access = caplog.records
-    assert (error.name, error.getMessage()) == ("tornado.application", "uncaught exception in GET /report")
+    assert (error.name, error.getMessage()) == (
+        "tornado.application",
+        "uncaught exception in GET /report",
+    )
     assert (access.levelname, access.http["status"]) == ("ERROR", 500)
     formatted = access_log.JsonLines().format(error)
     assert "the report store is down" in json.loads(formatted)["error"]
