@@ -77,6 +77,17 @@ OWN_OPTIONS = [
         "error: report must be from 0.01 to 86400 seconds, not 0.0",
     ),
     ("ch10/primes.py", "--workers=0", "error: workers must be from 1 to 64, not 0"),
+    (
+        "ch11/caller.py",
+        "--upstream=http://localhost:8443/",
+        "error: --upstream must be an https:// URL, not http://localhost:8443/",
+    ),
+    (
+        "ch11/caller.py",
+        "--proxy=8888",
+        "error: --proxy is host:port, such as 127.0.0.1:8888, not '8888'",
+    ),
+    ("ch11/mtls.py", "--keyfile=key.pem", "error: --certfile, --keyfile and --client-ca are all required"),
 ]
 
 
