@@ -23,7 +23,16 @@ def pki(directory):
     d = Path(directory)
     paths = {}
     for ca in ("ca", "other-ca"):
-        openssl("req", *NEW_KEY, "-subj", f"/CN={ca}", "-keyout", d / f"{ca}.key", "-out", d / f"{ca}.pem")
+        openssl(
+            "req",
+            *NEW_KEY,
+            "-subj",
+            f"/CN={ca}",
+            "-keyout",
+            d / f"{ca}.key",
+            "-out",
+            d / f"{ca}.pem",
+        )
         paths[ca] = d / f"{ca}.pem"
     leaves = [
         ("server", "ca", "/CN=localhost", "serverAuth", "DNS:localhost,IP:127.0.0.1"),

@@ -87,7 +87,11 @@ OWN_OPTIONS = [
         "--proxy=8888",
         "error: --proxy is host:port, such as 127.0.0.1:8888, not '8888'",
     ),
-    ("ch11/mtls.py", "--keyfile=key.pem", "error: --certfile, --keyfile and --client-ca are all required"),
+    (
+        "ch11/mtls.py",
+        "--keyfile=key.pem",
+        "error: --certfile, --keyfile and --client-ca are all required",
+    ),
 ]
 
 

@@ -94,9 +94,13 @@ class CallHandler(tornado.web.RequestHandler):
         self.write(f"the service says: {answer}")
 
 
-def make_app(upstream="https://localhost:8443/", **tls):
-    settings = dict(upstream=upstream, fetch_options=fetch_options(**tls))
-    return tornado.web.Application([(r"/", CallHandler, settings)])
+def make_app(
+    upstream="https://localhost:8443/", ca_certs=None, client_cert=None, client_key=None, proxy=None
+):
+    arguments = fetch_options(ca_certs, client_cert, client_key, proxy)
+    return tornado.web.Application(
+        [(r"/", CallHandler, dict(upstream=upstream, fetch_options=arguments))]
+    )
 
 
 async def main(port, upstream, tls):
