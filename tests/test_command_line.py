@@ -93,6 +93,21 @@ OWN_OPTIONS = [
         "--attempts=0",
         "error: attempts must be from 1 to 100 and posts from 0 to 1000000",
     ),
+    (
+        "ch11/caller.py",
+        "--upstream=http://localhost:8443/",
+        "error: --upstream must be an https:// URL, not http://localhost:8443/",
+    ),
+    (
+        "ch11/caller.py",
+        "--proxy=8888",
+        "error: --proxy is host:port, such as 127.0.0.1:8888, not '8888'",
+    ),
+    (
+        "ch11/mtls.py",
+        "--keyfile=key.pem",
+        "error: --certfile, --keyfile and --client-ca are all required",
+    ),
 ]
 
 

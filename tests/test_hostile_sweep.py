@@ -95,6 +95,7 @@ CALLS_OUT = {
     "ch07.oauth_login",
     "ch07.google_login",
     "ch09.club",
+    "ch11.caller",
 }
 DEPENDENCY_DOWN = {502, 503, 504}
 # What the called service sends in the second sweep: one kind after another, for every request.

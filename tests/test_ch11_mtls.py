@@ -1,0 +1,81 @@
+import contextlib
+import http.client
+import ssl
+
+import pytest
+
+from examples.ch11 import mtls
+from tests.ch11_support import pki
+from tests.support import run_example, serve_in_thread, start_error
+
+EXAMPLE = mtls
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return pki(tmp_path_factory.mktemp("pki"))
+
+
+@contextlib.contextmanager
+def serve_mtls(mode, certs):
+    files = (certs["server"], certs["server.key"], certs["ca"])
+    if mode == "in-process":
+        with serve_in_thread(mtls.make_app(), ssl_options=mtls.make_ssl_context(*files)) as srv:
+            yield srv
+    else:
+        args = [f"--certfile={files[0]}", f"--keyfile={files[1]}", f"--client-ca={files[2]}"]
+        with run_example("ch11/mtls.py", *args) as srv:
+            yield srv
+
+
+def get(port, certs, client=None):
+    """GET / over TLS, trusting our CA, showing `client`'s certificate if given."""
+    context = ssl.create_default_context(cafile=certs["ca"])
+    if client:
+        context.load_cert_chain(certs[client], certs[f"{client}.key"])
+    conn = http.client.HTTPSConnection("localhost", port, timeout=10, context=context)
+    try:
+        conn.request("GET", "/")
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode()
+    finally:
+        conn.close()
+
+
+@pytest.mark.reader
+def test_a_client_with_a_certificate_from_our_ca_is_named(mode, certs):
+    with serve_mtls(mode, certs) as srv:
+        assert get(srv.port, certs, "caller") == (200, "hello, caller\n")
+        assert get(srv.port, certs, "nameless") == (200, "hello, nameless client\n")
+
+
+@pytest.mark.reader
+def test_no_certificate_or_one_from_another_ca_is_refused_in_the_handshake(mode, certs):
+    with serve_mtls(mode, certs) as srv:
+        for client in (None, "stranger"):
+            with pytest.raises((ssl.SSLError, ConnectionError)):  # hung up in the handshake
+                get(srv.port, certs, client)
+
+
+def test_without_tls_there_is_no_certificate_and_a_403(server):
+    resp = server.fetch("/")
+    assert (resp.status, resp.text) == (403, "a client certificate is required\n")
+
+
+def test_every_file_is_required(certs):
+    args = [f"--certfile={certs['server']}", f"--keyfile={certs['server.key']}"]
+    message = "error: --certfile, --keyfile and --client-ca are all required"
+    assert start_error(mtls, *args) == message
+
+
+def test_a_missing_or_unusable_file_is_a_one_line_error(certs, tmp_path):
+    good = [certs["server"], certs["server.key"], certs["ca"]]
+    options = ["--certfile", "--keyfile", "--client-ca"]
+    missing = tmp_path / "nope.pem"
+    args = [f"{o}={p}" for o, p in zip(options, [*good[:2], missing], strict=True)]
+    assert start_error(mtls, *args) == f"error: [Errno 2] No such file or directory: '{missing}'"
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    args = [f"{o}={p}" for o, p in zip(options, [*good[:2], junk], strict=True)]
+    line = start_error(mtls, *args)
+    assert line.startswith(f"error: cannot use {good[0]}, {good[1]} and {junk}: [")
