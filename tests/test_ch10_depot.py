@@ -2,12 +2,13 @@ import builtins
 import hashlib
 import json
 import os
+import signal
 import socket
 
 import pytest
 
 from examples.ch10 import depot
-from tests.support import body_limit, run_example, serve_in_thread, wait_until
+from tests.support import body_limit, run_example, serve_in_thread, stop, wait_until
 
 EXAMPLE = depot
 BIG = os.urandom(3 * 1024 * 1024 + 7)  # far over MAX_BODY_SIZE, the limit of other requests
@@ -206,3 +207,12 @@ def test_a_folder_others_can_use_is_refused(tmp_path):
     with pytest.raises(ValueError, match="must be a folder of yours that only you can use"):
         depot.private_folder(shared)
     assert depot.private_folder(tmp_path / "new").stat().st_mode & 0o777 == 0o700
+
+
+def test_it_says_where_it_keeps_the_files_and_stops_on_ctrl_c(tmp_path):
+    folder = tmp_path / "depot"
+    with run_example("ch10/depot.py", f"--depot={folder}") as srv:
+        assert srv.output().startswith(f"Keeping the files in {folder}\n")
+        assert stop(srv.process, signal.SIGINT) == 0
+        assert srv.output().endswith("Stopped\n")
+        assert "Traceback" not in srv.output()

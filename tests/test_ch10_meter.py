@@ -1,12 +1,13 @@
 import asyncio
 import json
+import signal
 
 import pytest
 import tornado.httpclient
 import tornado.websocket
 
 from examples.ch10 import meter
-from tests.support import example_relpath, hang_up, receive, run_example, serve_in_thread
+from tests.support import example_relpath, hang_up, receive, run_example, serve_in_thread, stop
 
 EXAMPLE = meter
 FAST = 0.05
@@ -141,3 +142,10 @@ def test_a_feed_closed_under_publish_is_dropped():
     hub.publish({"seq": 1, "celsius": 20.5})
     assert hub.feeds == {listening}
     assert listening.got == [{"seq": 1, "celsius": 20.5}]
+
+
+def test_ctrl_c_stops_it_without_a_traceback():
+    with run_example(example_relpath(meter)) as srv:
+        assert stop(srv.process, signal.SIGINT) == 0
+        assert srv.output().endswith("Stopped\n")
+        assert "Traceback" not in srv.output()

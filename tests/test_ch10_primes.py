@@ -9,7 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 
 from examples.ch10 import primes
-from tests.support import example_relpath, run_example, serve_in_thread
+from tests.support import example_relpath, run_example, serve_in_thread, stop
 
 EXAMPLE = primes
 
@@ -120,3 +120,10 @@ def test_workers_ignore_ctrl_c():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_stops_it_without_a_traceback():
+    with run_example(example_relpath(primes), "--workers=1") as srv:
+        assert stop(srv.process, signal.SIGINT) == 0
+        assert srv.output().endswith("Stopped\n")
+        assert "Traceback" not in srv.output()

@@ -1,10 +1,11 @@
 import json
+import signal
 import socket
 
 import pytest
 
 from examples.ch10 import report
-from tests.support import serve_in_thread, wait_until
+from tests.support import example_relpath, run_example, serve_in_thread, stop, wait_until
 
 EXAMPLE = report
 
@@ -63,3 +64,10 @@ def test_a_client_that_stops_reading_stops_the_report_and_one_that_leaves_ends_i
             assert tally.lines < report.MAX_ROWS // 4
         assert wait_until(lambda: tally.abandoned == 1 and tally.sending == 0)
         assert tally.lines < report.MAX_ROWS // 4
+
+
+def test_ctrl_c_stops_it_without_a_traceback():
+    with run_example(example_relpath(report)) as srv:
+        assert stop(srv.process, signal.SIGINT) == 0
+        assert srv.output().endswith("Stopped\n")
+        assert "Traceback" not in srv.output()

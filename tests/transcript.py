@@ -80,6 +80,9 @@ In every transcript:
   supervisorctl's `uptime 0:00:02` any uptime, and a test run's time (pytest's `3 passed in
   1.52s`, unittest's `Ran 3 tests in 0.341s`) any time. Columns padded with two or more spaces
   match however wide the padding is (a free port has more digits than the book's 8001).
+  A folder that a program made with `tempfile.mkdtemp(prefix="tornado-book-...-")`
+  (`/tmp/tornado-book-depot-k2x9q1ab`) matches that folder in any TMPDIR, whatever its
+  eight random characters.
 
 A program listed in UPSTREAMS calls another example that the book has the reader start first in
 another terminal; that one runs on a free port too, and the program is given its `--upstream`.
@@ -135,6 +138,8 @@ COMMENT = re.compile(r"\s+#.*$")
 PROCESS_ID = re.compile(r'(\bpid |\bPid: |"pid": |"published_by": |^Process )\d+', re.MULTILINE)
 UPTIME = re.compile(r"\b(uptime )(?:\d+ days?, )?\d+:\d\d:\d\d")
 DURATION = re.compile(r"\b(in )\d+(?:\.\d+)?s\b(?: \(\d+:\d\d:\d\d\))?")  # pytest's, unittest's
+# A folder tempfile.mkdtemp(prefix="tornado-book-...-") made, in whatever TMPDIR the replay gives
+TEMP_FOLDER = re.compile(r"(?:/[^/\s]+)+/(tornado-book-[a-z]+(?:-[a-z]+)*-)[a-z0-9_]{8}\b")
 PADDING = re.compile(r"(?<=\S) {2,}(?=\S)")  # between columns: a free port is wider than 8001
 START = re.compile(
     r"^python3?(?: -[WX] ?\S+)* examples/(?P<program>\S+\.py)\b.*\s--port=(?P<port>\d{1,5})(?!\S)"
@@ -541,6 +546,7 @@ def comparable(output):
     output = REPL_BANNER.sub(r"\1 *", VOLATILE.sub(r"\1: *", normalize(output)))
     output = PADDING.sub("  ", UPTIME.sub(r"\1*", PROCESS_ID.sub(r"\1*", output)))
     output = DURATION.sub(r"\1*s", output)
+    output = TEMP_FOLDER.sub(r"/tmp/\1*", output)
     return VERSION_LINE.sub("<version>", SERVER_VERSION.sub(r"\1/*", output))
 
 

@@ -140,12 +140,14 @@ def make_app(upload_dir=None):
         [
             (rf"/upload/({NAME})", UploadHandler, dict(folder=folder)),
             tornado.web.url(rf"/files/({NAME})", DownloadHandler, dict(path=folder), name="file"),
-        ]
+        ],
+        depot=folder,
     )
 
 
 async def main(port, upload_dir):
     app = make_app(upload_dir)
+    print(f"Keeping the files in {app.settings['depot']}", flush=True)
     app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE, body_timeout=BODY_TIMEOUT)
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
@@ -164,4 +166,7 @@ if __name__ == "__main__":
         depot = private_folder(options.depot) if options.depot else None
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, depot))
+    try:
+        asyncio.run(main(options.port, depot))
+    except KeyboardInterrupt:  # Ctrl+C: asyncio.run has cancelled main and waited for it
+        print("Stopped", flush=True)

@@ -172,4 +172,7 @@ if __name__ == "__main__":
             raise ValueError(f"interval must be from 0.01 to 3600 seconds, not {options.interval}")
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, options.interval))
+    try:
+        asyncio.run(main(options.port, options.interval))
+    except KeyboardInterrupt:  # Ctrl+C: asyncio.run has cancelled main and waited for it
+        print("Stopped", flush=True)

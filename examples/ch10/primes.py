@@ -122,4 +122,7 @@ if __name__ == "__main__":
             raise ValueError(f"workers must be from 1 to 64, not {options.workers}")
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, options.workers))
+    try:
+        asyncio.run(main(options.port, options.workers))
+    except KeyboardInterrupt:  # Ctrl+C: asyncio.run has cancelled main and waited for it
+        print("Stopped", flush=True)
