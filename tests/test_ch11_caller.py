@@ -5,10 +5,11 @@ import os
 import pytest
 
 from examples.ch11 import caller, mtls
-from tests.ch11_support import pki, tinyproxy
+from tests.ch11_support import ctrl_c, pki, tinyproxy
 from tests.support import (
     SILENT,
     RawServer,
+    Server,
     free_port,
     require,
     run_example,
@@ -159,3 +160,21 @@ def test_a_proxy_without_pycurl_says_what_to_install(tmp_path):
 def run_example_to_end(path_first, *args):
     env = {**os.environ, "PYTHONPATH": str(path_first)}
     return run_program(caller, *args, env=env, timeout=30)
+
+
+@pytest.mark.reader
+def test_ctrl_c_stops_it_and_closes_its_tunnel_through_the_proxy(certs, service, tmp_path):
+    """The book stops caller.py before tinyproxy: the tunnel it kept open is closed by then,
+    and stopping the proxy interrupts no relay (no `poll() error "Interrupted system call"`)."""
+    needs_pycurl()
+    with tinyproxy(tmp_path) as (port, log):
+        tls = tls_of(certs, proxy=f"127.0.0.1:{port}")
+        args = [f"--upstream={service}", *(f"--{k.replace('_', '-')}={v}" for k, v in tls.items())]
+
+        def ask(port):
+            assert answer(Server(port)) == (200, "the service says: hello, caller\n")
+
+        status, out, err = ctrl_c("ch11/caller.py", *args, before=ask)
+        assert (status, out) == (0, "Stopped\n")
+        assert "Traceback" not in err
+        assert wait_until(lambda: "Closed connection between local client" in log.read_text())

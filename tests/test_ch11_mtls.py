@@ -5,7 +5,7 @@ import ssl
 import pytest
 
 from examples.ch11 import mtls
-from tests.ch11_support import pki
+from tests.ch11_support import ctrl_c, pki
 from tests.support import run_example, serve_in_thread, start_error
 
 EXAMPLE = mtls
@@ -79,3 +79,15 @@ def test_a_missing_or_unusable_file_is_a_one_line_error(certs, tmp_path):
     args = [f"{o}={p}" for o, p in zip(options, [*good[:2], junk], strict=True)]
     line = start_error(mtls, *args)
     assert line.startswith(f"error: cannot use {good[0]}, {good[1]} and {junk}: [")
+
+
+def test_ctrl_c_prints_stopped_without_a_traceback(certs):
+    args = [f"--certfile={certs['server']}", f"--keyfile={certs['server.key']}"]
+    args.append(f"--client-ca={certs['ca']}")
+
+    def ask(port):
+        assert get(port, certs, "caller") == (200, "hello, caller\n")
+
+    status, out, err = ctrl_c("ch11/mtls.py", *args, before=ask)
+    assert (status, out) == (0, "Stopped\n")
+    assert "Traceback" not in err

@@ -144,4 +144,7 @@ if __name__ == "__main__":
         sys.exit("error: --proxy needs pycurl (pip install pycurl)")
     except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, options.upstream, tls))
+    try:
+        asyncio.run(main(options.port, options.upstream, tls))
+    except KeyboardInterrupt:  # Ctrl+C: stop without a traceback
+        print("Stopped", flush=True)
