@@ -154,7 +154,6 @@ def test_a_record_without_request_fields_is_still_one_json_line():
     }
 
 
-@pytest.mark.reader
 def test_ctrl_c_prints_stopped_and_leaves_only_json_lines_in_the_log():
     """Run as the book does, with `2> access.jsonl`: no KeyboardInterrupt traceback in there."""
     status, out, log = ctrl_c(

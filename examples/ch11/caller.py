@@ -114,7 +114,7 @@ def proxy_address(value):
     """host:port, or ValueError."""
     host, _, port = value.rpartition(":")
     if not (host and port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError(f"--proxy is host:port, such as 127.0.0.1:8888, not {value!r}")
+        raise ValueError(f"--proxy is host:port, such as 127.0.0.1:8889, not {value!r}")
     return value
 
 
