@@ -5,7 +5,8 @@ import pytest
 import tornado.web
 
 from examples.ch11 import access_log
-from tests.support import example_relpath, run_example, serve_in_thread, wait_until
+from tests.ch11_support import ctrl_c
+from tests.support import Server, example_relpath, run_example, serve_in_thread, wait_until
 
 EXAMPLE = access_log
 GOOD = "/report?day=2026-12-01&token=demo-token"
@@ -151,3 +152,12 @@ def test_a_record_without_request_fields_is_still_one_json_line():
         "logger": "tornado.general",
         "message": "a\nb",
     }
+
+
+def test_ctrl_c_prints_stopped_and_leaves_only_json_lines_in_the_log():
+    """Run as the book does, with `2> access.jsonl`: no KeyboardInterrupt traceback in there."""
+    status, out, log = ctrl_c(
+        example_relpath(access_log), before=lambda port: Server(port).fetch("/orders")
+    )
+    assert (status, out) == (0, "Stopped\n")
+    assert [json.loads(line)["status"] for line in log.splitlines()] == [404]

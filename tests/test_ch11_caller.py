@@ -5,10 +5,11 @@ import os
 import pytest
 
 from examples.ch11 import caller, mtls
-from tests.ch11_support import pki, tinyproxy
+from tests.ch11_support import ctrl_c, pki, tinyproxy
 from tests.support import (
     SILENT,
     RawServer,
+    Server,
     free_port,
     require,
     run_example,
@@ -140,7 +141,7 @@ def test_unusable_files_are_errors_at_startup(certs, tmp_path):
     [
         (["--upstream=http://localhost:8443/"], "--upstream must be an https:// URL"),
         (["--client-cert=caller.pem"], "--client-cert and --client-key go together"),
-        (["--proxy=8888"], "--proxy is host:port, such as 127.0.0.1:8888, not '8888'"),
+        (["--proxy=8889"], "--proxy is host:port, such as 127.0.0.1:8889, not '8889'"),
         (["--proxy=proxy:http"], "--proxy is host:port"),
         (["--port=0"], "port must be between 1 and 65535"),
     ],
@@ -151,7 +152,7 @@ def test_bad_options_are_one_line_errors(args, message):
 
 def test_a_proxy_without_pycurl_says_what_to_install(tmp_path):
     (tmp_path / "pycurl.py").write_text("raise ImportError('no pycurl here')\n")
-    done = run_example_to_end(tmp_path, "--proxy=127.0.0.1:8888")
+    done = run_example_to_end(tmp_path, "--proxy=127.0.0.1:8889")
     assert done.returncode == 1
     assert done.stderr == "error: --proxy needs pycurl (pip install pycurl)\n"
 
@@ -159,3 +160,20 @@ def test_a_proxy_without_pycurl_says_what_to_install(tmp_path):
 def run_example_to_end(path_first, *args):
     env = {**os.environ, "PYTHONPATH": str(path_first)}
     return run_program(caller, *args, env=env, timeout=30)
+
+
+def test_ctrl_c_stops_it_and_closes_its_tunnel_through_the_proxy(certs, service, tmp_path):
+    """The book stops caller.py before tinyproxy: the tunnel it kept open is closed by then,
+    and stopping the proxy interrupts no relay (no `poll() error "Interrupted system call"`)."""
+    needs_pycurl()
+    with tinyproxy(tmp_path) as (port, log):
+        tls = tls_of(certs, proxy=f"127.0.0.1:{port}")
+        args = [f"--upstream={service}", *(f"--{k.replace('_', '-')}={v}" for k, v in tls.items())]
+
+        def ask(port):
+            assert answer(Server(port)) == (200, "the service says: hello, caller\n")
+
+        status, out, err = ctrl_c("ch11/caller.py", *args, before=ask)
+        assert (status, out) == (0, "Stopped\n")
+        assert "Traceback" not in err
+        assert wait_until(lambda: "Closed connection between local client" in log.read_text())

@@ -1,12 +1,14 @@
 import contextlib
 import http.client
+import re
 import ssl
+import subprocess
 
 import pytest
 
 from examples.ch11 import mtls
-from tests.ch11_support import pki
-from tests.support import run_example, serve_in_thread, start_error
+from tests.ch11_support import ctrl_c, pki
+from tests.support import EXAMPLES, ROOT, run_example, serve_in_thread, start_error
 
 EXAMPLE = mtls
 
@@ -79,3 +81,28 @@ def test_a_missing_or_unusable_file_is_a_one_line_error(certs, tmp_path):
     args = [f"{o}={p}" for o, p in zip(options, [*good[:2], junk], strict=True)]
     line = start_error(mtls, *args)
     assert line.startswith(f"error: cannot use {good[0]}, {good[1]} and {junk}: [")
+
+
+def test_ctrl_c_prints_stopped_without_a_traceback(certs):
+    args = [f"--certfile={certs['server']}", f"--keyfile={certs['server.key']}"]
+    args.append(f"--client-ca={certs['ca']}")
+
+    def ask(port):
+        assert get(port, certs, "caller") == (200, "hello, caller\n")
+
+    status, out, err = ctrl_c("ch11/mtls.py", *args, before=ask)
+    assert (status, out) == (0, "Stopped\n")
+    assert "Traceback" not in err
+
+
+def test_git_ignores_the_files_the_chapter_leaves_in_the_repository_root():
+    """The keys and certificates certs.steps.console writes, and access.jsonl: `git add .`
+    after the chapter must not commit a private key."""
+    steps = (EXAMPLES / "ch11" / "certs.steps.console").read_text(encoding="utf-8")
+    steps += (EXAMPLES / "ch11" / "access-log.steps.console").read_text(encoding="utf-8")
+    written = re.findall(r"(?:-keyout|-out|2>) (\S+)", steps)
+    assert {"ca.key", "server.key", "caller.key", "caller.pem", "access.jsonl"} <= set(written)
+    done = subprocess.run(
+        ["git", "check-ignore", "--no-index", *written], cwd=ROOT, capture_output=True, text=True
+    )
+    assert sorted(done.stdout.split()) == sorted(set(written))

@@ -4,7 +4,8 @@ import json
 import pytest
 
 from examples.ch11 import wsgi_mount
-from tests.support import example_relpath, run_example, serve_in_thread
+from tests.ch11_support import ctrl_c
+from tests.support import Server, example_relpath, run_example, serve_in_thread
 
 EXAMPLE = wsgi_mount
 
@@ -78,3 +79,12 @@ def test_a_host_whose_port_is_not_a_number_is_400(served, host):
 @pytest.mark.parametrize("host", ["localhost", "localhost:8000", "127.0.0.1:8000", "[::1]:8000"])
 def test_ordinary_hosts_pass(served, host):
     assert served.fetch("/old/whoami", headers={"Host": host}).status == 200
+
+
+def test_ctrl_c_prints_stopped_without_a_traceback():
+    def ask(port):
+        assert json.loads(Server(port).fetch("/old/whoami").body)["thread"] == "worker"
+
+    status, out, err = ctrl_c(example_relpath(wsgi_mount), before=ask)
+    assert (status, out) == (0, "Stopped\n")
+    assert "Traceback" not in err

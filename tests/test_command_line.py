@@ -100,8 +100,8 @@ OWN_OPTIONS = [
     ),
     (
         "ch11/caller.py",
-        "--proxy=8888",
-        "error: --proxy is host:port, such as 127.0.0.1:8888, not '8888'",
+        "--proxy=8889",
+        "error: --proxy is host:port, such as 127.0.0.1:8889, not '8889'",
     ),
     (
         "ch11/mtls.py",

@@ -513,7 +513,7 @@ PORTS = {  # "chNN/name.console": the ports it names that are not an example's -
     "ch08/live.console": (6379,),
     "ch08/whoami.trace.console": (8000,),
     "porting/forked.steps.console": (8000,),
-    "ch11/proxy.steps.console": (8888,),  # tinyproxy
+    "ch11/proxy.steps.console": (8889,),  # tinyproxy (the packaged service takes 8888)
 }
 PORTED = {"ch07/sign-in.steps.console": ("examples/ch07/local.toml",)}  # files naming PORTS
 PORTED["ch11/proxy.steps.console"] = ("examples/ch11/tinyproxy.conf",)

@@ -114,7 +114,7 @@ def proxy_address(value):
     """host:port, or ValueError."""
     host, _, port = value.rpartition(":")
     if not (host and port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError(f"--proxy is host:port, such as 127.0.0.1:8888, not {value!r}")
+        raise ValueError(f"--proxy is host:port, such as 127.0.0.1:8889, not {value!r}")
     return value
 
 
@@ -144,4 +144,7 @@ if __name__ == "__main__":
         sys.exit("error: --proxy needs pycurl (pip install pycurl)")
     except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, options.upstream, tls))
+    try:
+        asyncio.run(main(options.port, options.upstream, tls))
+    except KeyboardInterrupt:  # Ctrl+C: stop without a traceback
+        print("Stopped", flush=True)

@@ -70,4 +70,7 @@ if __name__ == "__main__":
         context = make_ssl_context(options.certfile, options.keyfile, options.client_ca)
     except (tornado.options.Error, ValueError, OSError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port, context))
+    try:
+        asyncio.run(main(options.port, context))
+    except KeyboardInterrupt:  # Ctrl+C: stop without a traceback
+        print("Stopped", flush=True)

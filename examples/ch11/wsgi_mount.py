@@ -117,4 +117,7 @@ if __name__ == "__main__":
             raise ValueError(f"port must be between 1 and 65535, not {options.port}")
     except (tornado.options.Error, ValueError) as exc:
         sys.exit(f"error: {exc}")
-    asyncio.run(main(options.port))
+    try:
+        asyncio.run(main(options.port))
+    except KeyboardInterrupt:  # Ctrl+C: stop without a traceback
+        print("Stopped", flush=True)
