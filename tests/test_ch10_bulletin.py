@@ -210,3 +210,9 @@ def test_stopping_closes_every_feed_with_1001(signum):
         assert asyncio.run(scenario()) == {(1001, "server shutting down")}
         assert srv.process.wait(15) == 0  # it stops by itself once the feeds are closed
         assert srv.output().endswith("Stopped\n")
+
+
+def test_an_error_without_a_message_keeps_tornados_page(server):
+    resp = server.fetch("/posts", method="PUT", body="")
+    assert resp.status == 405
+    assert b"405: Method Not Allowed" in resp.body

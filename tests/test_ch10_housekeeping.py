@@ -174,3 +174,9 @@ def test_a_signal_stops_the_jobs_and_the_server(signum):
         assert asyncio.run(reported())
         assert stop(srv.process, signum) == 0
         assert srv.output().endswith("Stopped\n")
+
+
+def test_an_error_without_a_message_keeps_tornados_page(server):
+    resp = server.fetch("/notes", method="PUT", body="")
+    assert resp.status == 405
+    assert b"405: Method Not Allowed" in resp.body
