@@ -126,6 +126,7 @@ class FeedHandler(tornado.websocket.WebSocketHandler):
 # ANCHOR_END: feed
 
 
+# ANCHOR: posts
 class BaseHandler(tornado.web.RequestHandler):
     def prepare(self):
         if refused := refusal(self.request):
@@ -140,7 +141,6 @@ class BaseHandler(tornado.web.RequestHandler):
             super().write_error(status_code, **kwargs)
 
 
-# ANCHOR: posts
 class PostsHandler(BaseHandler):
     def initialize(self, board):
         self.board = board
