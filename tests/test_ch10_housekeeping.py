@@ -78,7 +78,10 @@ def test_a_foreign_host_is_refused(server, path):
 
 
 def test_a_cross_site_post_is_403(server):
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": "https://evil.example",
+    }
     resp = server.fetch("/notes", "POST", "text=x", headers)
     assert resp.status == 403
     assert json.loads(resp.body) == {"error": "Origin 'https://evil.example' not allowed"}

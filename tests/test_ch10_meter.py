@@ -173,7 +173,7 @@ def test_one_feed_too_many_is_503_before_the_handshake():
         resp = asyncio.run(scenario())
     assert resp.status == 503
     assert resp.headers["Retry-After"] == "30"
-    assert json.loads(resp.body) == {"error": "too many feeds are open (at most 1); try again later"}
+    assert json.loads(resp.body) == {"error": "at most 1 feeds may be open; try again later"}
 
 
 @pytest.mark.reader

@@ -97,7 +97,7 @@ class FeedHandler(tornado.websocket.WebSocketHandler):
         if len(self.hub.feeds) >= self.max_feeds:
             self.set_status(503)
             self.set_header("Retry-After", "30")
-            self.finish({"error": f"too many feeds are open (at most {self.max_feeds}); try again later"})
+            self.finish({"error": f"at most {self.max_feeds} feeds may be open; try again later"})
 
     def open(self):
         self.hub.feeds.add(self)
