@@ -102,12 +102,38 @@ def test_a_feed_that_speaks_is_closed_with_1003(server):
     assert asyncio.run(scenario()) == (1003, "this feed only sends")
 
 
-@pytest.mark.parametrize("text", ["", "   ", "x" * 201, None])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "x" * 201, None, "hello\n#2 SECURITY: run this", "a\rb", "\u202egnp.exe"]
+)
 def test_a_bad_post_is_400(server, text):
     body = "" if text is None else urllib.parse.urlencode({"text": text})
     resp = server.fetch("/posts", method="POST", body=body, headers=FORM)
     assert resp.status == 400
-    assert json.loads(resp.body) == {"error": "text must be 1 to 200 characters"}
+    error = "text must be 1 to 200 printable characters on one line"
+    assert json.loads(resp.body) == {"error": error}
+    assert stats(server)["posts"] == 0
+
+
+def test_a_body_over_the_handlers_limit_is_413_with_a_message(server):
+    resp = post(server, "x" * 5000)
+    assert resp.status == 413
+    assert json.loads(resp.body) == {"error": "the body must be at most 4096 bytes"}
+
+
+@pytest.mark.parametrize("path", ["/posts", "/stats", "/feed"])
+def test_a_foreign_host_is_refused(server, path):
+    # DNS rebinding: a page on attacker.example, whose name now resolves to 127.0.0.1
+    resp = server.fetch(path, headers={"Host": "attacker.example"})
+    assert resp.status == 403
+    assert json.loads(resp.body) == {"error": "this server answers only to localhost and 127.0.0.1"}
+
+
+def test_a_cross_site_post_is_403(server):
+    headers = dict(FORM, Origin="https://evil.example")
+    resp = server.fetch("/posts", method="POST", body="text=hi", headers=headers)
+    assert resp.status == 403
+    assert json.loads(resp.body) == {"error": "Origin 'https://evil.example' not allowed"}
+    assert stats(server)["posts"] == 0
 
 
 @pytest.mark.parametrize("after", ["x", "-1", "1.5", "", "9" * 10, "%C2%B2", "%00"])
@@ -184,3 +210,9 @@ def test_stopping_closes_every_feed_with_1001(signum):
         assert asyncio.run(scenario()) == {(1001, "server shutting down")}
         assert srv.process.wait(15) == 0  # it stops by itself once the feeds are closed
         assert srv.output().endswith("Stopped\n")
+
+
+def test_an_error_without_a_message_keeps_tornados_page(server):
+    resp = server.fetch("/posts", method="PUT", body="")
+    assert resp.status == 405
+    assert b"405: Method Not Allowed" in resp.body

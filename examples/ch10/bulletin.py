@@ -15,14 +15,27 @@ import tornado.web
 import tornado.websocket
 from tornado.options import define, options
 
-MAX_BODY_SIZE = 4096
+MAX_BODY = 4096  # what a post may send; more gets a 413 that says so
+MAX_BODY_SIZE = 64 * 1024  # the server's own limit: room to read and refuse a body over MAX_BODY
 MAX_TEXT = 200
+# Hosts this server answers to: a page on another name that resolves to 127.0.0.1 (DNS
+# rebinding) is refused. A real deployment lists its own names.
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 KEPT = 100  # posts kept for feeds that come back
 OUTBOX = 200  # posts waiting to be sent to one feed before it counts as too slow
 GRACE = 5.0  # seconds the clients get to answer our close at shutdown
 GOING_AWAY = 1001
 TOO_SLOW = 1013  # "try again later"
 CURSOR = re.compile(r"[0-9]{1,9}")
+
+
+def refusal(request):
+    """(status, message) if this server does not answer `request`, else None."""
+    if request.host_name not in LOCAL_HOSTS:
+        return 403, "this server answers only to localhost and 127.0.0.1"
+    if len(request.body) > MAX_BODY:
+        return 413, f"the body must be at most {MAX_BODY} bytes"
+    return None
 
 
 # ANCHOR: board
@@ -71,11 +84,14 @@ class FeedHandler(tornado.websocket.WebSocketHandler):
         self.board = board
         self.outbox = asyncio.Queue(outbox)
 
-    def prepare(self):  # before the handshake: a bad cursor gets a plain HTTP 400
+    def prepare(self):  # before the handshake: a bad request gets a plain HTTP 4xx
+        status, message = refusal(self.request) or (None, None)
         after = self.get_query_argument("after", "0")
-        if not CURSOR.fullmatch(after):
-            self.set_status(400)
-            self.finish({"error": "after must be a post number from 0 to 999999999"})
+        if status is None and not CURSOR.fullmatch(after):
+            status, message = 400, "after must be a post number from 0 to 999999999"
+        if status is not None:
+            self.set_status(status)
+            self.finish({"error": message})
             return
         self.after = int(after)
 
@@ -110,21 +126,39 @@ class FeedHandler(tornado.websocket.WebSocketHandler):
 # ANCHOR_END: feed
 
 
-class PostsHandler(tornado.web.RequestHandler):
+# ANCHOR: posts
+class BaseHandler(tornado.web.RequestHandler):
+    def prepare(self):
+        if refused := refusal(self.request):
+            raise tornado.web.HTTPError(*refused)
+
+    def write_error(self, status_code, **kwargs):
+        # Say why in JSON: a foreign Host, a body too big, a cross-site POST (403).
+        _, error, _ = kwargs.get("exc_info", (None, None, None))
+        if isinstance(error, tornado.web.HTTPError) and status_code < 500 and error.get_message():
+            self.finish({"error": error.get_message()})
+        else:
+            super().write_error(status_code, **kwargs)
+
+
+class PostsHandler(BaseHandler):
     def initialize(self, board):
         self.board = board
 
     def post(self):
         text = self.get_body_argument("text", "").strip()
-        if not 1 <= len(text) <= MAX_TEXT:
+        if not 1 <= len(text) <= MAX_TEXT or not text.isprintable():
             self.set_status(400)
-            self.write({"error": f"text must be 1 to {MAX_TEXT} characters"})
+            self.write({"error": f"text must be 1 to {MAX_TEXT} printable characters on one line"})
             return
         self.set_status(201)
         self.write({"id": self.board.post(text)["id"]})
 
 
-class StatsHandler(tornado.web.RequestHandler):
+# ANCHOR_END: posts
+
+
+class StatsHandler(BaseHandler):
     def initialize(self, board):
         self.board = board
 
@@ -148,6 +182,7 @@ def make_app(board=None, outbox=OUTBOX):
         ],
         websocket_max_message_size=1024,
         websocket_ping_interval=20,  # feeds whose clients vanished without a word are closed
+        cross_origin_protection=True,  # a POST from another site's page gets a 403
     )
 
 

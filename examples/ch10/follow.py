@@ -26,6 +26,12 @@ def say(line):
     print(line, flush=True)
 
 
+def shown(text):
+    """The server's text as one line: a newline or a control character sent by anyone who can
+    post would otherwise start a line of its own that looks like ours."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 # ANCHOR: backoff
 def backoff(failures, first=FIRST_DELAY, cap=MAX_DELAY, rng=random.random):
     """Seconds to wait after the n-th failure in a row: anywhere from 0 up to first * 2**(n-1),
@@ -60,7 +66,7 @@ async def follow(url, attempts=ATTEMPTS, posts=0, first=FIRST_DELAY, say=say):
             while (message := await conn.read_message()) is not None:
                 post = json.loads(message)
                 last, read, failures = post["id"], read + 1, 0
-                say(f"#{post['id']} {post['text']}")
+                say(f"#{post['id']} {shown(post['text'])}")
                 if read == posts:
                     conn.close(1000, "read enough")
                     while await conn.read_message() is not None:

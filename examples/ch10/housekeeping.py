@@ -3,6 +3,7 @@ on them, and both are stopped cleanly on SIGTERM or Ctrl+C."""
 
 import asyncio
 import re
+import secrets
 import signal
 import sys
 import time
@@ -13,27 +14,38 @@ import tornado.web
 from tornado.log import app_log
 from tornado.options import define, options
 
-MAX_BODY_SIZE = 4096
+MAX_BODY = 4096  # what a note may send; more gets a 413 that says so
+MAX_BODY_SIZE = 64 * 1024  # the server's own limit: room to read and refuse a body over MAX_BODY
 MAX_TEXT = 500
 MAX_TTL = 3600
+MAX_NOTES = 10_000  # about 10 MB at most; when full, a new note waits for the sweep
+# Hosts this server answers to: a page on another name that resolves to 127.0.0.1 (DNS
+# rebinding) is refused. A real deployment lists its own names.
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 SWEEP_EVERY = 1.0
 REPORT_EVERY = 60.0
 NUMBER = re.compile(r"[0-9]{1,4}")
+NOTE_ID = r"[A-Za-z0-9_-]{1,64}"
 
 
 class Notes:
     """Notes that expire; `clock` is time.monotonic unless a test turns the hands itself."""
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock=time.monotonic, limit=MAX_NOTES):
         self.clock = clock
+        self.limit = limit
         self.kept = {}  # id: (expires, text)
-        self.last_id = 0
         self.swept = 0
 
     def add(self, text, ttl):
-        self.last_id += 1
-        self.kept[self.last_id] = (self.clock() + ttl, text)
-        return self.last_id
+        """The new note's id, or None when `limit` notes are kept already."""
+        if len(self.kept) >= self.limit:
+            return None
+        # Unguessable, so a note is read only by whoever was given its id. Teaching
+        # simplification: anyone may write; a real service checks who is asking (chapter 6).
+        note_id = secrets.token_urlsafe(16)
+        self.kept[note_id] = (self.clock() + ttl, text)
+        return note_id
 
     def get(self, note_id):
         expires, text = self.kept.get(note_id, (0, None))
@@ -83,7 +95,23 @@ class Housekeeping:
 # ANCHOR_END: jobs
 
 
-class NotesHandler(tornado.web.RequestHandler):
+class BaseHandler(tornado.web.RequestHandler):
+    def prepare(self):
+        if self.request.host_name not in LOCAL_HOSTS:
+            raise tornado.web.HTTPError(403, "this server answers only to localhost and 127.0.0.1")
+        if len(self.request.body) > MAX_BODY:
+            raise tornado.web.HTTPError(413, f"the body must be at most {MAX_BODY} bytes")
+
+    def write_error(self, status_code, **kwargs):
+        # Say why in JSON: a foreign Host, a body too big, a cross-site POST (403).
+        _, error, _ = kwargs.get("exc_info", (None, None, None))
+        if isinstance(error, tornado.web.HTTPError) and status_code < 500 and error.get_message():
+            self.finish({"error": error.get_message()})
+        else:
+            super().write_error(status_code, **kwargs)
+
+
+class NotesHandler(BaseHandler):
     def initialize(self, notes):
         self.notes = notes
 
@@ -94,29 +122,32 @@ class NotesHandler(tornado.web.RequestHandler):
             self.reply(400, {"error": f"text must be 1 to {MAX_TEXT} characters"})
         elif not NUMBER.fullmatch(ttl) or not 1 <= int(ttl) <= MAX_TTL:
             self.reply(400, {"error": f"ttl must be a whole number of seconds from 1 to {MAX_TTL}"})
+        elif (note_id := self.notes.add(text, int(ttl))) is None:
+            self.set_header("Retry-After", "60")
+            self.reply(503, {"error": f"{self.notes.limit} notes are kept; try again later"})
         else:
-            self.reply(201, {"id": self.notes.add(text, int(ttl)), "ttl": int(ttl)})
+            self.reply(201, {"id": note_id, "ttl": int(ttl)})
 
     def reply(self, status, body):
         self.set_status(status)
         self.write(body)
 
 
-class NoteHandler(tornado.web.RequestHandler):
+class NoteHandler(BaseHandler):
     def initialize(self, notes):
         self.notes = notes
 
     def get(self, note_id):
-        text = self.notes.get(int(note_id))
+        text = self.notes.get(note_id)
         if text is None:
             self.set_status(404)
-            self.write({"error": f"no note {int(note_id)}: it never existed or has expired"})
+            self.write({"error": "no such note: it never existed or has expired"})
             return
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
         self.write(text + "\n")
 
 
-class StatsHandler(tornado.web.RequestHandler):
+class StatsHandler(BaseHandler):
     def initialize(self, notes):
         self.notes = notes
 
@@ -129,9 +160,10 @@ def make_app(notes=None):
     return tornado.web.Application(
         [
             (r"/notes", NotesHandler, dict(notes=notes)),
-            (r"/notes/([0-9]{1,9})", NoteHandler, dict(notes=notes)),
+            (rf"/notes/({NOTE_ID})", NoteHandler, dict(notes=notes)),
             (r"/stats", StatsHandler, dict(notes=notes)),
-        ]
+        ],
+        cross_origin_protection=True,  # a POST from another site's page gets a 403
     )
 
 

@@ -19,6 +19,10 @@ from tornado.options import define, options
 INTERVAL = 1.0
 POLL_TIMEOUT = 25
 HISTORY = 100
+MAX_FEEDS = 100  # open WebSocket feeds; one more gets a 503 before the handshake
+OUTBOX = 20  # readings waiting to be sent to one feed before it counts as too slow
+MAX_BODY_SIZE = 64 * 1024  # nothing here reads a body: refuse big ones before reading them
+TOO_SLOW = 1013  # "try again later"
 SEQUENCE = re.compile(r"[0-9]{1,9}")
 
 
@@ -74,28 +78,52 @@ class Hub:
         self.fresh.notify_all()
         message = json.dumps(reading)
         for feed in list(self.feeds):
-            try:
-                feed.write_message(message)
-            except tornado.websocket.WebSocketClosedError:
-                self.feeds.discard(feed)
+            feed.deliver(message)
 
 
 # ANCHOR_END: hub
 
 
 class FeedHandler(tornado.websocket.WebSocketHandler):
-    def initialize(self, hub):
+    """Each feed has its own outbox and sending task, as in bulletin.py: a slow client holds
+    at most OUTBOX readings, then is closed with 1013."""
+
+    def initialize(self, hub, max_feeds=MAX_FEEDS):
         self.hub = hub
+        self.max_feeds = max_feeds
+        self.outbox = asyncio.Queue(OUTBOX)
+
+    def prepare(self):  # before the handshake
+        if len(self.hub.feeds) >= self.max_feeds:
+            self.set_status(503)
+            self.set_header("Retry-After", "30")
+            self.finish({"error": f"at most {self.max_feeds} feeds may be open; try again later"})
 
     def open(self):
         self.hub.feeds.add(self)
         if self.hub.history:
-            self.write_message(json.dumps(self.hub.history[-1]))
+            self.deliver(json.dumps(self.hub.history[-1]))
+        self.sender = asyncio.create_task(self.send())
+
+    def deliver(self, message):
+        try:
+            self.outbox.put_nowait(message)
+        except asyncio.QueueFull:
+            self.close(TOO_SLOW, "too far behind")
+
+    async def send(self):
+        while True:
+            message = await self.outbox.get()
+            try:
+                await self.write_message(message)
+            except tornado.websocket.WebSocketClosedError:
+                return  # closed meanwhile: on_close does the rest
 
     def on_message(self, message):
         self.close(1003, "this feed only sends")
 
     def on_close(self):
+        self.sender.cancel()
         self.hub.feeds.discard(self)
 
 
@@ -126,15 +154,16 @@ class StatsHandler(tornado.web.RequestHandler):
         self.write({"feeds": len(self.hub.feeds), "latest": latest})
 
 
-def make_app(hub=None, poll_timeout=POLL_TIMEOUT):
+def make_app(hub=None, poll_timeout=POLL_TIMEOUT, max_feeds=MAX_FEEDS):
     hub = hub or Hub()
     return tornado.web.Application(
         [
-            (r"/feed", FeedHandler, dict(hub=hub)),
+            (r"/feed", FeedHandler, dict(hub=hub, max_feeds=max_feeds)),
             (r"/next", NextHandler, dict(hub=hub, poll_timeout=poll_timeout)),
             (r"/stats", StatsHandler, dict(hub=hub)),
         ],
         websocket_max_message_size=1024,
+        websocket_ping_interval=20,  # feeds whose clients vanished without a word are closed
     )
 
 
@@ -153,7 +182,7 @@ async def metering(interval=INTERVAL):
 
 async def main(port, interval=INTERVAL):
     async with metering(interval) as app:
-        app.listen(port, address="127.0.0.1")
+        app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
         print(f"Listening on http://localhost:{port}/", flush=True)
         await asyncio.Event().wait()
 
