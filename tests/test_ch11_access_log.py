@@ -161,3 +161,9 @@ def test_ctrl_c_prints_stopped_and_leaves_only_json_lines_in_the_log():
     )
     assert (status, out) == (0, "Stopped\n")
     assert [json.loads(line)["status"] for line in log.splitlines()] == [404]
+
+
+def test_a_body_over_the_limit_is_refused_unread():
+    """No handler here reads a body: Tornado must not hold 100 MiB of one in memory."""
+    with run_example(example_relpath(access_log)) as srv:
+        assert srv.post_head("/report", access_log.MAX_BODY_SIZE + 1).startswith(b"HTTP/1.1 4")

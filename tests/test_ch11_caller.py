@@ -177,3 +177,8 @@ def test_ctrl_c_stops_it_and_closes_its_tunnel_through_the_proxy(certs, service,
         assert (status, out) == (0, "Stopped\n")
         assert "Traceback" not in err
         assert wait_until(lambda: "Closed connection between local client" in log.read_text())
+
+
+def test_a_body_over_the_limit_is_refused_unread(certs):
+    with run_example("ch11/caller.py", f"--ca-certs={certs['ca']}") as srv:
+        assert srv.post_head("/", caller.MAX_BODY_SIZE + 1).startswith(b"HTTP/1.1 4")

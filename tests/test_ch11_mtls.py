@@ -1,6 +1,7 @@
 import contextlib
 import http.client
 import re
+import socket
 import ssl
 import subprocess
 
@@ -106,3 +107,16 @@ def test_git_ignores_the_files_the_chapter_leaves_in_the_repository_root():
         ["git", "check-ignore", "--no-index", *written], cwd=ROOT, capture_output=True, text=True
     )
     assert sorted(done.stdout.split()) == sorted(set(written))
+
+
+def test_a_body_over_the_limit_is_refused_unread(certs):
+    context = ssl.create_default_context(cafile=certs["ca"])
+    context.load_cert_chain(certs["caller"], certs["caller.key"])
+    with serve_mtls("subprocess", certs) as srv:
+        head = f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {mtls.MAX_BODY_SIZE + 1}\r\n\r\n"
+        with (
+            socket.create_connection(("127.0.0.1", srv.port), timeout=10) as raw,
+            context.wrap_socket(raw, server_hostname="localhost") as sock,
+        ):
+            sock.sendall(head.encode())
+            assert sock.recv(100).startswith(b"HTTP/1.1 4")

@@ -21,6 +21,7 @@ TOKEN = "demo-token"  # noqa: S105
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KEPT = {"day"}  # query parameters whose values may be logged; every other value is hidden
 AGENT_LIMIT = 200
+MAX_BODY_SIZE = 64 * 1024  # none of these handlers reads a body: refuse big ones unread
 
 
 # ANCHOR: formatter
@@ -130,7 +131,7 @@ def make_app(token=TOKEN):
 async def main(port, xheaders=False):
     logging.config.dictConfig(LOGGING)
     app = make_app()
-    app.listen(port, address="127.0.0.1", xheaders=xheaders)
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE, xheaders=xheaders)
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
 

@@ -16,6 +16,7 @@ from tornado.options import define, options
 log = logging.getLogger("tornado.application")
 CURLE_OPERATION_TIMEDOUT = 28
 TIMEOUT = 5.0
+MAX_BODY_SIZE = 64 * 1024  # none of these handlers reads a body: refuse big ones unread
 
 
 # ANCHOR: tls
@@ -105,7 +106,7 @@ def make_app(
 
 async def main(port, upstream, tls):
     app = make_app(upstream, **tls)
-    app.listen(port, address="127.0.0.1")
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
 

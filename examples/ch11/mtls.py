@@ -8,6 +8,8 @@ import tornado.options
 import tornado.web
 from tornado.options import define, options
 
+MAX_BODY_SIZE = 64 * 1024  # none of these handlers reads a body: refuse big ones unread
+
 
 # ANCHOR: handler
 def client_certificate(request):
@@ -51,7 +53,7 @@ def make_ssl_context(certfile, keyfile, client_ca):
 
 async def main(port, context):
     app = make_app()
-    app.listen(port, address="127.0.0.1", ssl_options=context)
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE, ssl_options=context)
     print(f"Listening on https://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
 
