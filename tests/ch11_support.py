@@ -22,7 +22,7 @@ def openssl(*args):
 
 def pki(directory):
     """A CA, a server certificate for localhost signed by it, a client certificate `caller`
-    signed by it, one without a common name, and one signed by another CA: {name: path}."""
+    signed by it, one without a common name, one with two, and one signed by another CA: {name: path}."""
     d = Path(directory)
     paths = {}
     for ca in ("ca", "other-ca"):
@@ -42,6 +42,7 @@ def pki(directory):
         ("caller", "ca", "/CN=caller", "clientAuth", None),
         ("nameless", "ca", "/O=Tornado Book", "clientAuth", None),
         ("stranger", "other-ca", "/CN=stranger", "clientAuth", None),
+        ("twonames", "ca", "/CN=admin/CN=caller", "clientAuth", None),
     ]
     for name, ca, subject, usage, alt in leaves:
         extensions = ["-addext", "basicConstraints=critical,CA:FALSE"]

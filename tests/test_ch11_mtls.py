@@ -49,13 +49,21 @@ def get(port, certs, client=None):
 def test_a_client_with_a_certificate_from_our_ca_is_named(mode, certs):
     with serve_mtls(mode, certs) as srv:
         assert get(srv.port, certs, "caller") == (200, "hello, caller\n")
-        assert get(srv.port, certs, "nameless") == (200, "hello, nameless client\n")
+
+
+@pytest.mark.reader
+def test_a_certificate_without_exactly_one_common_name_is_refused(mode, certs):
+    """Taking the first CN made /CN=admin/CN=caller an admin."""
+    refused = (403, "the certificate must carry exactly one common name (CN)\n")
+    with serve_mtls(mode, certs) as srv:
+        assert get(srv.port, certs, "twonames") == refused
+        assert get(srv.port, certs, "nameless") == refused
 
 
 @pytest.mark.reader
 def test_no_certificate_or_one_from_another_ca_is_refused_in_the_handshake(mode, certs):
     with serve_mtls(mode, certs) as srv:
-        for client in (None, "stranger"):
+        for client in (None, "stranger", "server"):  # server: a certificate not for clients
             with pytest.raises((ssl.SSLError, ConnectionError)):  # hung up in the handshake
                 get(srv.port, certs, client)
 

@@ -28,7 +28,10 @@ class WhoAmIHandler(tornado.web.RequestHandler):
             self.set_status(403)
             return self.write("a client certificate is required\n")
         names = [value for rdn in cert["subject"] for key, value in rdn if key == "commonName"]
-        self.write(f"hello, {names[0] if names else 'nameless client'}\n")
+        if len(names) != 1:  # /CN=admin/CN=caller: which of the two is it?
+            self.set_status(403)
+            return self.write("the certificate must carry exactly one common name (CN)\n")
+        self.write(f"hello, {names[0]}\n")
         # ANCHOR_END: handler
 
 
