@@ -30,7 +30,7 @@ def certs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def service(certs):
     """mtls.py, the service that the caller calls: its URL."""
-    context = mtls.make_ssl_context(certs["server"], certs["server.key"], certs["ca"])
+    context = mtls.make_ssl_context(certs["server"], certs["server.key"], certs["client-ca"])
     with serve_in_thread(mtls.make_app(), ssl_options=context) as srv:
         yield f"https://localhost:{srv.port}/"
 

@@ -21,7 +21,7 @@ def certs(tmp_path_factory):
 
 @contextlib.contextmanager
 def serve_mtls(mode, certs):
-    files = (certs["server"], certs["server.key"], certs["ca"])
+    files = (certs["server"], certs["server.key"], certs["client-ca"])
     if mode == "in-process":
         with serve_in_thread(mtls.make_app(), ssl_options=mtls.make_ssl_context(*files)) as srv:
             yield srv
@@ -63,7 +63,7 @@ def test_a_certificate_without_exactly_one_common_name_is_refused(mode, certs):
 @pytest.mark.reader
 def test_no_certificate_or_one_from_another_ca_is_refused_in_the_handshake(mode, certs):
     with serve_mtls(mode, certs) as srv:
-        for client in (None, "stranger", "server"):  # server: a certificate not for clients
+        for client in (None, "stranger", "serverish"):  # serverish: from client-ca, for servers
             with pytest.raises((ssl.SSLError, ConnectionError)):  # hung up in the handshake
                 get(srv.port, certs, client)
 
@@ -80,7 +80,7 @@ def test_every_file_is_required(certs):
 
 
 def test_a_missing_or_unusable_file_is_a_one_line_error(certs, tmp_path):
-    good = [certs["server"], certs["server.key"], certs["ca"]]
+    good = [certs["server"], certs["server.key"], certs["client-ca"]]
     options = ["--certfile", "--keyfile", "--client-ca"]
     missing = tmp_path / "nope.pem"
     args = [f"{o}={p}" for o, p in zip(options, [*good[:2], missing], strict=True)]
@@ -94,7 +94,7 @@ def test_a_missing_or_unusable_file_is_a_one_line_error(certs, tmp_path):
 
 def test_ctrl_c_prints_stopped_without_a_traceback(certs):
     args = [f"--certfile={certs['server']}", f"--keyfile={certs['server.key']}"]
-    args.append(f"--client-ca={certs['ca']}")
+    args.append(f"--client-ca={certs['client-ca']}")
 
     def ask(port):
         assert get(port, certs, "caller") == (200, "hello, caller\n")
@@ -128,3 +128,12 @@ def test_a_body_over_the_limit_is_refused_unread(certs):
         ):
             sock.sendall(head.encode())
             assert sock.recv(100).startswith(b"HTTP/1.1 4")
+
+
+def test_the_book_signs_client_certificates_with_a_ca_of_their_own():
+    """A server certificate from the CA that --client-ca trusts would open the service too."""
+    steps = (EXAMPLES / "ch11" / "certs.steps.console").read_text(encoding="utf-8")
+    signer = {out: ca for ca, out in re.findall(r"-CA (\S+) .*-out (\S+)", steps)}
+    serve = (EXAMPLES / "ch11" / "mtls.steps.console").read_text(encoding="utf-8")
+    (client_ca,) = re.findall(r"--client-ca=(\S+)", serve)
+    assert signer["caller.pem"] == client_ca != signer["server.pem"]
