@@ -84,10 +84,11 @@ class CallHandler(tornado.web.RequestHandler):
         if "proxy_host" in self.fetch_options:  # only curl_httpclient speaks to proxies
             from tornado.curl_httpclient import CurlAsyncHTTPClient  # needs pycurl
 
-            client = CurlAsyncHTTPClient()
-            return await client.fetch(self.upstream, prepare_curl_callback=limit_answer, **arguments)
+            arguments["prepare_curl_callback"] = limit_answer
+            return await CurlAsyncHTTPClient().fetch(self.upstream, **arguments)
         client = tornado.simple_httpclient.SimpleAsyncHTTPClient(
-            force_instance=True, max_body_size=ANSWER_LIMIT  # the default is 100 MB
+            force_instance=True,
+            max_body_size=ANSWER_LIMIT,  # the default is 100 MB
         )
         try:
             return await client.fetch(self.upstream, **arguments)
