@@ -21,11 +21,12 @@ def openssl(*args):
 
 
 def pki(directory):
-    """A CA, a server certificate for localhost signed by it, a client certificate `caller`
-    signed by it, one without a common name, and one signed by another CA: {name: path}."""
+    """As the book does, a CA for servers and one for clients: a certificate for localhost
+    signed by the first, a client certificate `caller` signed by the second, one without a
+    common name, one with two, one for servers, and one signed by another CA: {name: path}."""
     d = Path(directory)
     paths = {}
-    for ca in ("ca", "other-ca"):
+    for ca in ("ca", "client-ca", "other-ca"):
         openssl(
             "req",
             *NEW_KEY,
@@ -39,9 +40,11 @@ def pki(directory):
         paths[ca] = d / f"{ca}.pem"
     leaves = [
         ("server", "ca", "/CN=localhost", "serverAuth", "DNS:localhost,IP:127.0.0.1"),
-        ("caller", "ca", "/CN=caller", "clientAuth", None),
-        ("nameless", "ca", "/O=Tornado Book", "clientAuth", None),
+        ("caller", "client-ca", "/CN=caller", "clientAuth", None),
+        ("nameless", "client-ca", "/O=Tornado Book", "clientAuth", None),
+        ("serverish", "client-ca", "/CN=serverish", "serverAuth", None),
         ("stranger", "other-ca", "/CN=stranger", "clientAuth", None),
+        ("twonames", "client-ca", "/CN=admin/CN=caller", "clientAuth", None),
     ]
     for name, ca, subject, usage, alt in leaves:
         extensions = ["-addext", "basicConstraints=critical,CA:FALSE"]

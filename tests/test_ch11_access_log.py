@@ -1,5 +1,6 @@
 import json
 import logging
+import socket
 
 import pytest
 import tornado.web
@@ -140,7 +141,39 @@ def test_a_long_user_agent_is_cut(server, caplog):
     caplog.set_level(logging.INFO, logger="tornado.access")
     server.fetch(GOOD, headers={"User-Agent": "x" * 5000})
     wait_until(lambda: caplog.records)
-    assert caplog.records[0].http["agent"] == "x" * access_log.AGENT_LIMIT
+    assert caplog.records[0].http["agent"] == "x" * access_log.LIMIT
+
+
+def send_raw(port, request):
+    """Bytes no well-behaved client sends: the answer's status line."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        return sock.recv(100).split(b"\r\n")[0]
+
+
+def test_line_separators_and_utf8_in_the_request_stay_inside_one_ascii_line():
+    """U+0085 and U+2028 written as they are would make str.splitlines() see extra records."""
+    request = b"GET /a\x85b\xe2\x80\xa8c HTTP/1.1\r\nHost: x\r\nUser-Agent: caf\xc3\xa9\r\n\r\n"
+    with run_example(example_relpath(access_log)) as srv:
+        assert send_raw(srv.port, request) == b"HTTP/1.1 404 Not Found"
+        wait_until(lambda: "404" in srv.output())
+        log = srv.log.read_bytes()
+    assert log.isascii()
+    (line,) = [line for line in log.decode().splitlines() if line.startswith("{")]
+    entry = json.loads(line)
+    assert (entry["path"], entry["agent"]) == ("/a\ufffdb\u2028c", "caf\u00e9")
+
+
+def test_a_huge_request_line_is_cut_in_the_log(server, caplog):
+    caplog.set_level(logging.INFO, logger="tornado.access")
+    path = "/" + "p" * 30000
+    server.fetch(f"{path}?day={'9' * 30000}&token=x")
+    wait_until(lambda: caplog.records)
+    line = access_log.JsonLines().format(caplog.records[0])
+    entry = json.loads(line)
+    assert entry["path"] == path[: access_log.LIMIT]
+    assert entry["query"] == f"day={'9' * (access_log.LIMIT - 4)}"
+    assert len(line) < 2000
 
 
 def test_a_record_without_request_fields_is_still_one_json_line():
@@ -161,3 +194,9 @@ def test_ctrl_c_prints_stopped_and_leaves_only_json_lines_in_the_log():
     )
     assert (status, out) == (0, "Stopped\n")
     assert [json.loads(line)["status"] for line in log.splitlines()] == [404]
+
+
+def test_a_body_over_the_limit_is_refused_unread():
+    """No handler here reads a body: Tornado must not hold 100 MiB of one in memory."""
+    with run_example(example_relpath(access_log)) as srv:
+        assert srv.post_head("/report", access_log.MAX_BODY_SIZE + 1).startswith(b"HTTP/1.1 4")

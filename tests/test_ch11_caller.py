@@ -30,7 +30,7 @@ def certs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def service(certs):
     """mtls.py, the service that the caller calls: its URL."""
-    context = mtls.make_ssl_context(certs["server"], certs["server.key"], certs["ca"])
+    context = mtls.make_ssl_context(certs["server"], certs["server.key"], certs["client-ca"])
     with serve_in_thread(mtls.make_app(), ssl_options=context) as srv:
         yield f"https://localhost:{srv.port}/"
 
@@ -97,6 +97,33 @@ def test_a_refused_connection_a_redirect_and_garbage_are_502(certs):
             status, text = answer(srv)
             assert status == 502
             assert expected is None or text == expected
+
+
+def oversized():
+    """A service answering one byte more than the caller holds: with a length, and chunked."""
+    body = b"x" * (caller.ANSWER_LIMIT + 1)
+    length = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    chunked += b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    return length, chunked
+
+
+def test_an_answer_over_the_limit_is_a_502(certs):
+    """The default client would hold up to 100 MB of an answer of which 200 bytes are shown."""
+    for big in oversized():
+        with RawServer(big) as raw, serve_caller("in-process", raw.url + "/") as srv:
+            assert answer(srv) == (502, "the service is unreachable or broke the connection\n")
+
+
+def test_an_answer_over_the_limit_through_a_proxy_is_a_502(tmp_path):
+    needs_pycurl()
+    with tinyproxy(tmp_path) as (port, _):
+        for big in oversized():
+            with (
+                RawServer(big) as raw,
+                serve_caller("in-process", raw.url + "/", proxy=f"127.0.0.1:{port}") as srv,
+            ):
+                assert answer(srv) == (502, "the service's answer is too large\n")
 
 
 @pytest.mark.reader
@@ -177,3 +204,8 @@ def test_ctrl_c_stops_it_and_closes_its_tunnel_through_the_proxy(certs, service,
         assert (status, out) == (0, "Stopped\n")
         assert "Traceback" not in err
         assert wait_until(lambda: "Closed connection between local client" in log.read_text())
+
+
+def test_a_body_over_the_limit_is_refused_unread(certs):
+    with run_example("ch11/caller.py", f"--ca-certs={certs['ca']}") as srv:
+        assert srv.post_head("/", caller.MAX_BODY_SIZE + 1).startswith(b"HTTP/1.1 4")

@@ -1,6 +1,7 @@
 import contextlib
 import http.client
 import re
+import socket
 import ssl
 import subprocess
 
@@ -20,7 +21,7 @@ def certs(tmp_path_factory):
 
 @contextlib.contextmanager
 def serve_mtls(mode, certs):
-    files = (certs["server"], certs["server.key"], certs["ca"])
+    files = (certs["server"], certs["server.key"], certs["client-ca"])
     if mode == "in-process":
         with serve_in_thread(mtls.make_app(), ssl_options=mtls.make_ssl_context(*files)) as srv:
             yield srv
@@ -48,13 +49,21 @@ def get(port, certs, client=None):
 def test_a_client_with_a_certificate_from_our_ca_is_named(mode, certs):
     with serve_mtls(mode, certs) as srv:
         assert get(srv.port, certs, "caller") == (200, "hello, caller\n")
-        assert get(srv.port, certs, "nameless") == (200, "hello, nameless client\n")
+
+
+@pytest.mark.reader
+def test_a_certificate_without_exactly_one_common_name_is_refused(mode, certs):
+    """Taking the first CN made /CN=admin/CN=caller an admin."""
+    refused = (403, "the certificate must carry exactly one common name (CN)\n")
+    with serve_mtls(mode, certs) as srv:
+        assert get(srv.port, certs, "twonames") == refused
+        assert get(srv.port, certs, "nameless") == refused
 
 
 @pytest.mark.reader
 def test_no_certificate_or_one_from_another_ca_is_refused_in_the_handshake(mode, certs):
     with serve_mtls(mode, certs) as srv:
-        for client in (None, "stranger"):
+        for client in (None, "stranger", "serverish"):  # serverish: from client-ca, for servers
             with pytest.raises((ssl.SSLError, ConnectionError)):  # hung up in the handshake
                 get(srv.port, certs, client)
 
@@ -71,7 +80,7 @@ def test_every_file_is_required(certs):
 
 
 def test_a_missing_or_unusable_file_is_a_one_line_error(certs, tmp_path):
-    good = [certs["server"], certs["server.key"], certs["ca"]]
+    good = [certs["server"], certs["server.key"], certs["client-ca"]]
     options = ["--certfile", "--keyfile", "--client-ca"]
     missing = tmp_path / "nope.pem"
     args = [f"{o}={p}" for o, p in zip(options, [*good[:2], missing], strict=True)]
@@ -85,7 +94,7 @@ def test_a_missing_or_unusable_file_is_a_one_line_error(certs, tmp_path):
 
 def test_ctrl_c_prints_stopped_without_a_traceback(certs):
     args = [f"--certfile={certs['server']}", f"--keyfile={certs['server.key']}"]
-    args.append(f"--client-ca={certs['ca']}")
+    args.append(f"--client-ca={certs['client-ca']}")
 
     def ask(port):
         assert get(port, certs, "caller") == (200, "hello, caller\n")
@@ -106,3 +115,25 @@ def test_git_ignores_the_files_the_chapter_leaves_in_the_repository_root():
         ["git", "check-ignore", "--no-index", *written], cwd=ROOT, capture_output=True, text=True
     )
     assert sorted(done.stdout.split()) == sorted(set(written))
+
+
+def test_a_body_over_the_limit_is_refused_unread(certs):
+    context = ssl.create_default_context(cafile=certs["ca"])
+    context.load_cert_chain(certs["caller"], certs["caller.key"])
+    with serve_mtls("subprocess", certs) as srv:
+        head = f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {mtls.MAX_BODY_SIZE + 1}\r\n\r\n"
+        with (
+            socket.create_connection(("127.0.0.1", srv.port), timeout=10) as raw,
+            context.wrap_socket(raw, server_hostname="localhost") as sock,
+        ):
+            sock.sendall(head.encode())
+            assert sock.recv(100).startswith(b"HTTP/1.1 4")
+
+
+def test_the_book_signs_client_certificates_with_a_ca_of_their_own():
+    """A server certificate from the CA that --client-ca trusts would open the service too."""
+    steps = (EXAMPLES / "ch11" / "certs.steps.console").read_text(encoding="utf-8")
+    signer = {out: ca for ca, out in re.findall(r"-CA (\S+) .*-out (\S+)", steps)}
+    serve = (EXAMPLES / "ch11" / "mtls.steps.console").read_text(encoding="utf-8")
+    (client_ca,) = re.findall(r"--client-ca=(\S+)", serve)
+    assert signer["caller.pem"] == client_ca != signer["server.pem"]

@@ -88,3 +88,10 @@ def test_ctrl_c_prints_stopped_without_a_traceback():
     status, out, err = ctrl_c(example_relpath(wsgi_mount), before=ask)
     assert (status, out) == (0, "Stopped\n")
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("path", ["/whoami", "/old/whoami"])
+def test_a_body_over_the_limit_is_refused_unread(path):
+    """The WSGI side's 405 comes only after Tornado has read the whole body into memory."""
+    with run_example(example_relpath(wsgi_mount)) as srv:
+        assert srv.post_head(path, wsgi_mount.MAX_BODY_SIZE + 1).startswith(b"HTTP/1.1 4")

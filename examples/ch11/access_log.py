@@ -20,7 +20,8 @@ from tornado.options import define, options
 TOKEN = "demo-token"  # noqa: S105
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KEPT = {"day"}  # query parameters whose values may be logged; every other value is hidden
-AGENT_LIMIT = 200
+LIMIT = 200  # characters kept of the method, path, query and User-Agent: a line stays short
+MAX_BODY_SIZE = 64 * 1024  # none of these handlers reads a body: refuse big ones unread
 
 
 # ANCHOR: formatter
@@ -39,7 +40,7 @@ class JsonLines(logging.Formatter):
         }
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return json.dumps(entry)  # ensure_ascii: only ASCII, every line break escaped
 
 
 LOGGING = {
@@ -62,6 +63,11 @@ def redacted(query):
     )
 
 
+def readable(value):
+    """Tornado decodes the request line and headers as latin-1; clients mostly send UTF-8."""
+    return value.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
 def log_request(handler):
     """The Application's log_function: the level follows the status, as Tornado's own does."""
     status = handler.get_status()
@@ -72,16 +78,17 @@ def log_request(handler):
     else:
         level = logging.ERROR
     request = handler.request
+    method, path = request.method[:LIMIT], readable(request.path)[:LIMIT]
     fields = {
         "status": status,
-        "method": request.method,
-        "path": request.path,
-        "query": redacted(request.query),
+        "method": method,
+        "path": path,
+        "query": redacted(readable(request.query))[:LIMIT],
         "client": request.remote_ip,
         "ms": round(request.request_time() * 1000, 1),
-        "agent": request.headers.get("User-Agent", "")[:AGENT_LIMIT],
+        "agent": readable(request.headers.get("User-Agent", ""))[:LIMIT],
     }
-    access_log.log(level, "%s %s %d", request.method, request.path, status, extra={"http": fields})
+    access_log.log(level, "%s %s %d", method, path, status, extra={"http": fields})
 
 
 # ANCHOR_END: log_request
@@ -130,7 +137,7 @@ def make_app(token=TOKEN):
 async def main(port, xheaders=False):
     logging.config.dictConfig(LOGGING)
     app = make_app()
-    app.listen(port, address="127.0.0.1", xheaders=xheaders)
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE, xheaders=xheaders)
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
 

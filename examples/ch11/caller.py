@@ -16,6 +16,9 @@ from tornado.options import define, options
 log = logging.getLogger("tornado.application")
 CURLE_OPERATION_TIMEDOUT = 28
 TIMEOUT = 5.0
+ANSWER_LIMIT = 64 * 1024  # bytes of the service's answer we hold; we show 200 of them
+CURLE_FILESIZE_EXCEEDED = 63
+MAX_BODY_SIZE = 64 * 1024  # none of these handlers reads a body: refuse big ones unread
 
 
 # ANCHOR: tls
@@ -52,6 +55,8 @@ def failure(exc):
         return 504, "the service did not answer in time"
     if getattr(exc, "errno", None) == CURLE_OPERATION_TIMEDOUT:  # curl's own timeout
         return 504, "the service did not answer in time"
+    if getattr(exc, "errno", None) == CURLE_FILESIZE_EXCEEDED:  # simple_httpclient just hangs up
+        return 502, "the service's answer is too large"
     if isinstance(exc, ssl.SSLError) or "SSL" in str(exc):  # curl says "SSL ..."
         return 502, "the TLS handshake with the service failed"
     if isinstance(exc, tornado.httpclient.HTTPClientError) and exc.code != 599:
@@ -60,27 +65,40 @@ def failure(exc):
     # ANCHOR_END: failure
 
 
+def limit_answer(curl):
+    """curl_httpclient has no max_body_size: libcurl stops at ANSWER_LIMIT bytes itself."""
+    import pycurl
+
+    curl.setopt(pycurl.MAXFILESIZE_LARGE, ANSWER_LIMIT)
+
+
 class CallHandler(tornado.web.RequestHandler):
+    # Teaching simplification: anyone who reaches / gets answers made with our client
+    # certificate. A real service checks who is asking (ch06, ch07) before calling for them.
     def initialize(self, upstream, fetch_options):
         self.upstream = upstream
         self.fetch_options = fetch_options
 
-    def client(self):
+    async def call(self):
+        arguments = dict(request_timeout=TIMEOUT, follow_redirects=False, **self.fetch_options)
         if "proxy_host" in self.fetch_options:  # only curl_httpclient speaks to proxies
             from tornado.curl_httpclient import CurlAsyncHTTPClient  # needs pycurl
 
-            return CurlAsyncHTTPClient()
-        return tornado.httpclient.AsyncHTTPClient()
+            arguments["prepare_curl_callback"] = limit_answer
+            return await CurlAsyncHTTPClient().fetch(self.upstream, **arguments)
+        client = tornado.simple_httpclient.SimpleAsyncHTTPClient(
+            force_instance=True,
+            max_body_size=ANSWER_LIMIT,  # the default is 100 MB
+        )
+        try:
+            return await client.fetch(self.upstream, **arguments)
+        finally:
+            client.close()
 
     async def get(self):
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
         try:
-            response = await self.client().fetch(
-                self.upstream,
-                request_timeout=TIMEOUT,
-                follow_redirects=False,
-                **self.fetch_options,
-            )
+            response = await self.call()
         except (
             tornado.httpclient.HTTPClientError,
             tornado.iostream.UnsatisfiableReadError,
@@ -105,7 +123,7 @@ def make_app(
 
 async def main(port, upstream, tls):
     app = make_app(upstream, **tls)
-    app.listen(port, address="127.0.0.1")
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
 

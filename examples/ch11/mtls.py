@@ -8,6 +8,8 @@ import tornado.options
 import tornado.web
 from tornado.options import define, options
 
+MAX_BODY_SIZE = 64 * 1024  # none of these handlers reads a body: refuse big ones unread
+
 
 # ANCHOR: handler
 def client_certificate(request):
@@ -26,7 +28,10 @@ class WhoAmIHandler(tornado.web.RequestHandler):
             self.set_status(403)
             return self.write("a client certificate is required\n")
         names = [value for rdn in cert["subject"] for key, value in rdn if key == "commonName"]
-        self.write(f"hello, {names[0] if names else 'nameless client'}\n")
+        if len(names) != 1:  # /CN=admin/CN=caller: which of the two is it?
+            self.set_status(403)
+            return self.write("the certificate must carry exactly one common name (CN)\n")
+        self.write(f"hello, {names[0]}\n")
         # ANCHOR_END: handler
 
 
@@ -51,7 +56,7 @@ def make_ssl_context(certfile, keyfile, client_ca):
 
 async def main(port, context):
     app = make_app()
-    app.listen(port, address="127.0.0.1", ssl_options=context)
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE, ssl_options=context)
     print(f"Listening on https://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
 

@@ -15,6 +15,7 @@ import tornado.wsgi
 from tornado.options import define, options
 
 NAME_LIMIT = 40
+MAX_BODY_SIZE = 64 * 1024  # none of these handlers reads a body: refuse big ones unread
 PORT_IN_HOST = re.compile(r"(?:[^:\[\]]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
@@ -101,7 +102,7 @@ def make_app(pool):
 async def main(port):
     with concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="wsgi") as pool:
         app = make_app(pool)
-        app.listen(port, address="127.0.0.1")
+        app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
         print(f"Listening on http://localhost:{port}/", flush=True)
         await asyncio.Event().wait()
 
