@@ -9,7 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 
 from examples.ch10 import primes
-from tests.support import example_relpath, run_example, serve_in_thread, stop
+from tests.support import body_limit, example_relpath, run_example, serve_in_thread, stop
 
 EXAMPLE = primes
 
@@ -28,8 +28,10 @@ def worker_pool(workers=1):
 def served(mode):
     """primes as main() serves it with one worker: imported, or from a terminal."""
     if mode == "in-process":
-        with worker_pool() as pool, serve_in_thread(primes.make_app(pool, limit=2)) as srv:
-            yield srv
+        with worker_pool() as pool:
+            app = primes.make_app(pool, limit=2)
+            with serve_in_thread(app, **body_limit(primes)) as srv:
+                yield srv
     else:
         with run_example(example_relpath(primes), "--workers=1") as srv:
             yield srv
@@ -68,6 +70,13 @@ def test_a_bad_number_is_400(served, below):
     resp = served.fetch(f"/count?below={below}")
     assert resp.status == 400
     assert json.loads(resp.body) == {"error": "below must be a whole number from 2 to 2,000,000"}
+
+
+@pytest.mark.reader
+def test_a_request_body_is_refused_before_it_is_read(served):
+    answer = served.post_head("/count?below=10", primes.MAX_BODY_SIZE + 1)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert served.fetch("/count?below=10").status == 200
 
 
 def test_counts_beyond_the_limit_are_refused_with_503():

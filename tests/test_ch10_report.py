@@ -42,6 +42,13 @@ def test_a_bad_row_count_is_400(server, rows):
     assert json.loads(resp.body) == {"error": "rows must be a whole number from 1 to 5,000,000"}
 
 
+@pytest.mark.reader
+def test_a_request_body_is_refused_before_it_is_read(server):
+    answer = server.post_head("/report.csv?rows=1", report.MAX_BODY_SIZE + 1)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert server.fetch("/report.csv?rows=1").status == 200
+
+
 def test_the_default_is_a_thousand_rows(server):
     assert server.fetch("/report.csv").text.count("\n") == 1001
 

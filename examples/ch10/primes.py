@@ -16,6 +16,7 @@ from tornado.options import define, options
 
 MAX_BELOW = 2_000_000
 NUMBER = re.compile(r"[0-9]{1,7}")
+MAX_BODY_SIZE = 64 * 1024  # no request here has a body; Tornado would read 100 MiB of one
 
 
 # ANCHOR: work
@@ -103,7 +104,7 @@ async def main(port, workers=2):
         workers, mp_context=spawn, initializer=ignore_ctrl_c
     ) as pool:
         app = make_app(pool, limit=2 * workers)
-        app.listen(port, address="127.0.0.1")
+        app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
         print(f"Listening on http://localhost:{port}/", flush=True)
         await asyncio.Event().wait()
 
