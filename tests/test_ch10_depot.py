@@ -155,7 +155,8 @@ def test_a_full_depot_is_507(site, monkeypatch):
 def slow_upload(server, name, length):
     """A connection that declares `length` bytes and sends one: an upload under way."""
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    sock.sendall(f"PUT /upload/{name} HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\nx".encode())
+    head = f"PUT /upload/{name} HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"
+    sock.sendall(head.encode() + b"x")
     return sock
 
 
@@ -218,7 +219,7 @@ def test_the_number_of_files_is_limited(site, monkeypatch):
     assert (resp.status, answer) == (507, {"error": "the depot holds 2 files, its limit"})
 
 
-def test_an_upload_does_not_scan_the_folder_and_a_restart_counts_what_is_there(tmp_path, monkeypatch):
+def test_no_upload_scans_the_folder_and_a_restart_counts_what_is_there(tmp_path, monkeypatch):
     folder = tmp_path / "depot"
     app = depot.make_app(folder)
 

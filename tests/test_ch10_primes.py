@@ -100,16 +100,17 @@ def test_counts_beyond_the_limit_are_refused_with_503():
         answers = []
         waiting = [threading.Thread(target=get, args=(srv, "/count?below=10", answers))]
         waiting.append(threading.Thread(target=get, args=(srv, "/count?below=100", answers)))
-        for thread in waiting:
-            thread.start()
+        waiting[0].start()
+        assert pool.submitted.acquire(timeout=10)  # the first count has the worker
+        waiting[1].start()
         assert wait_until(lambda: json.loads(srv.fetch("/stats").body)["pending"] == 2)
-        assert len(pool.futures) == 1  # one runs; the other waits for the worker, not in the pool
+        assert len(pool.futures) == 1  # the second waits for the worker, not in the pool
         assert json.loads(srv.fetch("/stats").body) == {"pending": 2, "limit": 2}
         busy = srv.fetch("/count?below=1000")
         assert busy.status == 503
         assert busy.headers["Retry-After"] == "1"
         assert json.loads(busy.body) == {"error": "busy: 2 counts are waiting; try again"}
-        finish(pool, 0)
+        pool.futures[0][0].set_result(4)
         finish(pool, 1)
         for thread in waiting:
             thread.join(10)

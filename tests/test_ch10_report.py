@@ -84,13 +84,11 @@ def stalled_report(srv):
 def test_a_client_that_never_reads_is_hung_up_on(monkeypatch):
     monkeypatch.setattr(report, "FLUSH_TIMEOUT", 0.5, raising=False)
     tally = report.Tally()
-    with serve_in_thread(report.make_app(tally)) as srv:
-        with stalled_report(srv) as sock:
-            assert wait_until(lambda: tally.abandoned == 1 and tally.sending == 0)
-            sock.settimeout(10)
-            while sock.recv(65536):  # what the buffers held, then the end: the server closed
-                pass
-            assert srv.fetch("/report.csv?rows=3").status == 200
+    with serve_in_thread(report.make_app(tally)) as srv, stalled_report(srv) as sock:
+        assert wait_until(lambda: tally.abandoned == 1 and tally.sending == 0)
+        while sock.recv(65536):  # what the buffers held, then the end: the server closed
+            pass
+        assert srv.fetch("/report.csv?rows=3").status == 200
 
 
 def test_more_reports_at_once_than_the_limit_is_503_with_retry_after(monkeypatch):
@@ -101,7 +99,8 @@ def test_more_reports_at_once_than_the_limit_is_503_with_retry_after(monkeypatch
             assert wait_until(lambda: tally.sending == 1)
             busy = srv.fetch("/report.csv?rows=3")
             assert (busy.status, busy.headers.get("Retry-After")) == (503, "5")
-            assert json.loads(busy.body) == {"error": "busy: too many reports are being sent; try again"}
+            error = {"error": "busy: too many reports are being sent; try again"}
+            assert json.loads(busy.body) == error
         assert wait_until(lambda: tally.sending == 0)
         assert srv.fetch("/report.csv?rows=3").status == 200
 
