@@ -152,6 +152,89 @@ def test_a_full_depot_is_507(site, monkeypatch):
     assert (resp.status, answer) == (507, {"error": "the depot is full"})
 
 
+def slow_upload(server, name, length):
+    """A connection that declares `length` bytes and sends one: an upload under way."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    head = f"PUT /upload/{name} HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"
+    sock.sendall(head.encode() + b"x")
+    return sock
+
+
+def test_uploads_under_way_count_against_the_total(tmp_path, monkeypatch):
+    monkeypatch.setattr(depot, "MAX_TOTAL", 100)
+    folder = tmp_path / "depot"
+    app = depot.make_app(folder)
+    with serve_in_thread(app, **body_limit(depot)) as srv:
+        with slow_upload(srv, "a.bin", 60):
+            assert wait_until(lambda: list(folder.iterdir()))  # the first upload is under way
+            resp, answer = put(srv, "b.bin", b"x" * 60)
+            assert (resp.status, answer) == (507, {"error": "the depot is full"})
+            assert put(srv, "c.bin", b"x" * 40)[0].status == 201
+        assert wait_until(lambda: app.settings["ledger"].uploads == 0)  # its promise is released
+        assert app.settings["ledger"].promised == 0
+        assert put(srv, "b.bin", b"x" * 60)[0].status == 201
+    assert sorted(p.name for p in folder.iterdir()) == ["b.bin", "c.bin"]
+
+
+def test_more_uploads_at_once_than_the_limit_is_503_with_retry_after(tmp_path):
+    folder = tmp_path / "depot"
+    with serve_in_thread(depot.make_app(folder), **body_limit(depot)) as srv:
+        slow = [slow_upload(srv, f"{n}.bin", 1000) for n in range(depot.MAX_UPLOADS)]
+        try:
+            assert wait_until(lambda: len(list(folder.iterdir())) == depot.MAX_UPLOADS)
+            resp, answer = put(srv, "one.bin", b"more")
+            assert (resp.status, resp.headers["Retry-After"]) == (503, "10")
+            assert answer == {"error": "busy: 8 uploads under way; try again"}
+        finally:
+            for sock in slow:
+                sock.close()
+        assert wait_until(lambda: not list(folder.iterdir()))
+        assert put(srv, "one.bin", b"more")[0].status == 201
+
+
+def test_no_file_descriptor_left_is_503_not_500(tmp_path, monkeypatch):
+    def no_descriptors(**kwargs):
+        raise OSError(24, "Too many open files")
+
+    app = depot.make_app(tmp_path / "depot")
+    monkeypatch.setattr(depot.tempfile, "mkstemp", no_descriptors)
+    with serve_in_thread(app) as srv:
+        resp, answer = put(srv, "a.bin", b"abc")
+    assert (resp.status, resp.headers["Retry-After"]) == (503, "10")
+    assert answer == {"error": "the file cannot be stored now; try again later"}
+    assert app.settings["ledger"].uploads == 0
+
+
+def test_an_empty_upload_is_400(site):
+    resp, answer = put(site, "empty.txt", b"")
+    assert (resp.status, answer) == (400, {"error": "the file is empty; send at least one byte"})
+    assert kept(site) == []
+
+
+def test_the_number_of_files_is_limited(site, monkeypatch):
+    monkeypatch.setattr(depot, "MAX_FILES", 2)
+    assert put(site, "a.txt", b"a")[0].status == 201
+    assert put(site, "b.txt", b"b")[0].status == 201
+    resp, answer = put(site, "c.txt", b"c")
+    assert (resp.status, answer) == (507, {"error": "the depot holds 2 files, its limit"})
+
+
+def test_no_upload_scans_the_folder_and_a_restart_counts_what_is_there(tmp_path, monkeypatch):
+    folder = tmp_path / "depot"
+    app = depot.make_app(folder)
+
+    def no_scan(path):
+        raise AssertionError("an upload scanned the folder")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(depot.os, "scandir", no_scan)
+        with serve_in_thread(app) as srv:
+            assert put(srv, "a.txt", b"abc")[0].status == 201
+            assert put(srv, "b.txt", b"de")[0].status == 201
+    again = depot.make_app(folder).settings["ledger"]
+    assert (again.files, again.used, again.uploads, again.promised) == (2, 5, 0, 0)
+
+
 @pytest.mark.parametrize("size", [10, 200_000])
 def test_a_disk_that_fills_up_is_507_and_nothing_is_kept(tmp_path, monkeypatch, size):
     def full_disk(handle, mode):

@@ -79,6 +79,18 @@ def test_ctrl_c_stops_the_server_and_the_program():
         assert process.stdout.read() == "Interrupted\nStopped\n"
 
 
+def test_a_request_body_is_refused_before_it_is_read():
+    answers = []
+
+    def look(server):
+        answers.append(server.post_head("/progress", embedded.MAX_BODY_SIZE + 1))
+        answers.append(server.fetch("/progress").status)
+
+    run_in_process(free_port(), 0, look)
+    assert answers[0].startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answers[1] == 200
+
+
 def test_link_runs_calls_in_the_loop_thread():
     async def scenario(link):
         link.attach()

@@ -3,13 +3,21 @@ import contextlib
 import json
 import multiprocessing
 import signal
+import socket
 import threading
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
 from examples.ch10 import primes
-from tests.support import example_relpath, run_example, serve_in_thread, stop
+from tests.support import (
+    body_limit,
+    example_relpath,
+    run_example,
+    serve_in_thread,
+    stop,
+    wait_until,
+)
 
 EXAMPLE = primes
 
@@ -28,8 +36,10 @@ def worker_pool(workers=1):
 def served(mode):
     """primes as main() serves it with one worker: imported, or from a terminal."""
     if mode == "in-process":
-        with worker_pool() as pool, serve_in_thread(primes.make_app(pool, limit=2)) as srv:
-            yield srv
+        with worker_pool() as pool:
+            app = primes.make_app(pool, workers=1)
+            with serve_in_thread(app, **body_limit(primes)) as srv:
+                yield srv
     else:
         with run_example(example_relpath(primes), "--workers=1") as srv:
             yield srv
@@ -70,22 +80,38 @@ def test_a_bad_number_is_400(served, below):
     assert json.loads(resp.body) == {"error": "below must be a whole number from 2 to 2,000,000"}
 
 
+@pytest.mark.reader
+def test_a_request_body_is_refused_before_it_is_read(served):
+    answer = served.post_head("/count?below=10", primes.MAX_BODY_SIZE + 1)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert served.fetch("/count?below=10").status == 200
+
+
+def finish(pool, n):
+    """Let the pool's n-th job end with its real result, once it has been handed to the pool."""
+    assert pool.submitted.acquire(timeout=10)
+    future, fn, args = pool.futures[n]
+    future.set_result(fn(*args))
+
+
 def test_counts_beyond_the_limit_are_refused_with_503():
     pool = HeldPool()
-    with serve_in_thread(primes.make_app(pool, limit=2)) as srv:
+    with serve_in_thread(primes.make_app(pool, workers=1)) as srv:
         answers = []
         waiting = [threading.Thread(target=get, args=(srv, "/count?below=10", answers))]
         waiting.append(threading.Thread(target=get, args=(srv, "/count?below=100", answers)))
-        for thread in waiting:
-            thread.start()
-            assert pool.submitted.acquire(timeout=10)
+        waiting[0].start()
+        assert pool.submitted.acquire(timeout=10)  # the first count has the worker
+        waiting[1].start()
+        assert wait_until(lambda: json.loads(srv.fetch("/stats").body)["pending"] == 2)
+        assert len(pool.futures) == 1  # the second waits for the worker, not in the pool
         assert json.loads(srv.fetch("/stats").body) == {"pending": 2, "limit": 2}
         busy = srv.fetch("/count?below=1000")
         assert busy.status == 503
         assert busy.headers["Retry-After"] == "1"
         assert json.loads(busy.body) == {"error": "busy: 2 counts are waiting; try again"}
-        for future, fn, args in pool.futures:
-            future.set_result(fn(*args))
+        pool.futures[0][0].set_result(4)
+        finish(pool, 1)
         for thread in waiting:
             thread.join(10)
         assert sorted(json.loads(resp.body)["primes"] for resp in answers) == [4, 25]
@@ -106,6 +132,43 @@ def test_a_broken_pool_is_503_not_500():
             "error": "the counting processes have died; try again later"
         }
         assert json.loads(srv.fetch("/stats").body)["pending"] == 0
+
+
+def test_a_waiting_count_whose_client_left_is_dropped():
+    pool = HeldPool()
+    with serve_in_thread(primes.make_app(pool, workers=1)) as srv:
+        answers = []
+        running = threading.Thread(target=get, args=(srv, "/count?below=10", answers))
+        running.start()
+        assert pool.submitted.acquire(timeout=10)
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(b"GET /count?below=2000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert wait_until(lambda: json.loads(srv.fetch("/stats").body)["pending"] == 2)
+        # Its client has gone: the count that waited is dropped, its place is free at once.
+        assert wait_until(lambda: json.loads(srv.fetch("/stats").body)["pending"] == 1)
+        pool.futures[0][0].set_result(4)
+        running.join(10)
+        assert json.loads(answers[0].body) == {"below": 10, "primes": 4}
+        assert len(pool.futures) == 1  # the dropped count never reached the pool
+        assert json.loads(srv.fetch("/stats").body) == {"pending": 0, "limit": 2}
+
+
+def test_a_client_that_leaves_before_its_count_waits_is_no_trouble():
+    class Early(primes.CountHandler):
+        async def get(self):
+            self.on_connection_close()  # as Tornado calls it when the client leaves this soon
+            await super().get()
+
+    pool = HeldPool()
+    app = primes.make_app(pool, workers=1)
+    app.wildcard_router.rules[0].target = Early
+    with serve_in_thread(app) as srv:
+        answers = []
+        thread = threading.Thread(target=get, args=(srv, "/count?below=10", answers))
+        thread.start()
+        finish(pool, 0)
+        thread.join(10)
+        assert json.loads(answers[0].body) == {"below": 10, "primes": 4}
 
 
 @pytest.mark.parametrize(("below", "count"), [(2, 0), (3, 1), (10, 4), (100, 25), (7920, 1000)])

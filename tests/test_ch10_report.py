@@ -42,6 +42,13 @@ def test_a_bad_row_count_is_400(server, rows):
     assert json.loads(resp.body) == {"error": "rows must be a whole number from 1 to 5,000,000"}
 
 
+@pytest.mark.reader
+def test_a_request_body_is_refused_before_it_is_read(server):
+    answer = server.post_head("/report.csv?rows=1", report.MAX_BODY_SIZE + 1)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert server.fetch("/report.csv?rows=1").status == 200
+
+
 def test_the_default_is_a_thousand_rows(server):
     assert server.fetch("/report.csv").text.count("\n") == 1001
 
@@ -64,6 +71,38 @@ def test_a_client_that_stops_reading_stops_the_report_and_one_that_leaves_ends_i
             assert tally.lines < report.MAX_ROWS // 4
         assert wait_until(lambda: tally.abandoned == 1 and tally.sending == 0)
         assert tally.lines < report.MAX_ROWS // 4
+
+
+def stalled_report(srv):
+    """A client that asks for the longest report and reads nothing but its first bytes."""
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    sock.sendall(b"GET /report.csv?rows=5000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+    sock.recv(100)
+    return sock
+
+
+def test_a_client_that_never_reads_is_hung_up_on(monkeypatch):
+    monkeypatch.setattr(report, "FLUSH_TIMEOUT", 0.5, raising=False)
+    tally = report.Tally()
+    with serve_in_thread(report.make_app(tally)) as srv, stalled_report(srv) as sock:
+        assert wait_until(lambda: tally.abandoned == 1 and tally.sending == 0)
+        while sock.recv(65536):  # what the buffers held, then the end: the server closed
+            pass
+        assert srv.fetch("/report.csv?rows=3").status == 200
+
+
+def test_more_reports_at_once_than_the_limit_is_503_with_retry_after(monkeypatch):
+    monkeypatch.setattr(report, "MAX_SENDING", 1, raising=False)
+    tally = report.Tally()
+    with serve_in_thread(report.make_app(tally)) as srv:
+        with stalled_report(srv):
+            assert wait_until(lambda: tally.sending == 1)
+            busy = srv.fetch("/report.csv?rows=3")
+            assert (busy.status, busy.headers.get("Retry-After")) == (503, "5")
+            error = {"error": "busy: too many reports are being sent; try again"}
+            assert json.loads(busy.body) == error
+        assert wait_until(lambda: tally.sending == 0)
+        assert srv.fetch("/report.csv?rows=3").status == 200
 
 
 def test_ctrl_c_stops_it_without_a_traceback():

@@ -16,7 +16,9 @@ from tornado.options import define, options
 # ANCHOR: settings
 MAX_BODY_SIZE = 64 * 1024  # every request but an upload
 MAX_UPLOAD = 200 * 1024 * 1024  # one file
-MAX_TOTAL = 1024 * 1024 * 1024  # the whole depot: the disk is ours
+MAX_TOTAL = 1024 * 1024 * 1024  # the whole depot, uploads under way included
+MAX_FILES = 10_000  # files in the depot, uploads under way included
+MAX_UPLOADS = 8  # uploads under way at once; each holds a socket and an open file
 BODY_TIMEOUT = 600  # seconds to send a whole body: 200 MiB at about 340 KiB/s
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"  # never a path, never a dot file
 LENGTH = re.compile(r"[0-9]{1,19}")
@@ -39,27 +41,38 @@ def private_folder(path):
     return path
 
 
-def used_space(folder):
-    return sum(entry.stat().st_size for entry in os.scandir(folder))
-
-
 # ANCHOR: upload
+class Ledger:
+    """What the depot holds and has promised, kept in memory: no upload scans the folder."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        entries = list(os.scandir(folder))  # once, at start: what an earlier run left
+        self.files = len(entries)
+        self.used = sum(entry.stat().st_size for entry in entries)
+        self.uploads = 0  # under way
+        self.promised = 0  # bytes the uploads under way have declared
+
+
 @tornado.web.stream_request_body
 class UploadHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("PUT",)
 
-    def initialize(self, folder):
-        self.folder = folder
+    def initialize(self, ledger):
+        self.ledger, self.folder = ledger, ledger.folder
         self.part = self.file = None
 
-    def refuse(self, status, message):
+    def refuse(self, status, message, retry_after=None):
         self.discard()
         self.set_status(status, REASONS.get(status))
+        if retry_after:
+            self.set_header("Retry-After", str(retry_after))
         self.finish({"error": message})
 
     def prepare(self):
-        # Teaching simplification: anyone may upload. A real depot checks who is asking here,
-        # before a byte of the body is read (chapter 6).
+        # Teaching simplification: anyone may upload, and the limits below are everyone's at
+        # once. A real depot checks who is asking here, before a byte of the body is read
+        # (chapter 6), and keeps an account for each user.
         length = self.request.headers.get("Content-Length")
         if length is None:
             return self.refuse(411, "send the file with a Content-Length (curl -T FILE does)")
@@ -69,16 +82,29 @@ class UploadHandler(tornado.web.RequestHandler):
             return self.refuse(
                 413, f"{int(length):,} bytes is too big; the limit is {MAX_UPLOAD:,}"
             )
+        if int(length) == 0:
+            return self.refuse(400, "the file is empty; send at least one byte")
         self.expected = self.get_query_argument("sha256", None)
         if self.expected is not None and not DIGEST.fullmatch(self.expected):
             return self.refuse(400, "sha256 must be 64 lowercase hex digits")
         if (self.folder / self.path_args[0]).exists():
             return self.refuse(409, f"{self.path_args[0]} exists already; pick another name")
-        if used_space(self.folder) + int(length) > MAX_TOTAL:
+        ledger = self.ledger
+        if ledger.uploads >= MAX_UPLOADS:
+            return self.refuse(503, f"busy: {ledger.uploads} uploads under way; try again", 10)
+        if ledger.files + ledger.uploads >= MAX_FILES:
+            return self.refuse(507, f"the depot holds {MAX_FILES:,} files, its limit")
+        if ledger.used + ledger.promised + int(length) > MAX_TOTAL:
             return self.refuse(507, "the depot is full")
-        self.request.connection.set_max_body_size(int(length))
-        handle, path = tempfile.mkstemp(prefix=PART, dir=self.folder)
+        try:
+            handle, path = tempfile.mkstemp(prefix=PART, dir=self.folder)
+        except OSError:  # out of file descriptors, or the folder is gone
+            return self.refuse(503, "the file cannot be stored now; try again later", 10)
         self.part, self.file = Path(path), os.fdopen(handle, "wb")
+        self.reserved = int(length)  # counted as used from now until put or discard
+        ledger.uploads += 1
+        ledger.promised += self.reserved
+        self.request.connection.set_max_body_size(int(length))
         self.digest = hashlib.sha256()
         self.failed = False
 
@@ -107,9 +133,11 @@ class UploadHandler(tornado.web.RequestHandler):
         except FileExistsError:
             return self.refuse(409, f"{name} exists already; pick another name")
         self.discard()  # the name is the file's only link now
+        size = (self.folder / name).stat().st_size
+        self.ledger.files += 1
+        self.ledger.used += size
         self.set_status(201)
         self.set_header("Location", self.reverse_url("file", name))
-        size = (self.folder / name).stat().st_size
         self.finish({"name": name, "bytes": size, "sha256": self.digest.hexdigest()})
 
     def on_connection_close(self):
@@ -120,6 +148,8 @@ class UploadHandler(tornado.web.RequestHandler):
             self.file.close()
             self.part.unlink()
             self.part = None
+            self.ledger.uploads -= 1
+            self.ledger.promised -= self.reserved
 
 
 # ANCHOR_END: put
@@ -136,18 +166,22 @@ class DownloadHandler(tornado.web.StaticFileHandler):
 def make_app(upload_dir=None):
     # Teaching default: a new private folder in /tmp for each run. A real depot names its own.
     folder = private_folder(upload_dir or tempfile.mkdtemp(prefix="tornado-book-depot-"))
+    ledger = Ledger(folder)
     return tornado.web.Application(
         [
-            (rf"/upload/({NAME})", UploadHandler, dict(folder=folder)),
+            (rf"/upload/({NAME})", UploadHandler, dict(ledger=ledger)),
             tornado.web.url(rf"/files/({NAME})", DownloadHandler, dict(path=folder), name="file"),
         ],
         depot=folder,
+        ledger=ledger,
     )
 
 
 async def main(port, upload_dir):
     app = make_app(upload_dir)
     print(f"Keeping the files in {app.settings['depot']}", flush=True)
+    # Teaching simplification: eight clients sending a byte a second hold every upload for
+    # BODY_TIMEOUT. A real depot also demands a minimum rate, or has nginx do so.
     app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE, body_timeout=BODY_TIMEOUT)
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()

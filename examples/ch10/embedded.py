@@ -12,6 +12,8 @@ import tornado.options
 import tornado.web
 from tornado.options import define, options
 
+MAX_BODY_SIZE = 64 * 1024  # no request here has a body; Tornado would read 100 MiB of one
+
 
 class Progress:
     """Read and written in the loop's thread only."""
@@ -67,7 +69,7 @@ class Link:
 # ANCHOR: main
 async def main(sockets, progress=None, link=None):
     link = link or Link()
-    server = tornado.httpserver.HTTPServer(make_app(progress))
+    server = tornado.httpserver.HTTPServer(make_app(progress), max_body_size=MAX_BODY_SIZE)
     server.add_sockets(sockets)
     link.attach()
     await link.stopping.wait()

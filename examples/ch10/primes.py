@@ -16,6 +16,7 @@ from tornado.options import define, options
 
 MAX_BELOW = 2_000_000
 NUMBER = re.compile(r"[0-9]{1,7}")
+MAX_BODY_SIZE = 64 * 1024  # no request here has a body; Tornado would read 100 MiB of one
 
 
 # ANCHOR: work
@@ -37,11 +38,12 @@ def ignore_ctrl_c():
 
 
 class Jobs:
-    """How many requests have work in the pool (running or queued), and how many may."""
+    """How many requests have a count running or waiting for a worker, and how many may."""
 
-    def __init__(self, limit):
-        self.limit = limit
+    def __init__(self, workers):
+        self.limit = 2 * workers  # each worker busy, and one more count waiting for each
         self.pending = 0
+        self.workers = asyncio.Semaphore(workers)  # the pool is never handed more than it runs
 
 
 # ANCHOR: handler
@@ -49,26 +51,43 @@ class CountHandler(tornado.web.RequestHandler):
     def initialize(self, pool, jobs):
         self.pool = pool
         self.jobs = jobs
+        self.turn = None
 
     async def get(self):
         below = self.get_query_argument("below", "")
         if not NUMBER.fullmatch(below) or not 2 <= int(below) <= MAX_BELOW:
             self.reply(400, {"error": f"below must be a whole number from 2 to {MAX_BELOW:,}"})
             return
+        # Teaching simplification: a count a worker has started runs to its end even if its
+        # client has gone, and holds its place here until then. A waiting one is dropped.
         if self.jobs.pending >= self.jobs.limit:
             self.set_header("Retry-After", "1")
             self.reply(503, {"error": f"busy: {self.jobs.pending} counts are waiting; try again"})
             return
         self.jobs.pending += 1
         try:
-            loop = asyncio.get_running_loop()
-            primes = await loop.run_in_executor(self.pool, count_primes, int(below))
+            primes = await self.count(int(below))
+        except asyncio.CancelledError:
+            return  # the client left while its count waited for a worker
         except BrokenProcessPool:
             self.reply(503, {"error": "the counting processes have died; try again later"})
             return
         finally:
             self.jobs.pending -= 1
         self.reply(200, {"below": int(below), "primes": primes})
+
+    async def count(self, below):
+        self.turn = asyncio.ensure_future(self.jobs.workers.acquire())
+        await self.turn  # waits in this process, where it can still be dropped
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.pool, count_primes, below)
+        finally:
+            self.jobs.workers.release()
+
+    def on_connection_close(self):
+        if self.turn is not None:
+            self.turn.cancel()  # drops a count still waiting; nothing once a worker has it
 
     def reply(self, status, body):
         self.set_status(status)
@@ -86,8 +105,8 @@ class StatsHandler(tornado.web.RequestHandler):
         self.write({"pending": self.jobs.pending, "limit": self.jobs.limit})
 
 
-def make_app(pool, limit=4):
-    jobs = Jobs(limit)
+def make_app(pool, workers=2):
+    jobs = Jobs(workers)
     return tornado.web.Application(
         [
             (r"/count", CountHandler, dict(pool=pool, jobs=jobs)),
@@ -102,8 +121,8 @@ async def main(port, workers=2):
     with concurrent.futures.ProcessPoolExecutor(
         workers, mp_context=spawn, initializer=ignore_ctrl_c
     ) as pool:
-        app = make_app(pool, limit=2 * workers)
-        app.listen(port, address="127.0.0.1")
+        app = make_app(pool, workers)
+        app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
         print(f"Listening on http://localhost:{port}/", flush=True)
         await asyncio.Event().wait()
 

@@ -10,8 +10,11 @@ import tornado.web
 from tornado.options import define, options
 
 MAX_ROWS = 5_000_000
+MAX_SENDING = 16  # reports being sent at once; each holds a socket until its client is done
+FLUSH_TIMEOUT = 30  # seconds a client may take to accept a piece; Tornado has no write timeout
 ROWS = re.compile(r"[0-9]{1,7}")
 PIECE = 64 * 1024  # bytes gathered before each write and flush
+MAX_BODY_SIZE = 64 * 1024  # no request here has a body; Tornado would read 100 MiB of one
 
 
 def lines(count):
@@ -27,7 +30,7 @@ class Tally:
     def __init__(self):
         self.lines = 0  # lines made, in every report
         self.sending = 0  # reports still being sent
-        self.abandoned = 0  # reports whose client went away before the end
+        self.abandoned = 0  # reports whose client went away, or stopped reading, before the end
 
     def as_dict(self):
         return {"lines": self.lines, "sending": self.sending, "abandoned": self.abandoned}
@@ -44,6 +47,11 @@ class ReportHandler(tornado.web.RequestHandler):
             self.set_status(400)
             self.write({"error": f"rows must be a whole number from 1 to {MAX_ROWS:,}"})
             return
+        if self.tally.sending >= MAX_SENDING:
+            self.set_status(503)
+            self.set_header("Retry-After", "5")
+            self.write({"error": "busy: too many reports are being sent; try again"})
+            return
         self.set_header("Content-Type", "text/csv; charset=UTF-8")
         self.set_header("Content-Disposition", 'attachment; filename="report.csv"')
         self.tally.sending += 1
@@ -51,6 +59,9 @@ class ReportHandler(tornado.web.RequestHandler):
             await self.send(lines(int(rows)))
         except tornado.iostream.StreamClosedError:
             self.tally.abandoned += 1  # the client left: stop making the rest
+        except TimeoutError:
+            self.tally.abandoned += 1  # the client stopped reading: hang up on it
+            self.request.connection.close()
         finally:
             self.tally.sending -= 1
 
@@ -62,7 +73,8 @@ class ReportHandler(tornado.web.RequestHandler):
             size += len(line)
             if size >= PIECE:
                 self.write("".join(piece))
-                await self.flush()  # waits until the client has taken the bytes in
+                # Waits until the client has taken the bytes in, but not for ever.
+                await asyncio.wait_for(self.flush(), FLUSH_TIMEOUT)
                 piece, size = [], 0
         self.write("".join(piece))
 
@@ -90,7 +102,7 @@ def make_app(tally=None):
 
 async def main(port):
     app = make_app()
-    app.listen(port, address="127.0.0.1")
+    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE)
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
 
