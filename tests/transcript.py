@@ -146,9 +146,10 @@ START = re.compile(
 )
 TERMINAL = re.compile(r"\s+#\s*terminal (?P<number>\d+)\b[^#]*$")
 # LINGER is generous: CI replays the pages while the rest of the suite keeps every core busy, and
-# chapter 10 counts primes in the background (15 s was not enough there once). A replay that
-# matches never waits for it.
-SETTLE, LINGER = 1.0, 60.0
+# chapter 10 counts primes in the background: two counts one after the other, under coverage, on
+# a loaded machine (15 s was not enough there once, nor 60 s later). A replay that matches never
+# waits for it.
+SETTLE, LINGER = 1.0, 180.0
 # A command that only sets shell variables (`X=1`, `D=$(mktemp -d)`): the replay keeps no such
 # variable for the next command, so transcripts `export` them.
 ASSIGNMENTS = re.compile(r"""(?:[A-Za-z_]\w*=(?:"[^"]*"|'[^']*'|\$\([^)]*\)|[^\s;&|'"]*)\s*)+""")
