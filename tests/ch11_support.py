@@ -32,6 +32,8 @@ def pki(directory):
             *NEW_KEY,
             "-subj",
             f"/CN={ca}",
+            "-addext",  # Python 3.13 verifies strictly: a CA must say it signs certificates
+            "keyUsage=critical,keyCertSign,cRLSign",
             "-keyout",
             d / f"{ca}.key",
             "-out",
@@ -52,9 +54,20 @@ def pki(directory):
         if alt:
             extensions += ["-addext", f"subjectAltName={alt}"]
         openssl(
-            "req", *NEW_KEY, "-CA", d / f"{ca}.pem", "-CAkey", d / f"{ca}.key",
-            "-subj", subject, *extensions, "-keyout", d / f"{name}.key", "-out", d / f"{name}.pem",
-        )  # fmt: skip
+            "req",
+            *NEW_KEY,
+            "-CA",
+            d / f"{ca}.pem",
+            "-CAkey",
+            d / f"{ca}.key",
+            "-subj",
+            subject,
+            *extensions,
+            "-keyout",
+            d / f"{name}.key",
+            "-out",
+            d / f"{name}.pem",
+        )
         paths[name] = d / f"{name}.pem"
         paths[f"{name}.key"] = d / f"{name}.key"
     return paths
