@@ -69,11 +69,22 @@ def test_our_ca_and_our_certificate_get_through(mode, certs, service):
         assert answer(srv) == (200, "the service says: hello, caller\n")
 
 
+HANDSHAKE_FAILED = (502, "the TLS handshake with the service failed\n")
+# TLS 1.3: the service refuses a missing client certificate after the caller's handshake is
+# over and its request sent; closing with that request unread, it resets the connection, and
+# the reset may reach the caller before the alert does (the page says so).
+CERTIFICATE_REFUSED = {
+    HANDSHAKE_FAILED,
+    (502, "the service is unreachable or broke the connection\n"),
+}
+
+
 @pytest.mark.reader
 def test_without_our_ca_or_our_certificate_the_handshake_fails(mode, certs, service):
-    for tls in (tls_of(certs, ca=False), tls_of(certs, client=False)):
-        with serve_caller(mode, service, **tls) as srv:
-            assert answer(srv) == (502, "the TLS handshake with the service failed\n")
+    with serve_caller(mode, service, **tls_of(certs, ca=False)) as srv:
+        assert answer(srv) == HANDSHAKE_FAILED
+    with serve_caller(mode, service, **tls_of(certs, client=False)) as srv:
+        assert answer(srv) in CERTIFICATE_REFUSED
 
 
 def test_a_silent_service_is_a_504(certs, monkeypatch):
@@ -136,7 +147,7 @@ def test_through_a_proxy_with_curl(mode, certs, service, tmp_path):
         target = service.removeprefix("https://").rstrip("/")
         assert wait_until(lambda: f"CONNECT {target} HTTP/1.1" in log.read_text())
         with serve_caller(mode, service, **tls_of(certs, client=False, proxy=proxy)) as srv:
-            assert answer(srv) == (502, "the TLS handshake with the service failed\n")
+            assert answer(srv) in CERTIFICATE_REFUSED
 
 
 def test_a_silent_service_behind_a_proxy_is_a_504(certs, tmp_path, monkeypatch):
