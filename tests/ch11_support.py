@@ -1,13 +1,10 @@
 """Chapter 11's helpers: a small PKI made with openssl, and tinyproxy on loopback."""
 
 import contextlib
-import signal
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-from tests.support import ROOT, free_port, require_binary, stop, wait_for_port
+from tests.support import free_port, require_binary, stop, wait_for_port
 
 DAYS = ["-days", "30"]
 NEW_KEY = ["-x509", "-newkey", "rsa:2048", "-nodes", *DAYS]
@@ -90,24 +87,3 @@ def tinyproxy(directory):
         yield port, log
     finally:
         stop(process)
-
-
-def ctrl_c(program, *args, port=None, before=None):
-    """Start `python examples/<program> --port=N ARGS` as the book does, call `before(port)`,
-    press Ctrl+C (SIGINT): (exit status, what it printed on stdout, on stderr)."""
-    port = port or free_port()
-    command = [sys.executable, f"examples/{program}", f"--port={port}", *map(str, args)]
-    with tempfile.TemporaryDirectory() as scratch:
-        err = Path(scratch) / "stderr"
-        with err.open("wb") as stderr:
-            process = subprocess.Popen(
-                command, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True
-            )
-        with process:
-            try:
-                assert process.stdout.readline().startswith("Listening on"), err.read_text()
-                if before:
-                    before(port)
-            finally:
-                status = stop(process, signal.SIGINT)
-            return status, process.stdout.read(), err.read_text()

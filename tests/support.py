@@ -288,6 +288,27 @@ def stop(process, signum=signal.SIGTERM, timeout=15):
     return process.returncode
 
 
+def ctrl_c(program, *args, port=None, before=None):
+    """Start `python examples/<program> --port=N ARGS` as the book does, call `before(port)`,
+    press Ctrl+C (SIGINT): (exit status, what it printed on stdout, on stderr)."""
+    port = port or free_port()
+    command = [sys.executable, f"examples/{program}", f"--port={port}", *map(str, args)]
+    with tempfile.TemporaryDirectory() as scratch:
+        err = Path(scratch) / "stderr"
+        with err.open("wb") as stderr:
+            process = subprocess.Popen(
+                command, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True
+            )
+        with process:
+            try:
+                assert process.stdout.readline().startswith("Listening on"), err.read_text()
+                if before:
+                    before(port)
+            finally:
+                status = stop(process, signal.SIGINT)
+            return status, process.stdout.read(), err.read_text()
+
+
 def run_python(script, *args, env=None, timeout=60):
     """Run `python SCRIPT ARGS` from the project root to its end (`script` a path relative to
     it, such as bench/c10k.py). Its CompletedProcess, output captured as text."""

@@ -1,13 +1,19 @@
 import asyncio
 import json
-import signal
 
 import pytest
 import tornado.httpclient
 import tornado.websocket
 
 from examples.ch10 import meter
-from tests.support import example_relpath, hang_up, receive, run_example, serve_in_thread, stop
+from tests.support import (
+    ctrl_c,
+    example_relpath,
+    hang_up,
+    receive,
+    run_example,
+    serve_in_thread,
+)
 
 EXAMPLE = meter
 FAST = 0.05
@@ -186,7 +192,7 @@ def test_feeds_are_pinged():
 
 
 def test_ctrl_c_stops_it_without_a_traceback():
-    with run_example(example_relpath(meter)) as srv:
-        assert stop(srv.process, signal.SIGINT) == 0
-        assert srv.output().endswith("Stopped\n")
-        assert "Traceback" not in srv.output()
+    status, out, err = ctrl_c(example_relpath(meter))
+    assert status == 0
+    assert out.endswith("Stopped\n")
+    assert "Traceback" not in out + err

@@ -12,10 +12,10 @@ import pytest
 from examples.ch10 import primes
 from tests.support import (
     body_limit,
+    ctrl_c,
     example_relpath,
     run_example,
     serve_in_thread,
-    stop,
     wait_until,
 )
 
@@ -186,7 +186,7 @@ def test_workers_ignore_ctrl_c():
 
 
 def test_ctrl_c_stops_it_without_a_traceback():
-    with run_example(example_relpath(primes), "--workers=1") as srv:
-        assert stop(srv.process, signal.SIGINT) == 0
-        assert srv.output().endswith("Stopped\n")
-        assert "Traceback" not in srv.output()
+    status, out, err = ctrl_c(example_relpath(primes), "--workers=1")
+    assert status == 0
+    assert out.endswith("Stopped\n")
+    assert "Traceback" not in out + err

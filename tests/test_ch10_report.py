@@ -1,11 +1,10 @@
 import json
-import signal
 import socket
 
 import pytest
 
 from examples.ch10 import report
-from tests.support import example_relpath, run_example, serve_in_thread, stop, wait_until
+from tests.support import ctrl_c, example_relpath, serve_in_thread, wait_until
 
 EXAMPLE = report
 
@@ -106,7 +105,7 @@ def test_more_reports_at_once_than_the_limit_is_503_with_retry_after(monkeypatch
 
 
 def test_ctrl_c_stops_it_without_a_traceback():
-    with run_example(example_relpath(report)) as srv:
-        assert stop(srv.process, signal.SIGINT) == 0
-        assert srv.output().endswith("Stopped\n")
-        assert "Traceback" not in srv.output()
+    status, out, err = ctrl_c(example_relpath(report))
+    assert status == 0
+    assert out.endswith("Stopped\n")
+    assert "Traceback" not in out + err

@@ -6,8 +6,7 @@ import pytest
 import tornado.web
 
 from examples.ch11 import access_log
-from tests.ch11_support import ctrl_c
-from tests.support import Server, example_relpath, run_example, serve_in_thread, wait_until
+from tests.support import Server, ctrl_c, example_relpath, run_example, serve_in_thread, wait_until
 
 EXAMPLE = access_log
 GOOD = "/report?day=2026-12-01&token=demo-token"

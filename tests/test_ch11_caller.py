@@ -5,11 +5,12 @@ import os
 import pytest
 
 from examples.ch11 import caller, mtls
-from tests.ch11_support import ctrl_c, pki, tinyproxy
+from tests.ch11_support import pki, tinyproxy
 from tests.support import (
     SILENT,
     RawServer,
     Server,
+    ctrl_c,
     free_port,
     require,
     run_example,

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from examples.ch11 import mtls
-from tests.ch11_support import ctrl_c, pki
-from tests.support import EXAMPLES, ROOT, run_example, serve_in_thread, start_error
+from tests.ch11_support import pki
+from tests.support import EXAMPLES, ROOT, ctrl_c, run_example, serve_in_thread, start_error
 
 EXAMPLE = mtls
 

@@ -4,8 +4,7 @@ import json
 import pytest
 
 from examples.ch11 import wsgi_mount
-from tests.ch11_support import ctrl_c
-from tests.support import Server, example_relpath, run_example, serve_in_thread
+from tests.support import Server, ctrl_c, example_relpath, run_example, serve_in_thread
 
 EXAMPLE = wsgi_mount
 
