@@ -524,3 +524,14 @@ def test_interface_in_reviewed_reaches_the_interface_conversion(monkeypatch):
     )
     assert zh_convert.main("zh_TW") == 0
     assert seen == {"ui": True}
+
+
+def test_a_glossary_word_that_begins_a_longer_one_is_still_a_word():
+    """jieba lists every prefix of a word it knows, with a count of 0: such a prefix must
+    still be added when the glossary names it (氕氘氚氙 comes first and makes 氕氘 a prefix)."""
+    pytest.importorskip("jieba")
+    from tools import zh_convert
+
+    cutter = zh_convert.tokenizer(["氕氘氚氙", "氕氘"])
+    assert cutter.FREQ["氕氘"] > 0
+    assert cutter.lcut("氕氘是")[0] == "氕氘"

@@ -138,7 +138,8 @@ def tokenizer(words=()):
         cutter.load_userdict(book_words)
     cutter.initialize()
     for word in words:
-        if len(word) > 1 and HAN_ONLY.fullmatch(word) and word not in cutter.FREQ:
+        # jieba keeps every prefix of a word in FREQ with a count of 0: not yet a word of its own
+        if len(word) > 1 and HAN_ONLY.fullmatch(word) and not cutter.FREQ.get(word):
             cutter.add_word(word)
     return cutter
 
