@@ -303,10 +303,12 @@ def main_in_thread(folder, monkeypatch):
 def test_a_connection_that_sends_no_whole_request_head_is_closed(tmp_path, monkeypatch, head):
     # Slowloris: without idle_connection_timeout, Tornado waits an hour for a request's headers
     monkeypatch.setattr(depot, "IDLE_TIMEOUT", 0.5)
-    with main_in_thread(tmp_path / "depot", monkeypatch) as port:
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-            sock.sendall(head)
-            assert sock.recv(1) == b""  # closed by the depot
+    with (
+        main_in_thread(tmp_path / "depot", monkeypatch) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=30) as sock,
+    ):
+        sock.sendall(head)
+        assert sock.recv(1) == b""  # closed by the depot
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
