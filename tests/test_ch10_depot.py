@@ -1,14 +1,25 @@
+import asyncio
 import builtins
+import contextlib
 import hashlib
 import json
 import os
 import signal
 import socket
+import threading
 
 import pytest
+import tornado.web
 
 from examples.ch10 import depot
-from tests.support import body_limit, run_example, serve_in_thread, stop, wait_until
+from tests.support import (
+    body_limit,
+    free_port,
+    run_example,
+    serve_in_thread,
+    stop,
+    wait_until,
+)
 
 EXAMPLE = depot
 BIG = os.urandom(3 * 1024 * 1024 + 7)  # far over MAX_BODY_SIZE, the limit of other requests
@@ -262,6 +273,42 @@ def test_a_client_that_leaves_halfway_leaves_no_file(tmp_path):
             assert wait_until(lambda: list(folder.iterdir()))  # the part file is being written
             assert next(folder.iterdir()).name.startswith(depot.PART)
         assert wait_until(lambda: not list(folder.iterdir()))
+
+
+@contextlib.contextmanager
+def main_in_thread(folder, monkeypatch):
+    """depot.main() itself, listening on a free port from a loop in a thread; cancelled after."""
+    port, loop, servers = free_port(), asyncio.new_event_loop(), []
+    listen = tornado.web.Application.listen
+
+    def listen_and_keep(app, *args, **kwargs):  # main's own listen(), its server kept to stop
+        servers.append(listen(app, *args, **kwargs))
+        return servers[-1]
+
+    monkeypatch.setattr(tornado.web.Application, "listen", listen_and_keep)
+    task = loop.create_task(depot.main(port, folder))
+    thread = threading.Thread(target=loop.run_until_complete, args=(asyncio.wait([task]),))
+    thread.start()
+    try:
+        assert wait_until(lambda: servers)
+        yield port
+    finally:
+        loop.call_soon_threadsafe(task.cancel)
+        thread.join(15)
+        servers[0].stop()
+        loop.close()
+
+
+@pytest.mark.parametrize("head", [b"", b"PUT /upload/a.bin HTTP/1.1\r\nHost: x\r\n"])
+def test_a_connection_that_sends_no_whole_request_head_is_closed(tmp_path, monkeypatch, head):
+    # Slowloris: without idle_connection_timeout, Tornado waits an hour for a request's headers
+    monkeypatch.setattr(depot, "IDLE_TIMEOUT", 0.5)
+    with (
+        main_in_thread(tmp_path / "depot", monkeypatch) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=30) as sock,
+    ):
+        sock.sendall(head)
+        assert sock.recv(1) == b""  # closed by the depot
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])

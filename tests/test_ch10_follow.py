@@ -5,6 +5,8 @@ import subprocess
 import sys
 
 import pytest
+import tornado.web
+import tornado.websocket
 
 from examples.ch10 import bulletin, follow
 from tests.support import ROOT, RawServer, free_port, run_program, stop, wait_until
@@ -166,6 +168,29 @@ def test_a_server_error_is_tried_again():
         "giving up after 2 attempts"
     ]
     assert status == 1
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["not json", b"\xff", "[]", '{"id": 1}', '{"id": "1", "text": "x"}', '{"id": -1, "text": "x"}'],
+)
+def test_a_server_that_sends_something_else_is_left_without_a_traceback(message):
+    class Other(tornado.websocket.WebSocketHandler):
+        def open(self):
+            self.write_message(message, binary=isinstance(message, bytes))
+
+    async def main():
+        port, lines = free_port(), []
+        server = tornado.web.Application([(r"/feed", Other)]).listen(port, address="127.0.0.1")
+        try:
+            url = f"ws://127.0.0.1:{port}/feed"
+            return lines, await asyncio.wait_for(follow.follow(url, say=lines.append), 30)
+        finally:
+            server.stop()
+            await asyncio.wait_for(server.close_all_connections(), 10)
+
+    said = "refused: the server sent something that is not a post"
+    assert asyncio.run(main()) == (["connected", said], 1)
 
 
 def test_gives_up_cleanly_when_nothing_listens():

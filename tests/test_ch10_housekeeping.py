@@ -44,6 +44,7 @@ def test_a_note_is_kept_and_read_back_as_text(server):
     note = server.fetch(f"/notes/{answer['id']}")
     assert note.headers["Content-Type"] == "text/plain; charset=UTF-8"
     assert note.text == "<b>buy tea</b>\n"
+    assert note.headers["X-Content-Type-Options"] == "nosniff"
     assert json.loads(server.fetch("/stats").body) == {"notes": 1, "swept": 0}
 
 
@@ -101,6 +102,9 @@ def test_when_full_a_note_is_503_with_retry_after():
     [
         ({"text": ""}, "text must be 1 to 500 characters"),
         ({"text": "x" * 501}, "text must be 1 to 500 characters"),
+        ({"text": "paid\rnot paid"}, "text may hold line breaks, but no other control characters"),
+        ({"text": "\u202etxt.exe"}, "text may hold line breaks, but no other control characters"),
+        ({"text": "a\x7fb"}, "text may hold line breaks, but no other control characters"),
         ({"text": "x", "ttl": "0"}, "ttl must be a whole number of seconds from 1 to 3600"),
         ({"text": "x", "ttl": "3601"}, "ttl must be a whole number of seconds from 1 to 3600"),
         ({"text": "x", "ttl": "1.5"}, "ttl must be a whole number of seconds from 1 to 3600"),

@@ -182,6 +182,16 @@ def test_one_feed_too_many_is_503_before_the_handshake():
     assert json.loads(resp.body) == {"error": "at most 1 feeds may be open; try again later"}
 
 
+@pytest.mark.parametrize("path", ["/next?after=0", "/stats", "/feed"])
+def test_a_foreign_host_is_refused(server, path):
+    # DNS rebinding: a page on attacker.example, whose name now resolves to 127.0.0.1; its
+    # WebSocket handshake's Origin matches its Host, so Tornado's own origin check lets it in
+    headers = {"Host": "attacker.example", "Origin": "http://attacker.example"}
+    resp = server.fetch(path, headers=headers)
+    assert resp.status == 403
+    assert json.loads(resp.body) == {"error": "this server answers only to localhost and 127.0.0.1"}
+
+
 @pytest.mark.reader
 def test_a_big_body_is_refused_before_it_is_read(server):
     assert server.post_head("/next", meter.MAX_BODY_SIZE + 1).startswith(b"HTTP/1.1 400")

@@ -20,6 +20,7 @@ MAX_TOTAL = 1024 * 1024 * 1024  # the whole depot, uploads under way included
 MAX_FILES = 10_000  # files in the depot, uploads under way included
 MAX_UPLOADS = 8  # uploads under way at once; each holds a socket and an open file
 BODY_TIMEOUT = 600  # seconds to send a whole body: 200 MiB at about 340 KiB/s
+IDLE_TIMEOUT = 60  # seconds to send a request's headers; Tornado's default is an hour
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"  # never a path, never a dot file
 LENGTH = re.compile(r"[0-9]{1,19}")
 DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -181,8 +182,15 @@ async def main(port, upload_dir):
     app = make_app(upload_dir)
     print(f"Keeping the files in {app.settings['depot']}", flush=True)
     # Teaching simplification: eight clients sending a byte a second hold every upload for
-    # BODY_TIMEOUT. A real depot also demands a minimum rate, or has nginx do so.
-    app.listen(port, address="127.0.0.1", max_body_size=MAX_BODY_SIZE, body_timeout=BODY_TIMEOUT)
+    # BODY_TIMEOUT, and Tornado accepts connections until the process runs out of file
+    # descriptors. A real depot demands a minimum rate and caps connections (nginx can do both).
+    app.listen(
+        port,
+        address="127.0.0.1",
+        max_body_size=MAX_BODY_SIZE,
+        body_timeout=BODY_TIMEOUT,
+        idle_connection_timeout=IDLE_TIMEOUT,  # a silent or dawdling connection is closed
+    )
     print(f"Listening on http://localhost:{port}/", flush=True)
     await asyncio.Event().wait()
 

@@ -32,6 +32,18 @@ def shown(text):
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
+def post_in(message):
+    """The post a feed's message carries, or None: a server that is not a bulletin may send
+    anything, and a client that trusted it would stop with a traceback."""
+    try:
+        post = json.loads(message)
+    except ValueError:  # not JSON, or not UTF-8
+        return None
+    if isinstance(post, dict) and type(post.get("id")) is int and post["id"] >= 0:
+        return post if isinstance(post.get("text"), str) else None
+    return None
+
+
 # ANCHOR: backoff
 def backoff(failures, first=FIRST_DELAY, cap=MAX_DELAY, rng=random.random):
     """Seconds to wait after the n-th failure in a row: anywhere from 0 up to first * 2**(n-1),
@@ -64,7 +76,10 @@ async def follow(url, attempts=ATTEMPTS, posts=0, first=FIRST_DELAY, say=say):
         else:
             say("connected")
             while (message := await conn.read_message()) is not None:
-                post = json.loads(message)
+                if (post := post_in(message)) is None:
+                    conn.close(1003, "not a post")
+                    say("refused: the server sent something that is not a post")
+                    return 1
                 last, read, failures = post["id"], read + 1, 0
                 say(f"#{post['id']} {shown(post['text'])}")
                 if read == posts:

@@ -120,6 +120,8 @@ class NotesHandler(BaseHandler):
         ttl = self.get_body_argument("ttl", "60")
         if not 1 <= len(text) <= MAX_TEXT:
             self.reply(400, {"error": f"text must be 1 to {MAX_TEXT} characters"})
+        elif not text.replace("\n", "").isprintable():  # \r, DEL, U+202E would fool a terminal
+            self.reply(400, {"error": "text may hold line breaks, but no other control characters"})
         elif not NUMBER.fullmatch(ttl) or not 1 <= int(ttl) <= MAX_TTL:
             self.reply(400, {"error": f"ttl must be a whole number of seconds from 1 to {MAX_TTL}"})
         elif (note_id := self.notes.add(text, int(ttl))) is None:
@@ -144,6 +146,7 @@ class NoteHandler(BaseHandler):
             self.write({"error": "no such note: it never existed or has expired"})
             return
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.set_header("X-Content-Type-Options", "nosniff")  # never read as a page
         self.write(text + "\n")
 
 

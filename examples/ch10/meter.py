@@ -23,6 +23,9 @@ MAX_FEEDS = 100  # open WebSocket feeds; one more gets a 503 before the handshak
 OUTBOX = 20  # readings waiting to be sent to one feed before it counts as too slow
 MAX_BODY_SIZE = 64 * 1024  # nothing here reads a body: refuse big ones before reading them
 TOO_SLOW = 1013  # "try again later"
+# Hosts this server answers to: a page on another name that resolves to 127.0.0.1 (DNS
+# rebinding) is refused, as in bulletin.py. A real deployment lists its own names.
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 SEQUENCE = re.compile(r"[0-9]{1,9}")
 
 
@@ -84,6 +87,15 @@ class Hub:
 # ANCHOR_END: hub
 
 
+def refused(handler):
+    """Answer 403 to a request for a name this server does not answer to; True if so."""
+    if handler.request.host_name in LOCAL_HOSTS:
+        return False
+    handler.set_status(403)
+    handler.finish({"error": "this server answers only to localhost and 127.0.0.1"})
+    return True
+
+
 class FeedHandler(tornado.websocket.WebSocketHandler):
     """Each feed has its own outbox and sending task, as in bulletin.py: a slow client holds
     at most OUTBOX readings, then is closed with 1013."""
@@ -94,6 +106,8 @@ class FeedHandler(tornado.websocket.WebSocketHandler):
         self.outbox = asyncio.Queue(OUTBOX)
 
     def prepare(self):  # before the handshake
+        if refused(self):
+            return
         if len(self.hub.feeds) >= self.max_feeds:
             self.set_status(503)
             self.set_header("Retry-After", "30")
@@ -132,6 +146,9 @@ class NextHandler(tornado.web.RequestHandler):
         self.hub = hub
         self.poll_timeout = poll_timeout
 
+    def prepare(self):
+        refused(self)
+
     async def get(self):
         after = self.get_query_argument("after", "0")
         if not SEQUENCE.fullmatch(after):
@@ -148,6 +165,9 @@ class NextHandler(tornado.web.RequestHandler):
 class StatsHandler(tornado.web.RequestHandler):
     def initialize(self, hub):
         self.hub = hub
+
+    def prepare(self):
+        refused(self)
 
     def get(self):
         latest = self.hub.history[-1] if self.hub.history else None
