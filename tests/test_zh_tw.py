@@ -91,6 +91,8 @@ def test_the_edition_builds_is_switchable_traditional_and_searchable(site):
     index = (site / "searchindex.js").read_text("utf-8")
     terms = json.loads(index[index.index("(") + 1 : index.rindex(")")])["terms"]
     assert "伺服器" in terms and "程式" in terms
+    # listings are not indexed (docs/_ext/listings.py): MAX_BELOW appears in code only
+    assert "count_prim" in " ".join(terms) and "max_below" not in terms
 
 
 def test_the_switcher_offers_zh_tw_in_every_edition():

@@ -2,6 +2,13 @@
 
 literalinclude drops `ANCHOR: name` / `ANCHOR_END: name` marker lines (any comment syntax), so a
 listing can be excerpted with :start-after:/:end-before: and shown whole without the markers.
+
+Listings are left out of the search index (Sphinx's `no-search` class): what a reader looks up
+is named in the prose, where an API is written as inline code, while the listings and terminal
+output added thousands of terms nobody searches for (hex digests, percent-escapes, ports, local
+names). The search page loads the whole index, and every page must stay within 100 KiB
+compressed (tests/browser/test_page_weight.py): chapters 10 and 11 had taken the Chinese
+editions' search page over it.
 """
 
 import re
@@ -22,6 +29,8 @@ class BookLiteralInclude(LiteralInclude):
                 text = ANCHOR_LINE.sub("", literal.astext())
                 literal.rawsource = text
                 literal.children = [nodes.Text(text)]
+        for literal in (node for block in result for node in block.findall(nodes.literal_block)):
+            literal["classes"].append("no-search")
         return result
 
 
@@ -35,4 +44,5 @@ def ctrl_c_role(name, rawtext, text, lineno, inliner, options=None, content=None
 def setup(app):
     app.add_directive("literalinclude", BookLiteralInclude, override=True)
     app.add_role("ctrl-c", ctrl_c_role)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: a change to what this extension puts in the doctrees re-reads every page
+    return {"env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}
