@@ -50,21 +50,9 @@ def pki(directory):
         extensions += ["-addext", f"extendedKeyUsage={usage}"]
         if alt:
             extensions += ["-addext", f"subjectAltName={alt}"]
-        openssl(
-            "req",
-            *NEW_KEY,
-            "-CA",
-            d / f"{ca}.pem",
-            "-CAkey",
-            d / f"{ca}.key",
-            "-subj",
-            subject,
-            *extensions,
-            "-keyout",
-            d / f"{name}.key",
-            "-out",
-            d / f"{name}.pem",
-        )
+        signer = ["-CA", d / f"{ca}.pem", "-CAkey", d / f"{ca}.key"]
+        files = ["-keyout", d / f"{name}.key", "-out", d / f"{name}.pem"]
+        openssl("req", *NEW_KEY, *signer, "-subj", subject, *extensions, *files)
         paths[name] = d / f"{name}.pem"
         paths[f"{name}.key"] = d / f"{name}.key"
     return paths

@@ -29,8 +29,7 @@ class BookLiteralInclude(LiteralInclude):
                 text = ANCHOR_LINE.sub("", literal.astext())
                 literal.rawsource = text
                 literal.children = [nodes.Text(text)]
-        for literal in (node for block in result for node in block.findall(nodes.literal_block)):
-            literal["classes"].append("no-search")
+                literal["classes"].append("no-search")
         return result
 
 
